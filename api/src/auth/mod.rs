@@ -1,0 +1,27 @@
+//! Who a request acts as. Tokens are checked strictly; the user, organization and role behind a token
+//! are read from the database on every request, so a deactivated or demoted user loses access at once.
+
+mod actor;
+mod jwt;
+mod password;
+
+pub use actor::{Actor, ViewerScope};
+pub use jwt::{Claims, JwtKeys};
+pub use password::{hash_password, verify_password};
+
+use sea_orm::ConnectionTrait;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Turns an `Authorization` header value into an actor. A header that is present but wrong is an
+/// error, never a silent fall-back to anonymous.
+pub async fn authenticate(db: &impl ConnectionTrait, keys: &JwtKeys, header: &str) -> ApiResult<Actor> {
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::Unauthenticated("Expected `Authorization: Bearer <token>`".into()))?;
+    let claims = keys.verify(token)?;
+    Actor::load(db, &claims).await
+}

@@ -1,0 +1,100 @@
+//! Settings, read once at start from flags, the environment and `.env` (see `.env.example`).
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Args, ValueEnum};
+
+/// A development signing key, used only when no `JWT_SECRET` is set outside production.
+const DEV_JWT_SECRET: &str = "development-only-signing-key-do-not-use-in-production!";
+const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/contacts.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub database_max_connections: u32,
+    /// How long a request waits for a pooled connection before failing.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 3000, global = true)]
+    pub database_acquire_timeout_ms: u64,
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", global = true)]
+    pub bind_addr: SocketAddr,
+    /// `development` (GraphiQL, introspection, dev signing key allowed) or `production`.
+    #[arg(long, env = "APP_ENV", value_enum, default_value = "development", global = true)]
+    pub app_env: AppEnv,
+    /// HMAC key for access tokens, at least 32 bytes; required in production.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    #[arg(long, env = "JWT_ISSUER", default_value = "contacts-api", global = true)]
+    pub jwt_issuer: String,
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "contacts-api", global = true)]
+    pub jwt_audience: String,
+    /// Lifetime of a token issued by `login` or the CLI.
+    #[arg(long, env = "TOKEN_TTL_MINUTES", default_value_t = 720, global = true)]
+    pub token_ttl_minutes: i64,
+    /// Comma-separated SPA origins allowed by CORS, e.g. `https://app.example.com`.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+    /// Largest accepted request body for GraphQL JSON requests, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576, global = true)]
+    pub max_body_bytes: usize,
+    /// Requests taking longer are answered 408/504 and their work is dropped.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub request_timeout_secs: u64,
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The token signing secret, refusing weak or missing ones where they matter.
+    pub fn jwt_secret(&self) -> anyhow::Result<SigningSecret> {
+        match self.jwt_secret.as_deref().filter(|s| !s.is_empty()) {
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+                anyhow::bail!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (256 bits)")
+            }
+            Some(secret) => Ok(SigningSecret {
+                bytes: secret.as_bytes().to_vec(),
+                development: false,
+            }),
+            None if self.is_production() => anyhow::bail!("JWT_SECRET is required when APP_ENV=production"),
+            None => Ok(SigningSecret {
+                bytes: DEV_JWT_SECRET.as_bytes().to_vec(),
+                development: true,
+            }),
+        }
+    }
+}
+
+pub struct SigningSecret {
+    pub bytes: Vec<u8>,
+    /// True when the built-in development key is in use; the server says so in its log.
+    pub development: bool,
+}

@@ -1,0 +1,79 @@
+//! Database connection: SQLite (embedded default) or PostgreSQL, chosen by the URL.
+
+use std::{path::Path, time::Duration};
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::config::Config;
+
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    /// PostgreSQL only: the schemas to use, e.g. a per-test schema.
+    pub search_path: Option<String>,
+}
+
+impl DbOptions {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            url: config.database_url.clone(),
+            max_connections: config.database_max_connections,
+            acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
+            search_path: None,
+        }
+    }
+}
+
+pub async fn connect(options: DbOptions) -> Result<DatabaseConnection, DbErr> {
+    if options.url.starts_with("sqlite:") {
+        ensure_sqlite_dir(&options.url);
+    }
+    let mut opts = ConnectOptions::new(options.url);
+    opts.max_connections(options.max_connections)
+        .min_connections(1)
+        .acquire_timeout(options.acquire_timeout)
+        .sqlx_logging(false)
+        // WAL lets readers run beside the single writer; the busy timeout makes writers queue
+        // instead of failing with SQLITE_BUSY.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    if let Some(path) = options.search_path {
+        opts.set_schema_search_path(path);
+    }
+    Database::connect(opts).await
+}
+
+/// Creates the folder of a `sqlite://dir/file.db` URL so a fresh checkout can start.
+fn ensure_sqlite_dir(url: &str) {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return;
+    }
+    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// Current time at microsecond precision: what both databases store, so values round-trip exactly.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Utc::now();
+    chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,0 +1,108 @@
+//! The one error type of the domain. Every failure a client can see carries `extensions.code`;
+//! database and internal errors are logged and shown only as a generic message.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr};
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    BadInput { field: String, message: String },
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// Never shown to a client: logged with the request id, answered as "Internal server error".
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        Self::Forbidden("You are not allowed to do this".into())
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        Self::Internal(err.to_string())
+    }
+
+    /// The message a client may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "Internal server error".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        Self::Internal(format!("database: {err}"))
+    }
+}
+
+/// Turns a unique-key violation into CONFLICT on `field`; anything else stays internal.
+pub fn conflict_on_unique(err: DbErr, field: &str, message: &str) -> ApiError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict(field, message),
+        _ => err.into(),
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        if let Self::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Self::BadInput { field, .. } | Self::Conflict { field, .. } = self {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.extend()
+    }
+}

@@ -1,0 +1,35 @@
+//! What resolvers read from the request context: the database, the token keys and the actor.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::{
+    auth::{Actor, JwtKeys},
+    error::ApiError,
+};
+
+/// The request id, carried into the context so errors can name it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+pub fn jwt<'a>(ctx: &Context<'a>) -> &'a JwtKeys {
+    ctx.data_unchecked::<Arc<JwtKeys>>()
+}
+
+/// The caller; UNAUTHENTICATED when the request carried no token.
+pub fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, ApiError> {
+    ctx.data_opt::<Actor>()
+        .ok_or_else(|| ApiError::Unauthenticated("Sign in first: send `Authorization: Bearer <token>`".into()))
+}
+
+/// Parses a GraphQL `ID` as a UUID, naming the field when it is not one.
+pub fn parse_id(id: &ID, field: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id.as_str()).map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+}

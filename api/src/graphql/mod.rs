@@ -1,0 +1,49 @@
+//! Assembles the GraphQL schema from the per-domain roots, with its limits.
+
+pub mod context;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::JwtKeys,
+    organizations::graphql::{OrganizationMutation, OrganizationQuery},
+    pipeline::graphql::PipelineQuery,
+    users::graphql::{UserMutation, UserQuery},
+};
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(UserQuery, OrganizationQuery, PipelineQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(UserMutation, OrganizationMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Limits that keep one query from costing the server more than a page of work.
+pub const MAX_DEPTH: usize = 15;
+pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_RECURSIVE_DEPTH: usize = 32;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+}
+
+/// The schema served to clients. In production, introspection and field suggestions are off.
+pub fn build(db: DatabaseConnection, jwt: Arc<JwtKeys>, production: bool) -> AppSchema {
+    let mut b = builder().data(db).data(jwt);
+    if production {
+        b = b.disable_introspection().disable_suggestions();
+    }
+    b.finish()
+}
+
+/// The SDL written to `schema.graphql` by `api export-schema`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,129 @@
+//! The axum router: GraphQL over HTTP and WebSocket, GraphiQL, probes, and the middleware around them.
+
+mod graphql;
+mod response;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
+};
+use sea_orm::DatabaseConnection;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{auth::JwtKeys, config::Config, graphql::AppSchema};
+
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub jwt: Arc<JwtKeys>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+        let secret = config.jwt_secret()?;
+        let jwt = Arc::new(JwtKeys::new(
+            &secret.bytes,
+            &config.jwt_issuer,
+            &config.jwt_audience,
+            config.token_ttl_minutes,
+        ));
+        let schema = crate::graphql::build(db.clone(), jwt.clone(), config.is_production());
+        Ok(Self {
+            db,
+            schema,
+            jwt,
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// The whole HTTP application; tests drive it in-process.
+pub fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let mut router = Router::new()
+        .route("/graphql", post(graphql::http_handler))
+        .route("/graphql/ws", get(graphql::ws_handler))
+        .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready));
+    if !config.is_production() {
+        router = router.route("/", get(graphiql));
+    }
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CatchPanicLayer::custom(response::panic_response))
+        .layer(cors(&config))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout()));
+    router
+        // Refuses a declared Content-Length over the limit before reading a byte, and caps streamed bodies.
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(middleware)
+        .with_state(state)
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("apollo-require-preflight"),
+            HeaderName::from_static("x-apollo-operation-name"),
+            REQUEST_ID,
+        ])
+        .expose_headers([REQUEST_ID])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Ready when the database answers.
+async fn ready(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "database not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Contacts API")
+            .finish(),
+    )
+}

@@ -1,0 +1,17 @@
+//! The contacts API server: configuration, auth, the domain services, the GraphQL schema and the HTTP
+//! router. `main.rs` is only the command line around it.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod organizations;
+pub mod pipeline;
+pub mod telemetry;
+pub mod users;
+
+pub use error::{ApiError, ApiResult};
+pub use http::{AppState, app};

@@ -1,0 +1,91 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entity::{enums, organization};
+
+use super::service::{self, OrganizationPatch};
+use crate::graphql::context::{actor, db};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "enums::PlanTier")]
+pub enum Plan {
+    Free,
+    Starter,
+    Growth,
+    Scale,
+}
+
+/// The caller's organization.
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn plan(&self) -> Plan {
+        self.0.plan.into()
+    }
+
+    /// Country used to read phone numbers written without a country code (ISO 3166 alpha-2).
+    async fn default_country(&self) -> &str {
+        &self.0.default_country
+    }
+
+    /// The most contacts the plan allows; null is unlimited.
+    async fn contact_limit(&self) -> Option<i64> {
+        self.0.plan.contact_limit()
+    }
+
+    /// Contacts the organization holds now.
+    async fn contact_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(service::contact_count(db(ctx), self.0.id).await?)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    pub name: Option<String>,
+    pub default_country: Option<String>,
+    /// Owners only.
+    pub plan: Option<Plan>,
+}
+
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// The organization the caller acts in, with its plan and usage.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        Ok(Organization(actor(ctx)?.organization().clone()))
+    }
+}
+
+#[derive(Default)]
+pub struct OrganizationMutation;
+
+#[Object]
+impl OrganizationMutation {
+    /// Renames the organization, changes its default country, or (owners) its plan.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> async_graphql::Result<Organization> {
+        let patch = OrganizationPatch {
+            name: input.name,
+            default_country: input.default_country,
+            plan: input.plan.map(Into::into),
+        };
+        Ok(Organization(service::update(db(ctx), actor(ctx)?, patch).await?))
+    }
+}

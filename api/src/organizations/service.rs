@@ -1,0 +1,96 @@
+use entity::{contact, enums::PlanTier, organization};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+
+use crate::{
+    auth::Actor,
+    db::{new_id, now},
+    error::{ApiError, ApiResult},
+};
+
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub default_country: Option<String>,
+    pub plan: Option<PlanTier>,
+}
+
+/// Creates an organization; the caller adds its stages and first owner in the same transaction.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    name: &str,
+    plan: PlanTier,
+    default_country: &str,
+) -> ApiResult<organization::Model> {
+    let name = validate_name(name)?;
+    let country = validate_country(default_country)?;
+    let at = now();
+    Ok(organization::ActiveModel {
+        id: Set(new_id()),
+        name: Set(name),
+        plan: Set(plan),
+        default_country: Set(country),
+        settings: Set(serde_json::json!({})),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// How many contacts the organization holds (all of them: the plan counts every contact).
+pub async fn contact_count(db: &impl ConnectionTrait, organization_id: uuid::Uuid) -> ApiResult<i64> {
+    let n = contact::Entity::find()
+        .filter(contact::Column::OrganizationId.eq(organization_id))
+        .count(db)
+        .await?;
+    Ok(n as i64)
+}
+
+/// Owners and admins rename the organization or change its default country; only owners change the plan.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    patch: OrganizationPatch,
+) -> ApiResult<organization::Model> {
+    actor.require_admin()?;
+    if patch.plan.is_some() {
+        actor.require_owner()?;
+    }
+    let current = organization::Entity::find_by_id(actor.organization_id())
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization"))?;
+    let mut model: organization::ActiveModel = current.into();
+    if let Some(name) = patch.name {
+        model.name = Set(validate_name(&name)?);
+    }
+    if let Some(country) = patch.default_country {
+        model.default_country = Set(validate_country(&country)?);
+    }
+    if let Some(plan) = patch.plan {
+        model.plan = Set(plan);
+    }
+    model.updated_at = Set(now());
+    Ok(model.update(db).await?)
+}
+
+fn validate_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::bad_input("name", "Name must be 1 to 200 characters"));
+    }
+    Ok(name.to_string())
+}
+
+/// An ISO 3166-1 alpha-2 code such as `CR` or `MX`.
+fn validate_country(code: &str) -> ApiResult<String> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(ApiError::bad_input(
+            "defaultCountry",
+            "Use a two-letter country code such as CR",
+        ));
+    }
+    Ok(code)
+}

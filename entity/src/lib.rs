@@ -1,0 +1,22 @@
+//! Database entities: plain data, one module per table. No business rules live here, and no entity is
+//! ever exposed as a GraphQL type directly, so a new column is never public by accident.
+
+pub mod audit_event;
+pub mod channel;
+pub mod contact;
+pub mod contact_identifier;
+pub mod contact_property_value;
+pub mod contact_tag;
+pub mod conversation;
+pub mod enums;
+pub mod job;
+pub mod listing;
+pub mod message;
+pub mod note;
+pub mod organization;
+pub mod pipeline_stage;
+pub mod property_definition;
+pub mod reservation;
+pub mod tag;
+pub mod user;
+pub mod verification;

@@ -1,0 +1,24 @@
+//! Append-only schema migrations. They run at start-up and with `api migrate`; never edit one that
+//! has shipped, add a new file instead.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_tenancy;
+mod m20261121_000002_contacts;
+mod m20261121_000003_conversations;
+mod m20261121_000004_operations;
+mod util;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_tenancy::Migration),
+            Box::new(m20261121_000002_contacts::Migration),
+            Box::new(m20261121_000003_conversations::Migration),
+            Box::new(m20261121_000004_operations::Migration),
+        ]
+    }
+}

@@ -1,0 +1,180 @@
+//! Tokens are checked strictly, and the user behind one is re-read on every request.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::{Value, json};
+
+use crate::harness::{OWNER_EMAIL, PASSWORD, TEST_SECRET, TestApp, code};
+
+const ME: &str = "{ me { role user { email } organization { name } } }";
+
+fn claims(app: &TestApp, overrides: Value) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut c = json!({
+        "sub": app.owner_id, "org": app.org_id, "iss": "contacts-api", "aud": "contacts-api",
+        "iat": now, "exp": now + 600,
+    });
+    for (k, v) in overrides.as_object().unwrap() {
+        if v.is_null() {
+            c.as_object_mut().unwrap().remove(k);
+        } else {
+            c[k] = v.clone();
+        }
+    }
+    c
+}
+
+fn sign(claims: &Value, secret: &[u8]) -> String {
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+async fn assert_refused(app: &TestApp, token: &str) {
+    let (status, res) = app.gql_status(Some(token), ME, json!({})).await;
+    assert_eq!(status, 401, "{res}");
+    assert_eq!(code(&res), "UNAUTHENTICATED");
+    assert!(res.get("data").is_none_or(Value::is_null), "no data may leak: {res}");
+}
+
+#[tokio::test]
+async fn login_with_the_right_password_gives_a_token_that_answers_me() {
+    let app = TestApp::new().await;
+    let res = app
+        .gql(
+            None,
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { email } } }",
+            json!({ "e": "  Owner@ACME.test ", "p": PASSWORD }),
+        )
+        .await;
+    let token = res["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{res}"));
+    let me = app.gql(Some(token), ME, json!({})).await;
+    assert_eq!(me["data"]["me"]["user"]["email"], OWNER_EMAIL);
+    assert_eq!(me["data"]["me"]["role"], "OWNER");
+    assert_eq!(me["data"]["me"]["organization"]["name"], "Acme Realty");
+}
+
+#[tokio::test]
+async fn login_with_a_wrong_password_or_unknown_email_is_unauthenticated_alike() {
+    let app = TestApp::new().await;
+    let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+    let wrong = app
+        .gql(None, q, json!({ "e": OWNER_EMAIL, "p": "not the password" }))
+        .await;
+    let unknown = app
+        .gql(None, q, json!({ "e": "nobody@acme.test", "p": PASSWORD }))
+        .await;
+    assert_eq!(code(&wrong), "UNAUTHENTICATED");
+    assert_eq!(code(&unknown), "UNAUTHENTICATED");
+    assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
+    assert!(wrong["data"].is_null());
+}
+
+#[tokio::test]
+async fn a_query_without_a_token_is_unauthenticated() {
+    let app = TestApp::new().await;
+    let res = app.gql(None, ME, json!({})).await;
+    assert_eq!(code(&res), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
+    let app = TestApp::new().await;
+    let secret = TEST_SECRET.as_bytes();
+    // Sanity: a hand-made token with the right claims works, so each refusal below is for its one flaw.
+    let good = sign(&claims(&app, json!({})), secret);
+    assert_eq!(app.gql(Some(&good), ME, json!({})).await["data"]["me"]["role"], "OWNER");
+
+    let past = chrono::Utc::now().timestamp() - 3600;
+    assert_refused(&app, &sign(&claims(&app, json!({ "exp": past })), secret)).await;
+    assert_refused(&app, &sign(&claims(&app, json!({ "exp": null })), secret)).await;
+    assert_refused(&app, &sign(&claims(&app, json!({ "aud": "another-service" })), secret)).await;
+    assert_refused(&app, &sign(&claims(&app, json!({ "iss": "someone-else" })), secret)).await;
+    assert_refused(
+        &app,
+        &sign(&claims(&app, json!({})), b"another-secret-of-at-least-thirty-two-bytes"),
+    )
+    .await;
+
+    // Tampered: the payload names another organization, the signature is the original one.
+    let mut parts: Vec<String> = good.split('.').map(String::from).collect();
+    let forged = claims(&app, json!({ "org": uuid::Uuid::now_v7() }));
+    parts[1] = URL_SAFE_NO_PAD.encode(forged.to_string());
+    assert_refused(&app, &parts.join(".")).await;
+
+    // `alg: none` with no signature.
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims(&app, json!({})).to_string());
+    assert_refused(&app, &format!("{header}.{payload}.")).await;
+
+    // Garbage and a token for a user that does not exist.
+    assert_refused(&app, "not-a-jwt").await;
+    assert_refused(
+        &app,
+        &sign(&claims(&app, json!({ "sub": uuid::Uuid::now_v7() })), secret),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_malformed_authorization_header_is_refused_not_ignored() {
+    let app = TestApp::new().await;
+    let req = axum::http::Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", "Basic b3duZXI6cGFzcw==")
+        .body(axum::body::Body::from(json!({ "query": "{ __typename }" }).to_string()))
+        .unwrap();
+    let response = app.send(req).await;
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn a_deactivated_users_valid_token_stops_working_at_once() {
+    let app = TestApp::new().await;
+    let (agent_id, agent_token) = app.user("AGENT", "agent@acme.test").await;
+    assert_eq!(
+        app.gql(Some(&agent_token), ME, json!({})).await["data"]["me"]["role"],
+        "AGENT"
+    );
+
+    let res = app
+        .gql(
+            Some(&app.owner_token),
+            "mutation($id: ID!) { updateUser(id: $id, input: { active: false }) { active } }",
+            json!({ "id": agent_id }),
+        )
+        .await;
+    assert_eq!(res["data"]["updateUser"]["active"], false, "{res}");
+    assert_refused(&app, &agent_token).await;
+
+    let login = app
+        .gql(
+            None,
+            "mutation { login(email: \"agent@acme.test\", password: \"correct horse battery\") { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&login), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn a_demoted_admin_loses_admin_rights_with_the_same_token() {
+    let app = TestApp::new().await;
+    let (admin_id, admin_token) = app.user("ADMIN", "admin@acme.test").await;
+    let create = "mutation { createUser(input: { email: \"new@acme.test\", name: \"New\", role: AGENT }) { id } }";
+    assert!(app.gql(Some(&admin_token), create, json!({})).await["data"]["createUser"]["id"].is_string());
+
+    app.gql(
+        Some(&app.owner_token),
+        "mutation($id: ID!) { updateUser(id: $id, input: { role: VIEWER }) { role } }",
+        json!({ "id": admin_id }),
+    )
+    .await;
+    let again = "mutation { createUser(input: { email: \"new2@acme.test\", name: \"New\", role: AGENT }) { id } }";
+    assert_eq!(code(&app.gql(Some(&admin_token), again, json!({})).await), "FORBIDDEN");
+}

@@ -1,0 +1,234 @@
+//! `TestApp`: one fresh database and one real router per test, and helpers to talk GraphQL to it.
+
+use api::{
+    AppState, app,
+    bootstrap::{BootstrapInput, bootstrap},
+    config::{AppEnv, Config, LogFormat},
+    db::{DbOptions, connect},
+};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+    response::Response,
+};
+use entity::enums::PlanTier;
+use http_body_util::BodyExt;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub const OWNER_EMAIL: &str = "owner@acme.test";
+pub const PASSWORD: &str = "correct horse battery";
+pub const TEST_SECRET: &str = "test-signing-key-that-is-long-enough-32b";
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    pub state: AppState,
+    pub org_id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_token: String,
+    _guard: DbGuard,
+}
+
+pub fn test_config() -> Config {
+    Config {
+        database_url: String::new(),
+        database_max_connections: 5,
+        database_acquire_timeout_ms: 5000,
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        app_env: AppEnv::Development,
+        jwt_secret: Some(TEST_SECRET.into()),
+        jwt_issuer: "contacts-api".into(),
+        jwt_audience: "contacts-api".into(),
+        token_ttl_minutes: 60,
+        cors_origins: vec!["https://app.example.com".into()],
+        max_body_bytes: 64 * 1024,
+        request_timeout_secs: 30,
+        log_format: LogFormat::Pretty,
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        let (db, guard) = fresh_database().await;
+        Migrator::up(&db, None).await.expect("migrations");
+        let mut config = test_config();
+        adjust(&mut config);
+        let state = AppState::new(db.clone(), config).expect("state");
+        let input = BootstrapInput {
+            organization_name: "Acme Realty".into(),
+            owner_email: OWNER_EMAIL.into(),
+            owner_name: "Olivia Owner".into(),
+            password: Some(PASSWORD.into()),
+            plan: PlanTier::Growth,
+            default_country: "CR".into(),
+        };
+        let done = bootstrap(&db, &state.jwt, input).await.expect("bootstrap");
+        Self {
+            router: app(state.clone()),
+            db,
+            state,
+            org_id: done.organization.id,
+            owner_id: done.owner.id,
+            owner_token: done.session.token,
+            _guard: guard,
+        }
+    }
+
+    /// Sends any request through the router.
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible")
+    }
+
+    /// POSTs a GraphQL request; returns the status and the JSON body.
+    pub async fn gql_status(&self, token: Option<&str>, query: &str, variables: Value) -> (StatusCode, Value) {
+        let mut req = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let response = self.send(req.body(Body::from(body)).unwrap()).await;
+        let status = response.status();
+        (status, body_json(response).await)
+    }
+
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.gql_status(token, query, variables).await.1
+    }
+
+    /// Adds a member with this role through `createUser` and returns their id and a real token.
+    pub async fn user(&self, role: &str, email: &str) -> (Uuid, String) {
+        self.user_with(role, email, json!(null)).await
+    }
+
+    pub async fn user_with(&self, role: &str, email: &str, viewer_agent_ids: Value) -> (Uuid, String) {
+        let res = self
+            .gql(
+                Some(&self.owner_token),
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+                json!({ "input": { "email": email, "name": email, "role": role, "password": PASSWORD,
+                                   "viewerAgentIds": viewer_agent_ids } }),
+            )
+            .await;
+        let id: Uuid = res["data"]["createUser"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{res}"))
+            .parse()
+            .unwrap();
+        (id, self.token_for(id, self.org_id))
+    }
+
+    /// A real token for any user id, as `login` would issue it.
+    pub fn token_for(&self, user_id: Uuid, org_id: Uuid) -> String {
+        self.state.jwt.issue(user_id, org_id).expect("token").0
+    }
+
+    /// A second organization with its own owner: (organization id, owner token).
+    pub async fn other_organization(&self) -> (Uuid, String) {
+        let input = BootstrapInput {
+            organization_name: "Other Homes".into(),
+            owner_email: "owner@other.test".into(),
+            owner_name: "Oscar Other".into(),
+            password: Some(PASSWORD.into()),
+            plan: PlanTier::Free,
+            default_country: "MX".into(),
+        };
+        let done = bootstrap(&self.db, &self.state.jwt, input).await.expect("bootstrap");
+        (done.organization.id, done.session.token)
+    }
+
+    pub async fn execute(&self, sql: &str) {
+        self.db.execute_unprepared(sql).await.expect(sql);
+    }
+}
+
+pub async fn body_json(response: Response) -> Value {
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }))
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(res: &Value) -> &str {
+    res["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {res}"))
+}
+
+/// Keeps a test's database alive, and removes it when the test ends (even when it fails).
+enum DbGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { url: String, schema: String },
+}
+
+async fn fresh_database() -> (DatabaseConnection, DbGuard) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let schema = format!("t_{}", Uuid::new_v4().simple());
+            let admin = connect(options(&url, None))
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                .await
+                .expect("create schema");
+            admin.close().await.ok();
+            let db = connect(options(&url, Some(format!("{schema},public"))))
+                .await
+                .expect("connect");
+            (db, DbGuard::Postgres { url, schema })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (
+                connect(options(&url, None)).await.expect("sqlite"),
+                DbGuard::Sqlite(dir),
+            )
+        }
+    }
+}
+
+fn options(url: &str, search_path: Option<String>) -> DbOptions {
+    DbOptions {
+        url: url.to_string(),
+        max_connections: 5,
+        acquire_timeout: std::time::Duration::from_secs(10),
+        search_path,
+    }
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        let DbGuard::Postgres { url, schema } = self else {
+            return;
+        };
+        let (url, schema) = (url.clone(), schema.clone());
+        // Drop runs outside async; a short-lived runtime on its own thread removes the schema.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let db = connect(options(&url, None)).await.ok()?;
+                db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                    .await
+                    .ok()?;
+                db.close().await.ok()
+            })
+        })
+        .join();
+    }
+}

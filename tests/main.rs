@@ -1,0 +1,11 @@
+//! Black-box tests: the real router, real JWTs, a fresh real database per test (SQLite by default,
+//! PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod harness;
+
+mod auth;
+mod http;
+mod organization;
+mod schema;
+mod storage;
+mod users;
