@@ -28,6 +28,7 @@ async fn new_contact(app: &TestApp, org: Uuid, phone: Option<&str>) -> Result<co
         id: Set(Uuid::now_v7()),
         organization_id: Set(org),
         name: Set("Maria".into()),
+        sort_name: Set("maria".into()),
         name_edited_manually: Set(false),
         phone: Set(phone.map(String::from)),
         wa_id: Set(None),

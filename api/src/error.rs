@@ -17,7 +17,11 @@ pub enum ApiError {
     #[error("{message}")]
     BadInput { field: String, message: String },
     #[error("{message}")]
-    Conflict { field: String, message: String },
+    Conflict {
+        field: String,
+        message: String,
+        existing_id: Option<uuid::Uuid>,
+    },
     #[error("{0}")]
     LimitExceeded(String),
     /// Never shown to a client: logged with the request id, answered as "Internal server error".
@@ -49,6 +53,7 @@ impl ApiError {
         Self::Conflict {
             field: field.into(),
             message: message.into(),
+            existing_id: None,
         }
     }
 
@@ -96,6 +101,12 @@ impl ErrorExtensions for ApiError {
             ext.set("code", self.code());
             if let Self::BadInput { field, .. } | Self::Conflict { field, .. } = self {
                 ext.set("field", field.as_str());
+            }
+            if let Self::Conflict {
+                existing_id: Some(id), ..
+            } = self
+            {
+                ext.set("existingId", id.to_string());
             }
         })
     }

@@ -1,17 +1,25 @@
 //! The contacts API server: configuration, auth, the domain services, the GraphQL schema and the HTTP
 //! router. `main.rs` is only the command line around it.
 
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod contacts;
 pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod listings;
+pub mod notes;
 pub mod organizations;
+pub mod pagination;
 pub mod pipeline;
+pub mod properties;
+pub mod tags;
 pub mod telemetry;
 pub mod users;
+pub mod validate;
 
 pub use error::{ApiError, ApiResult};
 pub use http::{AppState, app};

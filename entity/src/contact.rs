@@ -9,6 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub name: String,
+    /// Lower-cased, accent-free name: what name ordering sorts by.
+    pub sort_name: String,
     /// Set once a person edits the name, so later WhatsApp profile names leave it alone.
     pub name_edited_manually: bool,
     /// E.164; mirrors the PHONE identity for ordering and display.

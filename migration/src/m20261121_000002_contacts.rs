@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::util::{create_indexes, drop_tables, index, organization_fk};
+use crate::util::{binary_collated, create_indexes, drop_tables, index, organization_fk};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -39,6 +39,7 @@ enum Contacts {
     Id,
     OrganizationId,
     Name,
+    SortName,
     NameEditedManually,
     Phone,
     WaId,
@@ -136,6 +137,7 @@ pub const IDX_PROPERTY_NUMBER: &str = "idx_contact_property_values_number";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let pg = manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres;
         manager
             .create_table(
                 Table::create()
@@ -175,6 +177,7 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid(Contacts::Id))
                     .col(uuid(Contacts::OrganizationId))
                     .col(string(Contacts::Name))
+                    .col(binary_collated(string(Contacts::SortName), pg))
                     .col(boolean(Contacts::NameEditedManually))
                     .col(string_null(Contacts::Phone))
                     .col(string_null(Contacts::WaId))
@@ -183,7 +186,7 @@ impl MigrationTrait for Migration {
                     .col(string(Contacts::Source))
                     .col(uuid_null(Contacts::SourceListingId))
                     .col(uuid_null(Contacts::AssigneeId))
-                    .col(string(Contacts::SearchText))
+                    .col(binary_collated(string(Contacts::SearchText), pg))
                     .col(integer(Contacts::UserInitiatedConversations))
                     .col(integer(Contacts::BusinessInitiatedConversations))
                     .col(integer(Contacts::CancelledOutbounds))
@@ -312,7 +315,12 @@ impl MigrationTrait for Migration {
                     &["organization_id", "created_at", "id"],
                     false,
                 ),
-                index(IDX_CONTACTS_NAME, "contacts", &["organization_id", "name", "id"], false),
+                index(
+                    IDX_CONTACTS_NAME,
+                    "contacts",
+                    &["organization_id", "sort_name", "id"],
+                    false,
+                ),
                 index(
                     IDX_CONTACTS_ASSIGNEE,
                     "contacts",

@@ -47,3 +47,12 @@ pub async fn drop_tables(manager: &SchemaManager<'_>, tables: &[&str]) -> Result
     }
     Ok(())
 }
+
+/// Byte-order comparison on PostgreSQL (SQLite's default), so sorting and keyset pagination over folded
+/// text behave the same on both databases whatever the server's locale.
+pub fn binary_collated(mut col: ColumnDef, postgres: bool) -> ColumnDef {
+    if postgres {
+        col.extra("COLLATE \"C\"");
+    }
+    col
+}

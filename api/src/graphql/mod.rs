@@ -1,6 +1,7 @@
 //! Assembles the GraphQL schema from the per-domain roots, with its limits.
 
 pub mod context;
+pub mod loaders;
 
 use std::sync::Arc;
 
@@ -8,17 +9,41 @@ use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    audit::graphql::AuditQueryRoot,
     auth::JwtKeys,
+    contacts::graphql::{mutation::ContactMutation, query::ContactQuery},
+    listings::graphql::{ListingMutation, ListingQuery},
+    notes::graphql::NoteMutation,
     organizations::graphql::{OrganizationMutation, OrganizationQuery},
-    pipeline::graphql::PipelineQuery,
+    pipeline::graphql::{PipelineMutation, PipelineQuery},
+    properties::graphql::{PropertyMutation, PropertyQuery},
+    tags::graphql::{TagMutation, TagQuery},
     users::graphql::{UserMutation, UserQuery},
 };
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(UserQuery, OrganizationQuery, PipelineQuery);
+pub struct QueryRoot(
+    UserQuery,
+    OrganizationQuery,
+    ContactQuery,
+    TagQuery,
+    PropertyQuery,
+    PipelineQuery,
+    ListingQuery,
+    AuditQueryRoot,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(UserMutation, OrganizationMutation);
+pub struct MutationRoot(
+    UserMutation,
+    OrganizationMutation,
+    ContactMutation,
+    NoteMutation,
+    TagMutation,
+    PropertyMutation,
+    PipelineMutation,
+    ListingMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

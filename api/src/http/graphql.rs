@@ -14,7 +14,10 @@ use super::{
     AppState, REQUEST_ID,
     response::{api_error_response, error_response},
 };
-use crate::{auth::authenticate, graphql::context::RequestId};
+use crate::{
+    auth::authenticate,
+    graphql::{context::RequestId, loaders::Loaders},
+};
 
 pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let request_id = headers
@@ -60,7 +63,11 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let header = auth.to_str().unwrap_or_default();
         match authenticate(&state.db, &state.jwt, header).await {
-            Ok(actor) => request = request.data(actor),
+            Ok(actor) => {
+                request = request
+                    .data(Loaders::new(&state.db, actor.organization_id()))
+                    .data(actor);
+            }
             Err(err) => return api_error_response(&err, rid),
         }
     }
@@ -118,7 +125,9 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
         .or_else(|| payload.get("authorization"))
         .and_then(|v| v.as_str());
     if let Some(header) = header {
-        data.insert(authenticate(&state.db, &state.jwt, header).await?);
+        let actor = authenticate(&state.db, &state.jwt, header).await?;
+        data.insert(Loaders::new(&state.db, actor.organization_id()));
+        data.insert(actor);
     }
     Ok(data)
 }

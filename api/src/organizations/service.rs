@@ -76,11 +76,7 @@ pub async fn update(
 }
 
 fn validate_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::bad_input("name", "Name must be 1 to 200 characters"));
-    }
-    Ok(name.to_string())
+    crate::validate::name("name", name)
 }
 
 /// An ISO 3166-1 alpha-2 code such as `CR` or `MX`.

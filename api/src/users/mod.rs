@@ -2,4 +2,3 @@
 
 pub mod graphql;
 pub mod service;
-mod validate;

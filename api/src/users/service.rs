@@ -5,11 +5,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::validate;
 use crate::{
     auth::{Actor, JwtKeys, hash_password, verify_password},
     db::{new_id, now},
     error::{ApiError, ApiResult, conflict_on_unique},
+    validate,
 };
 
 pub struct NewUser {
@@ -59,11 +59,11 @@ pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: NewUser) ->
 
 /// Inserts a user without permission checks: for `bootstrap` and for `create` after its checks.
 pub(crate) async fn insert(db: &impl ConnectionTrait, organization_id: Uuid, input: NewUser) -> ApiResult<user::Model> {
-    let email = validate::email(&input.email)?;
-    let name = validate::name(&input.name)?;
+    let email = validate::email("email", &input.email)?;
+    let name = validate::name("name", &input.name)?;
     let password_hash = match input.password {
         Some(pw) => {
-            validate::password(&pw)?;
+            validate_password(&pw)?;
             Some(hash_password(pw).await?)
         }
         None => None,
@@ -112,13 +112,13 @@ pub async fn update(db: &impl ConnectionTrait, actor: &Actor, id: Uuid, patch: U
     let role = patch.role.unwrap_or(target.role);
     let mut model: user::ActiveModel = target.clone().into();
     if let Some(name) = patch.name {
-        model.name = Set(validate::name(&name)?);
+        model.name = Set(validate::name("name", &name)?);
     }
     if let Some(active) = patch.active {
         model.active = Set(active);
     }
     if let Some(password) = patch.password {
-        validate::password(&password)?;
+        validate_password(&password)?;
         model.password_hash = Set(Some(hash_password(password).await?));
     }
     let scope = match patch.viewer_agent_ids {
@@ -245,4 +245,12 @@ async fn viewer_scope(
         ));
     }
     Ok(Some(serde_json::json!(ids)))
+}
+
+fn validate_password(raw: &str) -> ApiResult<()> {
+    let len = raw.chars().count();
+    if !(8..=128).contains(&len) {
+        return Err(ApiError::bad_input("password", "Password must be 8 to 128 characters"));
+    }
+    Ok(())
 }

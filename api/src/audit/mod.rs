@@ -1,0 +1,6 @@
+//! The audit trail: who changed what on a contact, when, with the values before and after.
+
+pub mod graphql;
+mod service;
+
+pub use service::{AuditQuery, list, record};

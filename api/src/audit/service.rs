@@ -1,0 +1,79 @@
+use entity::audit_event;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    auth::Actor,
+    contacts::scope::find_visible,
+    db::{new_id, now},
+    error::ApiResult,
+    pagination::{KeyValue, Page, PageArgs, PageInfoFlags},
+};
+
+/// Writes one event, in the caller's transaction when it has one.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    contact_id: Option<Uuid>,
+    kind: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> ApiResult<()> {
+    audit_event::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(actor.organization_id()),
+        contact_id: Set(contact_id),
+        actor_user_id: Set(actor.user_id()),
+        actor_kind: Set(if actor.user_id().is_some() { "USER" } else { "SYSTEM" }.into()),
+        kind: Set(kind.into()),
+        before: Set(before),
+        after: Set(after),
+        created_at: Set(now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub struct AuditQuery {
+    pub contact_id: Option<Uuid>,
+    pub page: PageArgs,
+    pub want_total: bool,
+}
+
+pub struct AuditPage {
+    pub items: Vec<(String, audit_event::Model)>,
+    pub flags: PageInfoFlags,
+    pub total: i64,
+}
+
+/// Events newest first: of one contact the actor can see, or of the whole organization (admins).
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: AuditQuery) -> ApiResult<AuditPage> {
+    let mut query = audit_event::Entity::find().filter(audit_event::Column::OrganizationId.eq(actor.organization_id()));
+    match q.contact_id {
+        Some(id) => {
+            find_visible(db, actor, id).await?;
+            query = query.filter(audit_event::Column::ContactId.eq(id));
+        }
+        None => actor.require_admin()?,
+    }
+    let page: Page = q.page.resolve("audit", actor.organization_id())?;
+    let total = if q.want_total {
+        query.clone().count(db).await? as i64
+    } else {
+        0
+    };
+    let rows = page
+        .apply(query, audit_event::Column::CreatedAt, audit_event::Column::Id, true)
+        .all(db)
+        .await?;
+    let (rows, flags) = page.finish(rows);
+    let items = rows
+        .into_iter()
+        .map(|e| (page.cursor(KeyValue::Time(e.created_at), e.id), e))
+        .collect();
+    Ok(AuditPage { items, flags, total })
+}

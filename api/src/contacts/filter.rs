@@ -1,0 +1,262 @@
+//! `ContactFilter` and `search`, turned into conditions on an already-scoped contact query.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    contact, contact_property_value as value, contact_tag,
+    enums::{ContactSource, PropertyType},
+    property_definition, verification,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    sea_query::{LikeExpr, SelectStatement},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::Actor,
+    error::{ApiError, ApiResult},
+    properties::values::{self, Typed},
+    validate::fold,
+};
+
+const MAX_SEARCH_CHARS: usize = 100;
+
+#[derive(Default, Clone)]
+pub struct ContactFilter {
+    pub stage_ids: Option<Vec<Uuid>>,
+    /// Contacts with any of these tags.
+    pub tag_ids: Option<Vec<Uuid>>,
+    pub assignee_ids: Option<Vec<Uuid>>,
+    /// true: only unassigned contacts (or, with `assignee_ids`, those agents' plus unassigned).
+    pub unassigned: Option<bool>,
+    pub sources: Option<Vec<ContactSource>>,
+    pub listing_ids: Option<Vec<Uuid>>,
+    /// NOT_STARTED, PENDING, APPROVED or DECLINED; a contact with no verification is NOT_STARTED.
+    pub verification_status: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub last_activity_from: Option<DateTime<Utc>>,
+    pub last_activity_to: Option<DateTime<Utc>>,
+    pub properties: Vec<PropertyCondition>,
+}
+
+#[derive(Clone)]
+pub struct PropertyCondition {
+    pub key: String,
+    pub op: PropertyOp,
+    pub value: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PropertyOp {
+    Eq,
+    Neq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    Contains,
+    IsSet,
+    IsNotSet,
+}
+
+/// Narrows `query` (already scoped to what the actor sees) by the filter and the search text.
+pub async fn apply(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    mut query: Select<contact::Entity>,
+    filter: &ContactFilter,
+    search: Option<&str>,
+) -> ApiResult<Select<contact::Entity>> {
+    let org = actor.organization_id();
+    if let Some(ids) = &filter.stage_ids {
+        query = query.filter(contact::Column::StageId.is_in(ids.clone()));
+    }
+    if let Some(ids) = &filter.tag_ids {
+        let tagged = contact_tag::Entity::find()
+            .select_only()
+            .column(contact_tag::Column::ContactId)
+            .filter(contact_tag::Column::OrganizationId.eq(org))
+            .filter(contact_tag::Column::TagId.is_in(ids.clone()))
+            .into_query();
+        query = query.filter(contact::Column::Id.in_subquery(tagged));
+    }
+    query = query.filter(assignee_condition(filter));
+    if let Some(sources) = &filter.sources {
+        query = query.filter(contact::Column::Source.is_in(sources.clone()));
+    }
+    if let Some(ids) = &filter.listing_ids {
+        query = query.filter(contact::Column::SourceListingId.is_in(ids.clone()));
+    }
+    if let Some(status) = &filter.verification_status {
+        query = query.filter(verification_condition(org, status)?);
+    }
+    let ranges = [
+        (contact::Column::CreatedAt, filter.created_from, filter.created_to),
+        (
+            contact::Column::LastActivityAt,
+            filter.last_activity_from,
+            filter.last_activity_to,
+        ),
+    ];
+    for (column, from, to) in ranges {
+        if let Some(from) = from {
+            query = query.filter(column.gte(from));
+        }
+        if let Some(to) = to {
+            query = query.filter(column.lte(to));
+        }
+    }
+    for condition in &filter.properties {
+        query = query.filter(property_condition(db, org, condition).await?);
+    }
+    if let Some(pattern) = search_pattern(search)? {
+        query = query.filter(contact::Column::SearchText.like(LikeExpr::new(pattern).escape('\\')));
+    }
+    Ok(query)
+}
+
+fn assignee_condition(filter: &ContactFilter) -> Condition {
+    match (&filter.assignee_ids, filter.unassigned) {
+        (Some(ids), Some(true)) => Condition::any()
+            .add(contact::Column::AssigneeId.is_in(ids.clone()))
+            .add(contact::Column::AssigneeId.is_null()),
+        (Some(ids), _) => Condition::all().add(contact::Column::AssigneeId.is_in(ids.clone())),
+        (None, Some(true)) => Condition::all().add(contact::Column::AssigneeId.is_null()),
+        (None, Some(false)) => Condition::all().add(contact::Column::AssigneeId.is_not_null()),
+        (None, None) => Condition::all(),
+    }
+}
+
+fn verification_condition(org: Uuid, status: &str) -> ApiResult<Condition> {
+    const STATUSES: [&str; 4] = ["NOT_STARTED", "PENDING", "APPROVED", "DECLINED"];
+    if !STATUSES.contains(&status) {
+        return Err(ApiError::bad_input("verificationStatus", "Unknown verification status"));
+    }
+    let with_status = |statuses: Vec<&str>| -> SelectStatement {
+        verification::Entity::find()
+            .select_only()
+            .column(verification::Column::ContactId)
+            .filter(verification::Column::OrganizationId.eq(org))
+            .filter(verification::Column::Status.is_in(statuses))
+            .into_query()
+    };
+    Ok(if status == "NOT_STARTED" {
+        // No verification row at all also means not started.
+        Condition::all().add(contact::Column::Id.not_in_subquery(with_status(vec!["PENDING", "APPROVED", "DECLINED"])))
+    } else {
+        Condition::all().add(contact::Column::Id.in_subquery(with_status(vec![status])))
+    })
+}
+
+/// The LIKE pattern for a search: digits-only terms match phone digits, anything else the folded
+/// name and email. `None` when there is nothing to search for.
+pub fn search_pattern(search: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(raw) = search.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if raw.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::bad_input(
+            "search",
+            format!("Search at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    let phone_like = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let term = if phone_like {
+        raw.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        fold(raw)
+    };
+    if term.is_empty() {
+        return Ok(None);
+    }
+    let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    Ok(Some(format!("%{escaped}%")))
+}
+
+async fn property_condition(db: &impl ConnectionTrait, org: Uuid, cond: &PropertyCondition) -> ApiResult<Condition> {
+    let field = "properties";
+    let definition = property_definition::Entity::find()
+        .filter(property_definition::Column::OrganizationId.eq(org))
+        .filter(property_definition::Column::Key.eq(cond.key.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, format!("Unknown property `{}`", cond.key)))?;
+    let rows = || {
+        value::Entity::find()
+            .select_only()
+            .column(value::Column::ContactId)
+            .filter(value::Column::OrganizationId.eq(org))
+            .filter(value::Column::DefinitionId.eq(definition.id))
+    };
+    let operand = || -> ApiResult<Typed> {
+        let raw = cond
+            .value
+            .as_ref()
+            .ok_or_else(|| ApiError::bad_input(field, "This condition needs a value"))?;
+        values::typed(&definition, raw).map_err(|e| ApiError::bad_input(field, e))
+    };
+    let ordered = |cmp: fn(Typed) -> Condition| -> ApiResult<Condition> {
+        match definition.kind {
+            PropertyType::Number | PropertyType::Date => Ok(cmp(operand()?)),
+            _ => Err(ApiError::bad_input(
+                field,
+                "Only NUMBER and DATE properties compare with LT, LTE, GT, GTE",
+            )),
+        }
+    };
+    let matching = |c: Condition| Condition::all().add(contact::Column::Id.in_subquery(rows().filter(c).into_query()));
+    Ok(match cond.op {
+        PropertyOp::IsSet => Condition::all().add(contact::Column::Id.in_subquery(rows().into_query())),
+        PropertyOp::IsNotSet => Condition::all().add(contact::Column::Id.not_in_subquery(rows().into_query())),
+        PropertyOp::Eq => matching(operand()?.equals()),
+        // "Not equal" includes contacts that have no value for the property.
+        PropertyOp::Neq => {
+            Condition::all().add(contact::Column::Id.not_in_subquery(rows().filter(operand()?.equals()).into_query()))
+        }
+        PropertyOp::Lt => matching(ordered(Typed::less)?),
+        PropertyOp::Lte => matching(ordered(Typed::at_most)?),
+        PropertyOp::Gt => matching(ordered(Typed::greater)?),
+        PropertyOp::Gte => matching(ordered(Typed::at_least)?),
+        PropertyOp::In => {
+            let list = cond
+                .value
+                .as_ref()
+                .and_then(|v| v.as_array())
+                .ok_or_else(|| ApiError::bad_input(field, "IN needs a list"))?;
+            let mut any = Condition::any();
+            for item in list.iter().take(100) {
+                any = any.add(
+                    values::typed(&definition, item)
+                        .map_err(|e| ApiError::bad_input(field, e))?
+                        .equals(),
+                );
+            }
+            matching(any)
+        }
+        PropertyOp::Contains => match definition.kind {
+            PropertyType::Text | PropertyType::Email | PropertyType::List => {
+                let needle = cond
+                    .value
+                    .as_ref()
+                    .and_then(|v| v.as_str())
+                    .ok_or_else(|| ApiError::bad_input(field, "CONTAINS needs text"))?;
+                let escaped = fold(needle)
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                matching(
+                    Condition::all()
+                        .add(value::Column::ValueText.like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))),
+                )
+            }
+            _ => {
+                return Err(ApiError::bad_input(
+                    field,
+                    "CONTAINS applies to TEXT, EMAIL and LIST properties",
+                ));
+            }
+        },
+    })
+}

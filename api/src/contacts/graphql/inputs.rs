@@ -1,0 +1,244 @@
+use async_graphql::{Enum, ID, InputObject, Json, MaybeUndefined};
+use chrono::{DateTime, Utc};
+
+use super::types::ContactSource;
+use crate::{
+    contacts::{
+        filter::{ContactFilter as Filter, PropertyCondition as Condition, PropertyOp},
+        list::OrderField,
+        service::{ContactPatch, NewContact},
+    },
+    error::ApiError,
+    graphql::context::parse_id,
+};
+
+#[derive(InputObject)]
+pub struct PropertyInput {
+    pub key: String,
+    /// Of the property's type: text, number, boolean, `YYYY-MM-DD`, email, or one of a LIST's options.
+    /// null clears the value.
+    pub value: Json<serde_json::Value>,
+}
+
+#[derive(InputObject)]
+pub struct CreateContactInput {
+    pub name: String,
+    /// With country code, or national in the organization's default country.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Default MANUAL.
+    pub source: Option<ContactSource>,
+    pub source_listing_id: Option<ID>,
+    pub assignee_id: Option<ID>,
+    /// Default: the first stage of the funnel.
+    pub status_id: Option<ID>,
+    pub tags: Option<Vec<String>>,
+    pub properties: Option<Vec<PropertyInput>>,
+}
+
+/// Every field optional; an explicit null clears phone, email, listing or assignee.
+#[derive(InputObject)]
+pub struct UpdateContactInput {
+    pub name: Option<String>,
+    pub phone: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub source: Option<ContactSource>,
+    pub source_listing_id: MaybeUndefined<ID>,
+    /// null unassigns.
+    pub assignee_id: MaybeUndefined<ID>,
+    pub status_id: Option<ID>,
+    /// Replaces the contact's tags.
+    pub tags: Option<Vec<String>>,
+    pub properties: Option<Vec<PropertyInput>>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyOperator {
+    Eq,
+    Neq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    In,
+    Contains,
+    IsSet,
+    IsNotSet,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationStatus {
+    NotStarted,
+    Pending,
+    Approved,
+    Declined,
+}
+
+/// A test on a custom property: EQ/NEQ/IN on any type, LT/LTE/GT/GTE on NUMBER and DATE, CONTAINS on
+/// text. NEQ and IS_NOT_SET include contacts without a value.
+#[derive(InputObject)]
+pub struct PropertyCondition {
+    pub key: String,
+    pub op: PropertyOperator,
+    pub value: Option<Json<serde_json::Value>>,
+}
+
+/// All conditions must hold; within a list, any value matches. Dates are inclusive.
+#[derive(InputObject, Default)]
+pub struct ContactFilter {
+    pub status_ids: Option<Vec<ID>>,
+    pub tag_ids: Option<Vec<ID>>,
+    pub assignee_ids: Option<Vec<ID>>,
+    pub unassigned: Option<bool>,
+    pub sources: Option<Vec<ContactSource>>,
+    pub listing_ids: Option<Vec<ID>>,
+    pub verification_status: Option<VerificationStatus>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub last_activity_from: Option<DateTime<Utc>>,
+    pub last_activity_to: Option<DateTime<Utc>>,
+    pub properties: Option<Vec<PropertyCondition>>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ContactOrderField {
+    Name,
+    CreatedAt,
+    LastActivityAt,
+    UserInitiated,
+    BusinessInitiated,
+    CancelledOutbounds,
+    ReceivedNotifications,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(InputObject)]
+pub struct ContactOrder {
+    pub field: ContactOrderField,
+    pub direction: OrderDirection,
+}
+
+fn ids(list: Option<Vec<ID>>, field: &str) -> Result<Option<Vec<uuid::Uuid>>, ApiError> {
+    list.map(|l| l.iter().take(1000).map(|id| parse_id(id, field)).collect())
+        .transpose()
+}
+
+fn maybe_id(value: MaybeUndefined<ID>, field: &str) -> Result<Option<Option<uuid::Uuid>>, ApiError> {
+    Ok(match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(id) => Some(Some(parse_id(&id, field)?)),
+    })
+}
+
+fn properties(list: Option<Vec<PropertyInput>>) -> Vec<(String, serde_json::Value)> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|p| (p.key, p.value.0))
+        .collect()
+}
+
+impl CreateContactInput {
+    pub fn into_domain(self) -> Result<NewContact, ApiError> {
+        Ok(NewContact {
+            name: self.name,
+            phone: self.phone,
+            email: self.email,
+            source: self.source.map(Into::into),
+            source_listing_id: self
+                .source_listing_id
+                .map(|id| parse_id(&id, "sourceListingId"))
+                .transpose()?,
+            assignee_id: self.assignee_id.map(|id| parse_id(&id, "assigneeId")).transpose()?,
+            stage_id: self.status_id.map(|id| parse_id(&id, "statusId")).transpose()?,
+            tags: self.tags.unwrap_or_default(),
+            properties: properties(self.properties),
+        })
+    }
+}
+
+impl UpdateContactInput {
+    pub fn into_domain(self) -> Result<ContactPatch, ApiError> {
+        Ok(ContactPatch {
+            name: self.name,
+            phone: self.phone.into(),
+            email: self.email.into(),
+            source: self.source.map(Into::into),
+            source_listing_id: maybe_id(self.source_listing_id, "sourceListingId")?,
+            assignee_id: maybe_id(self.assignee_id, "assigneeId")?,
+            stage_id: self.status_id.map(|id| parse_id(&id, "statusId")).transpose()?,
+            tags: self.tags,
+            properties: properties(self.properties),
+        })
+    }
+}
+
+impl ContactFilter {
+    pub fn into_domain(self) -> Result<Filter, ApiError> {
+        let op = |o: PropertyOperator| match o {
+            PropertyOperator::Eq => PropertyOp::Eq,
+            PropertyOperator::Neq => PropertyOp::Neq,
+            PropertyOperator::Lt => PropertyOp::Lt,
+            PropertyOperator::Lte => PropertyOp::Lte,
+            PropertyOperator::Gt => PropertyOp::Gt,
+            PropertyOperator::Gte => PropertyOp::Gte,
+            PropertyOperator::In => PropertyOp::In,
+            PropertyOperator::Contains => PropertyOp::Contains,
+            PropertyOperator::IsSet => PropertyOp::IsSet,
+            PropertyOperator::IsNotSet => PropertyOp::IsNotSet,
+        };
+        let conditions = self.properties.unwrap_or_default();
+        if conditions.len() > 20 {
+            return Err(ApiError::bad_input("properties", "At most 20 property conditions"));
+        }
+        Ok(Filter {
+            stage_ids: ids(self.status_ids, "statusIds")?,
+            tag_ids: ids(self.tag_ids, "tagIds")?,
+            assignee_ids: ids(self.assignee_ids, "assigneeIds")?,
+            unassigned: self.unassigned,
+            sources: self.sources.map(|s| s.into_iter().map(Into::into).collect()),
+            listing_ids: ids(self.listing_ids, "listingIds")?,
+            verification_status: self.verification_status.map(|v| {
+                match v {
+                    VerificationStatus::NotStarted => "NOT_STARTED",
+                    VerificationStatus::Pending => "PENDING",
+                    VerificationStatus::Approved => "APPROVED",
+                    VerificationStatus::Declined => "DECLINED",
+                }
+                .to_string()
+            }),
+            created_from: self.created_from,
+            created_to: self.created_to,
+            last_activity_from: self.last_activity_from,
+            last_activity_to: self.last_activity_to,
+            properties: conditions
+                .into_iter()
+                .map(|c| Condition {
+                    key: c.key.trim().to_lowercase(),
+                    op: op(c.op),
+                    value: c.value.map(|v| v.0),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl ContactOrder {
+    pub fn into_domain(self) -> (OrderField, bool) {
+        let field = match self.field {
+            ContactOrderField::Name => OrderField::Name,
+            ContactOrderField::CreatedAt => OrderField::CreatedAt,
+            ContactOrderField::LastActivityAt => OrderField::LastActivityAt,
+            ContactOrderField::UserInitiated => OrderField::UserInitiated,
+            ContactOrderField::BusinessInitiated => OrderField::BusinessInitiated,
+            ContactOrderField::CancelledOutbounds => OrderField::CancelledOutbounds,
+            ContactOrderField::ReceivedNotifications => OrderField::ReceivedNotifications,
+        };
+        (field, self.direction == OrderDirection::Desc)
+    }
+}

@@ -1,0 +1,6 @@
+//! The GraphQL face of contacts: types, inputs, the list query and the mutations.
+
+pub mod inputs;
+pub mod mutation;
+pub mod query;
+pub mod types;

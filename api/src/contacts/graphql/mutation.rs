@@ -1,0 +1,85 @@
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
+
+use super::{
+    inputs::{CreateContactInput, UpdateContactInput},
+    types::Contact,
+};
+use crate::{
+    contacts::service,
+    graphql::context::{actor, db, parse_id},
+    properties, tags,
+};
+
+#[derive(SimpleObject)]
+pub struct DeletePayload {
+    /// The id of what was deleted.
+    pub id: ID,
+}
+
+#[derive(Default)]
+pub struct ContactMutation;
+
+#[Object]
+impl ContactMutation {
+    /// Adds a contact. One contact per phone number: a second answers CONFLICT.
+    async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> async_graphql::Result<Contact> {
+        Ok(Contact(
+            service::create(db(ctx), actor(ctx)?, input.into_domain()?).await?,
+        ))
+    }
+
+    /// Changes a contact the caller can see; a stage change is recorded in the audit trail.
+    async fn update_contact(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateContactInput,
+    ) -> async_graphql::Result<Contact> {
+        let id = parse_id(&id, "id")?;
+        Ok(Contact(
+            service::update(db(ctx), actor(ctx)?, id, input.into_domain()?).await?,
+        ))
+    }
+
+    /// Deletes a contact and everything of theirs (owners and admins). It cannot be undone.
+    async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        service::delete(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        Ok(DeletePayload { id })
+    }
+
+    /// Sets one custom property, for chatbot flows and AI agents. With `overwrite: false` an existing
+    /// value is kept. A null value clears the property.
+    async fn set_contact_property(
+        &self,
+        ctx: &Context<'_>,
+        contact_id: ID,
+        key: String,
+        value: Json<serde_json::Value>,
+        #[graphql(default = true)] overwrite: bool,
+    ) -> async_graphql::Result<Contact> {
+        let id = parse_id(&contact_id, "contactId")?;
+        let c = properties::service::set_contact_property(db(ctx), actor(ctx)?, id, &key, value.0, overwrite).await?;
+        Ok(Contact(c))
+    }
+
+    /// Adds tags by name to a contact, creating tags on first use.
+    async fn add_tags(&self, ctx: &Context<'_>, contact_id: ID, names: Vec<String>) -> async_graphql::Result<Contact> {
+        let id = parse_id(&contact_id, "contactId")?;
+        Ok(Contact(
+            tags::service::add_to_contact(db(ctx), actor(ctx)?, id, &names).await?,
+        ))
+    }
+
+    /// Removes tags by name from a contact.
+    async fn remove_tags(
+        &self,
+        ctx: &Context<'_>,
+        contact_id: ID,
+        names: Vec<String>,
+    ) -> async_graphql::Result<Contact> {
+        let id = parse_id(&contact_id, "contactId")?;
+        Ok(Contact(
+            tags::service::remove_from_contact(db(ctx), actor(ctx)?, id, &names).await?,
+        ))
+    }
+}

@@ -1,0 +1,66 @@
+use async_graphql::{Context, ID, Object};
+
+use super::{
+    inputs::{ContactFilter, ContactOrder},
+    types::{Contact, ContactConnection},
+};
+use crate::{
+    contacts::{
+        list::{ListQuery, OrderField, list},
+        scope::find_visible,
+    },
+    error::ApiError,
+    graphql::context::{actor, db, parse_id},
+    pagination::{PageArgs, wants_total},
+};
+
+#[derive(Default)]
+pub struct ContactQuery;
+
+#[Object]
+impl ContactQuery {
+    /// One contact, or null when it does not exist or the caller cannot see it.
+    async fn contact(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Contact>> {
+        let id = parse_id(&id, "id")?;
+        match find_visible(db(ctx), actor(ctx)?, id).await {
+            Ok(c) => Ok(Some(Contact(c))),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The contacts the caller can see. `search` matches name (ignoring case and accents), email and
+    /// phone digits. Default order: most recent activity first.
+    #[allow(clippy::too_many_arguments)]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        search: Option<String>,
+        filter: Option<ContactFilter>,
+        order_by: Option<ContactOrder>,
+    ) -> async_graphql::Result<ContactConnection> {
+        let (order, descending) = order_by
+            .map(ContactOrder::into_domain)
+            .unwrap_or((OrderField::LastActivityAt, true));
+        let q = ListQuery {
+            filter: filter.unwrap_or_default().into_domain()?,
+            search,
+            order,
+            descending,
+            page: PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+            want_total: wants_total(ctx),
+        };
+        let page = list(db(ctx), actor(ctx)?, q).await?;
+        let items = page.items.into_iter().map(|(c, m)| (c, Contact(m))).collect();
+        Ok(ContactConnection::new(items, page.flags, page.total))
+    }
+}

@@ -1,0 +1,8 @@
+//! Contacts: the people a sales team works with. Every read starts from `scope::visible`.
+
+pub mod filter;
+pub mod graphql;
+pub mod list;
+pub mod scope;
+pub mod service;
+mod write;

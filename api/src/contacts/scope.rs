@@ -1,0 +1,42 @@
+//! Who sees which contacts (DESIGN section 3). `visible` is the only way services read contacts: a
+//! contact outside it is, to that actor, absent.
+
+use entity::{contact, enums::UserRole};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Actor, ViewerScope},
+    error::{ApiError, ApiResult},
+};
+
+/// The contacts `actor` may read: owners and admins all of the organization's; agents theirs and the
+/// unassigned; viewers all, or the unassigned plus those of their chosen agents.
+pub fn visible(actor: &Actor) -> Select<contact::Entity> {
+    let query = contact::Entity::find().filter(contact::Column::OrganizationId.eq(actor.organization_id()));
+    let unassigned = contact::Column::AssigneeId.is_null();
+    match (actor.role(), actor.viewer_scope()) {
+        (UserRole::Owner | UserRole::Admin, _) | (UserRole::Viewer, ViewerScope::All) => query,
+        (UserRole::Agent, _) => {
+            let mine = match actor.user_id() {
+                Some(id) => contact::Column::AssigneeId.eq(id),
+                None => contact::Column::AssigneeId.is_null(),
+            };
+            query.filter(Condition::any().add(unassigned).add(mine))
+        }
+        (UserRole::Viewer, ViewerScope::Agents(ids)) => query.filter(
+            Condition::any()
+                .add(unassigned)
+                .add(contact::Column::AssigneeId.is_in(ids.clone())),
+        ),
+    }
+}
+
+/// One contact the actor can see; NOT_FOUND whether it does not exist or is out of sight.
+pub async fn find_visible(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResult<contact::Model> {
+    visible(actor)
+        .filter(contact::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Contact"))
+}

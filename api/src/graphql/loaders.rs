@@ -1,0 +1,250 @@
+//! Per-request batch loaders, so a page of contacts loads its stages, assignees, tags and properties in a
+//! constant number of queries. Each is built for one organization and filters by it: a loader can
+//! never return another tenant's rows, whatever ids it is asked for.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{
+    contact_identifier, contact_property_value, contact_tag, listing, pipeline_stage, property_definition, tag, user,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+type LoadResult<V> = Result<HashMap<Uuid, V>, Arc<DbErr>>;
+
+macro_rules! by_id_loader {
+    ($name:ident, $entity:ident) => {
+        pub struct $name {
+            db: DatabaseConnection,
+            organization_id: Uuid,
+        }
+
+        impl Loader<Uuid> for $name {
+            type Value = $entity::Model;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::OrganizationId.eq(self.organization_id))
+                    .filter($entity::Column::Id.is_in(keys.to_vec()))
+                    .all(&self.db)
+                    .await
+                    .map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(UserById, user);
+by_id_loader!(StageById, pipeline_stage);
+by_id_loader!(ListingById, listing);
+
+pub struct TagsByContact {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+}
+
+impl Loader<Uuid> for TagsByContact {
+    type Value = Vec<tag::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let links = contact_tag::Entity::find()
+            .filter(contact_tag::Column::OrganizationId.eq(self.organization_id))
+            .filter(contact_tag::Column::ContactId.is_in(keys.to_vec()))
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        let tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
+        let tags: HashMap<Uuid, tag::Model> = tag::Entity::find()
+            .filter(tag::Column::OrganizationId.eq(self.organization_id))
+            .filter(tag::Column::Id.is_in(tag_ids))
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        let mut out: HashMap<Uuid, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for link in links {
+            if let (Some(list), Some(tag)) = (out.get_mut(&link.contact_id), tags.get(&link.tag_id)) {
+                list.push(tag.clone());
+            }
+        }
+        for list in out.values_mut() {
+            list.sort_by(|a, b| a.name_key.cmp(&b.name_key));
+        }
+        Ok(out)
+    }
+}
+
+pub type PropertyRow = (property_definition::Model, contact_property_value::Model);
+
+pub struct PropertiesByContact {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+}
+
+impl Loader<Uuid> for PropertiesByContact {
+    type Value = Vec<PropertyRow>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let values = contact_property_value::Entity::find()
+            .filter(contact_property_value::Column::OrganizationId.eq(self.organization_id))
+            .filter(contact_property_value::Column::ContactId.is_in(keys.to_vec()))
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        let definitions: Vec<property_definition::Model> = property_definition::Entity::find()
+            .filter(property_definition::Column::OrganizationId.eq(self.organization_id))
+            .order_by_asc(property_definition::Column::Position)
+            .order_by_asc(property_definition::Column::Key)
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        let mut out: HashMap<Uuid, Vec<PropertyRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        // Walk definitions in display order so each contact's values come out in that order.
+        for def in &definitions {
+            for v in values.iter().filter(|v| v.definition_id == def.id) {
+                if let Some(list) = out.get_mut(&v.contact_id) {
+                    list.push((def.clone(), v.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub struct IdentifiersByContact {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+}
+
+impl Loader<Uuid> for IdentifiersByContact {
+    type Value = Vec<contact_identifier::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = contact_identifier::Entity::find()
+            .filter(contact_identifier::Column::OrganizationId.eq(self.organization_id))
+            .filter(contact_identifier::Column::ContactId.is_in(keys.to_vec()))
+            .order_by_asc(contact_identifier::Column::CreatedAt)
+            .order_by_asc(contact_identifier::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        let mut out: HashMap<Uuid, Vec<contact_identifier::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.contact_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// The loaders of one request, for the caller's organization.
+pub struct Loaders {
+    users: DataLoader<UserById>,
+    stages: DataLoader<StageById>,
+    listings: DataLoader<ListingById>,
+    tags: DataLoader<TagsByContact>,
+    properties: DataLoader<PropertiesByContact>,
+    identifiers: DataLoader<IdentifiersByContact>,
+}
+
+fn failed(err: Arc<DbErr>) -> ApiError {
+    ApiError::internal(err)
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
+        let db = || db.clone();
+        Self {
+            users: DataLoader::new(
+                UserById {
+                    db: db(),
+                    organization_id,
+                },
+                tokio::spawn,
+            ),
+            stages: DataLoader::new(
+                StageById {
+                    db: db(),
+                    organization_id,
+                },
+                tokio::spawn,
+            ),
+            listings: DataLoader::new(
+                ListingById {
+                    db: db(),
+                    organization_id,
+                },
+                tokio::spawn,
+            ),
+            tags: DataLoader::new(
+                TagsByContact {
+                    db: db(),
+                    organization_id,
+                },
+                tokio::spawn,
+            ),
+            properties: DataLoader::new(
+                PropertiesByContact {
+                    db: db(),
+                    organization_id,
+                },
+                tokio::spawn,
+            ),
+            identifiers: DataLoader::new(
+                IdentifiersByContact {
+                    db: db(),
+                    organization_id,
+                },
+                tokio::spawn,
+            ),
+        }
+    }
+
+    pub async fn user(&self, id: Uuid) -> ApiResult<Option<user::Model>> {
+        self.users.load_one(id).await.map_err(failed)
+    }
+
+    pub async fn stage(&self, id: Uuid) -> ApiResult<Option<pipeline_stage::Model>> {
+        self.stages.load_one(id).await.map_err(failed)
+    }
+
+    pub async fn listing(&self, id: Uuid) -> ApiResult<Option<listing::Model>> {
+        self.listings.load_one(id).await.map_err(failed)
+    }
+
+    pub async fn tags(&self, contact_id: Uuid) -> ApiResult<Vec<tag::Model>> {
+        Ok(self
+            .tags
+            .load_one(contact_id)
+            .await
+            .map_err(failed)?
+            .unwrap_or_default())
+    }
+
+    pub async fn properties(&self, contact_id: Uuid) -> ApiResult<Vec<PropertyRow>> {
+        Ok(self
+            .properties
+            .load_one(contact_id)
+            .await
+            .map_err(failed)?
+            .unwrap_or_default())
+    }
+
+    pub async fn identifiers(&self, contact_id: Uuid) -> ApiResult<Vec<contact_identifier::Model>> {
+        Ok(self
+            .identifiers
+            .load_one(contact_id)
+            .await
+            .map_err(failed)?
+            .unwrap_or_default())
+    }
+}

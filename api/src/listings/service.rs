@@ -1,0 +1,125 @@
+use entity::listing;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::Actor,
+    db::{new_id, now},
+    error::{ApiError, ApiResult, conflict_on_unique},
+    pagination::{KeyValue, PageArgs, PageInfoFlags},
+    validate,
+};
+
+pub struct ListingInput {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A listing of the organization; BAD_USER_INPUT on `field` when there is none with this id.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+    field: &str,
+) -> ApiResult<listing::Model> {
+    listing::Entity::find_by_id(id)
+        .filter(listing::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, "Unknown listing"))
+}
+
+pub struct ListingPage {
+    pub items: Vec<(String, listing::Model)>,
+    pub flags: PageInfoFlags,
+    pub total: i64,
+}
+
+/// Listings newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    args: PageArgs,
+    want_total: bool,
+) -> ApiResult<ListingPage> {
+    let page = args.resolve("listings", actor.organization_id())?;
+    let query = listing::Entity::find().filter(listing::Column::OrganizationId.eq(actor.organization_id()));
+    let total = if want_total {
+        query.clone().count(db).await? as i64
+    } else {
+        0
+    };
+    let rows = page
+        .apply(query, listing::Column::CreatedAt, listing::Column::Id, true)
+        .all(db)
+        .await?;
+    let (rows, flags) = page.finish(rows);
+    let items = rows
+        .into_iter()
+        .map(|l| (page.cursor(KeyValue::Time(l.created_at), l.id), l))
+        .collect();
+    Ok(ListingPage { items, flags, total })
+}
+
+pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: ListingInput) -> ApiResult<listing::Model> {
+    actor.require_admin()?;
+    let title = validate::name("title", input.title.as_deref().unwrap_or_default())?;
+    let slug = slug(input.slug.as_deref().unwrap_or(&title))?;
+    let at = now();
+    listing::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(actor.organization_id()),
+        title: Set(title),
+        slug: Set(slug),
+        url: Set(input.url.map(|u| validate::text("url", &u, 2000)).transpose()?),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| conflict_on_unique(e, "slug", "A listing with this slug already exists"))
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    input: ListingInput,
+) -> ApiResult<listing::Model> {
+    actor.require_admin()?;
+    let current = find(db, actor.organization_id(), id, "id")
+        .await
+        .map_err(|_| ApiError::not_found("Listing"))?;
+    let mut model: listing::ActiveModel = current.into();
+    if let Some(title) = input.title {
+        model.title = Set(validate::name("title", &title)?);
+    }
+    if let Some(s) = input.slug {
+        model.slug = Set(slug(&s)?);
+    }
+    if let Some(url) = input.url {
+        model.url = Set(Some(validate::text("url", &url, 2000)?));
+    }
+    model.updated_at = Set(now());
+    model
+        .update(db)
+        .await
+        .map_err(|e| conflict_on_unique(e, "slug", "A listing with this slug already exists"))
+}
+
+/// `Apartment in Escazú` becomes `apartment-in-escazu`.
+fn slug(raw: &str) -> ApiResult<String> {
+    let folded = validate::fold(raw);
+    let slug = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if slug.is_empty() || slug.len() > 120 {
+        return Err(ApiError::bad_input("slug", "A slug needs 1 to 120 letters or digits"));
+    }
+    Ok(slug)
+}

@@ -1,0 +1,235 @@
+//! Relay cursor pagination over keyset queries: a page is "rows after this (value, id)", never an
+//! offset, so pages stay correct while rows are added and cost the same deep in a list.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+pub const MAX_PAGE: i32 = 200;
+pub const DEFAULT_PAGE: i32 = 50;
+
+/// The Relay arguments as a client sent them.
+#[derive(Default, Clone)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// A sort key value inside a cursor.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "t", content = "v")]
+pub enum KeyValue {
+    Text(String),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+impl From<KeyValue> for sea_orm::Value {
+    fn from(v: KeyValue) -> Self {
+        match v {
+            KeyValue::Text(s) => s.into(),
+            KeyValue::Time(t) => t.into(),
+            KeyValue::Int(i) => i.into(),
+        }
+    }
+}
+
+/// An opaque cursor: which list and order it belongs to, in which organization, and the position.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    /// List and order, e.g. `contacts:LAST_ACTIVITY_AT`.
+    k: String,
+    o: Uuid,
+    p: KeyValue,
+    id: Uuid,
+}
+
+/// One page request, validated.
+pub struct Page {
+    pub limit: u64,
+    /// `last`/`before`: read in reverse and flip the rows back.
+    pub backward: bool,
+    position: Option<(KeyValue, Uuid)>,
+    list: String,
+    organization_id: Uuid,
+}
+
+impl PageArgs {
+    /// Validates the arguments for one list (`list` names the list and its order).
+    pub fn resolve(self, list: &str, organization_id: Uuid) -> ApiResult<Page> {
+        if self.first.is_some() && self.last.is_some() {
+            return Err(ApiError::bad_input("first", "Use either first or last, not both"));
+        }
+        let (backward, size, cursor, field) = match (self.first, self.last) {
+            (_, Some(last)) => (true, last, self.before, "last"),
+            (first, None) => (false, first.unwrap_or(DEFAULT_PAGE), self.after, "first"),
+        };
+        if !(0..=MAX_PAGE).contains(&size) {
+            return Err(ApiError::bad_input(field, format!("Must be between 0 and {MAX_PAGE}")));
+        }
+        let cursor_field = if backward { "before" } else { "after" };
+        let position = cursor
+            .map(|c| decode(&c, list, organization_id, cursor_field))
+            .transpose()?;
+        Ok(Page {
+            limit: size as u64,
+            backward,
+            position,
+            list: list.to_string(),
+            organization_id,
+        })
+    }
+}
+
+fn decode(raw: &str, list: &str, organization_id: Uuid, field: &str) -> ApiResult<(KeyValue, Uuid)> {
+    let invalid = || {
+        ApiError::bad_input(
+            field,
+            "This cursor does not belong to this list: start again from the first page",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| invalid())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if cursor.k != list || cursor.o != organization_id {
+        return Err(invalid());
+    }
+    Ok((cursor.p, cursor.id))
+}
+
+impl Page {
+    pub fn cursor(&self, position: KeyValue, id: Uuid) -> String {
+        let cursor = Cursor {
+            k: self.list.clone(),
+            o: self.organization_id,
+            p: position,
+            id,
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+    }
+
+    /// Orders `query` by `(key, id)` in `descending` or ascending order, starts after the cursor, and
+    /// fetches one row more than the page to tell whether another page follows.
+    pub fn apply<E: EntityTrait>(
+        &self,
+        query: Select<E>,
+        key: E::Column,
+        id: E::Column,
+        descending: bool,
+    ) -> Select<E> {
+        let descending = descending != self.backward;
+        let mut query = query;
+        if let Some((value, last_id)) = &self.position {
+            let value: sea_orm::Value = value.clone().into();
+            let (beyond, beyond_id) = if descending {
+                (key.lt(value.clone()), id.lt(*last_id))
+            } else {
+                (key.gt(value.clone()), id.gt(*last_id))
+            };
+            query = query.filter(
+                Condition::any()
+                    .add(beyond)
+                    .add(Condition::all().add(key.eq(value)).add(beyond_id)),
+            );
+        }
+        let order = if descending { Order::Desc } else { Order::Asc };
+        query
+            .order_by(key, order.clone())
+            .order_by(id, order)
+            .limit(self.limit + 1)
+    }
+
+    /// Trims the extra row and restores reading order; returns the rows and whether more follow.
+    pub fn finish<T>(&self, mut rows: Vec<T>) -> (Vec<T>, PageInfoFlags) {
+        let more = rows.len() as u64 > self.limit;
+        rows.truncate(self.limit as usize);
+        if self.backward {
+            rows.reverse();
+        }
+        let flags = if self.backward {
+            PageInfoFlags {
+                has_next_page: self.position.is_some(),
+                has_previous_page: more,
+            }
+        } else {
+            PageInfoFlags {
+                has_next_page: more,
+                has_previous_page: self.position.is_some(),
+            }
+        };
+        (rows, flags)
+    }
+}
+
+pub struct PageInfoFlags {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+#[derive(async_graphql::SimpleObject, Clone)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    pub fn new(flags: PageInfoFlags, cursors: &[String]) -> Self {
+        Self {
+            has_next_page: flags.has_next_page,
+            has_previous_page: flags.has_previous_page,
+            start_cursor: cursors.first().cloned(),
+            end_cursor: cursors.last().cloned(),
+        }
+    }
+}
+
+/// Declares `NameConnection { edges, nodes, pageInfo, totalCount }` and `NameEdge { cursor, node }`.
+#[macro_export]
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ty) => {
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
+        }
+
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $connection {
+            pub edges: Vec<$edge>,
+            pub page_info: $crate::pagination::PageInfo,
+            /// How many items the whole list holds (counted only when asked for).
+            pub total_count: i64,
+        }
+
+        impl $connection {
+            pub fn new(
+                items: Vec<(String, $node)>,
+                flags: $crate::pagination::PageInfoFlags,
+                total_count: i64,
+            ) -> Self {
+                let cursors: Vec<String> = items.iter().map(|(c, _)| c.clone()).collect();
+                Self {
+                    edges: items
+                        .into_iter()
+                        .map(|(cursor, node)| $edge { cursor, node })
+                        .collect(),
+                    page_info: $crate::pagination::PageInfo::new(flags, &cursors),
+                    total_count,
+                }
+            }
+        }
+    };
+}
+
+/// Whether the client selected `totalCount` on the connection being resolved, so the count query runs
+/// only when someone reads it.
+pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}

@@ -1,0 +1,4 @@
+//! Tags: free labels on contacts, created on first use, managed by admins.
+
+pub mod graphql;
+pub mod service;
