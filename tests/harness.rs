@@ -1,5 +1,10 @@
 //! `TestApp`: one fresh database and one real router per test, and helpers to talk GraphQL to it.
 
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
 use api::{
     AppState, app,
     bootstrap::{BootstrapInput, bootstrap},
@@ -22,10 +27,13 @@ use uuid::Uuid;
 
 pub const OWNER_EMAIL: &str = "owner@acme.test";
 pub const PASSWORD: &str = "correct horse battery";
+pub const CREATE_CONTACT: &str = "mutation($input: CreateContactInput!) { createContact(input: $input) { id name phone email source nameEditedManually status { id name } assignee { id } tags { name } properties { definition { key } value } identifiers { kind value } } }";
 pub const TEST_SECRET: &str = "test-signing-key-that-is-long-enough-32b";
 
 pub struct TestApp {
     pub router: Router,
+    /// Statements the server ran against the database, for N+1 checks.
+    pub queries: Arc<AtomicUsize>,
     pub db: DatabaseConnection,
     pub state: AppState,
     pub org_id: Uuid,
@@ -58,8 +66,13 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
-        let (db, guard) = fresh_database().await;
+        let (mut db, guard) = fresh_database().await;
         Migrator::up(&db, None).await.expect("migrations");
+        let queries = Arc::new(AtomicUsize::new(0));
+        let counter = queries.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
         let mut config = test_config();
         adjust(&mut config);
         let state = AppState::new(db.clone(), config).expect("state");
@@ -73,6 +86,7 @@ impl TestApp {
         };
         let done = bootstrap(&db, &state.jwt, input).await.expect("bootstrap");
         Self {
+            queries,
             router: app(state.clone()),
             db,
             state,
@@ -149,6 +163,13 @@ impl TestApp {
         (done.organization.id, done.session.token)
     }
 
+    /// Creates a contact through GraphQL as `token` and returns it (panics on errors).
+    pub async fn contact(&self, token: &str, input: Value) -> Value {
+        let res = self.gql(Some(token), CREATE_CONTACT, json!({ "input": input })).await;
+        assert!(res["errors"].is_null(), "createContact failed: {res}");
+        res["data"]["createContact"].clone()
+    }
+
     pub async fn execute(&self, sql: &str) {
         self.db.execute_unprepared(sql).await.expect(sql);
     }
@@ -175,10 +196,11 @@ enum DbGuard {
 async fn fresh_database() -> (DatabaseConnection, DbGuard) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
-            let schema = format!("t_{}", Uuid::new_v4().simple());
+            let schema = format!("t_{}_{}", unix_now(), &Uuid::new_v4().simple().to_string()[..12]);
             let admin = connect(options(&url, None))
                 .await
                 .expect("connect to TEST_DATABASE_URL");
+            sweep_stale_schemas(&admin).await;
             admin
                 .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
                 .await
@@ -215,8 +237,9 @@ impl Drop for DbGuard {
             return;
         };
         let (url, schema) = (url.clone(), schema.clone());
-        // Drop runs outside async; a short-lived runtime on its own thread removes the schema.
-        let _ = std::thread::spawn(move || {
+        // Not joined: the test's own connections (and a transaction a failed request left to roll back)
+        // only let go once this drop returns. What a finished process leaves behind, the sweep removes.
+        std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -228,7 +251,46 @@ impl Drop for DbGuard {
                     .ok()?;
                 db.close().await.ok()
             })
-        })
-        .join();
+        });
     }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Drops test schemas more than an hour old, once per test process.
+async fn sweep_stale_schemas(db: &DatabaseConnection) {
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SWEPT.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let sql = "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'";
+    let stmt = sea_orm::Statement::from_string(db.get_database_backend(), sql);
+    let Ok(rows) = db.query_all_raw(stmt).await else { return };
+    let cutoff = unix_now().saturating_sub(3600);
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "nspname") else {
+            continue;
+        };
+        let born = name.split('_').nth(1).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+        if born < cutoff {
+            let _ = db
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .await;
+        }
+    }
+}
+
+/// The ids of a `contacts` connection, in order.
+pub fn ids(connection: &Value) -> Vec<String> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {connection}"))
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+        .collect()
 }

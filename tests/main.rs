@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod contacts;
 mod http;
 mod organization;
 mod schema;

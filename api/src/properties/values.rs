@@ -78,8 +78,9 @@ pub fn canonical(definition: &property_definition::Model, raw: &Value) -> Result
         });
     }
     Ok(match (definition.kind, typed) {
+        // Whole numbers are stored as integers: 5, not 5.0.
         (_, Typed::Number(n)) => Stored {
-            json: serde_json::json!(n),
+            json: number_json(n),
             text: None,
             number: Some(n),
         },
@@ -125,6 +126,15 @@ pub fn typed(definition: &property_definition::Model, raw: &Value) -> Result<Typ
             .map(|d| Typed::Text(d.format("%Y-%m-%d").to_string()))
             .map_err(|_| "Must be a date as YYYY-MM-DD".to_string()),
         (kind, _) => Err(format!("Must be a {}", type_name(kind))),
+    }
+}
+
+fn number_json(n: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: beyond it f64 no longer holds every integer
+    if n.fract() == 0.0 && n.abs() < EXACT {
+        Value::from(n as i64)
+    } else {
+        Value::from(n)
     }
 }
 

@@ -54,11 +54,19 @@ impl ContactMutation {
         ctx: &Context<'_>,
         contact_id: ID,
         key: String,
-        value: Json<serde_json::Value>,
+        value: Option<Json<serde_json::Value>>,
         #[graphql(default = true)] overwrite: bool,
     ) -> async_graphql::Result<Contact> {
         let id = parse_id(&contact_id, "contactId")?;
-        let c = properties::service::set_contact_property(db(ctx), actor(ctx)?, id, &key, value.0, overwrite).await?;
+        let c = properties::service::set_contact_property(
+            db(ctx),
+            actor(ctx)?,
+            id,
+            &key,
+            value.map(|v| v.0).unwrap_or_default(),
+            overwrite,
+        )
+        .await?;
         Ok(Contact(c))
     }
 

@@ -1,0 +1,7 @@
+//! Contacts core: profiles, tags, notes, properties, the funnel, lists, and visibility on every path.
+
+mod crud;
+mod list;
+mod properties;
+mod team;
+mod visibility;
