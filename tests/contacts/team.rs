@@ -250,3 +250,60 @@ async fn listings_are_the_source_a_contact_came_from() {
         "another organization's listing is unknown"
     );
 }
+
+#[tokio::test]
+async fn identities_are_unique_per_organization_and_listed_on_the_contact() {
+    let app = TestApp::new().await;
+    let a = app
+        .contact(&app.owner_token, json!({ "name": "Ana", "phone": "+50688881111" }))
+        .await;
+    let b = app.contact(&app.owner_token, json!({ "name": "Bea" })).await;
+    let add = "mutation($id: ID!, $k: IdentifierKind!, $v: String!) { addContactIdentifier(contactId: $id, kind: $k, value: $v) { identifiers { kind value } } }";
+    let res = app
+        .gql(
+            Some(&app.owner_token),
+            add,
+            json!({ "id": a["id"], "k": "TELEGRAM_ID", "v": "ana_tg" }),
+        )
+        .await;
+    assert_eq!(
+        res["data"]["addContactIdentifier"]["identifiers"],
+        json!([{ "kind": "PHONE", "value": "+50688881111" }, { "kind": "TELEGRAM_ID", "value": "ana_tg" }])
+    );
+    let clash = app
+        .gql(
+            Some(&app.owner_token),
+            add,
+            json!({ "id": b["id"], "k": "TELEGRAM_ID", "v": "ana_tg" }),
+        )
+        .await;
+    assert_eq!(code(&clash), "CONFLICT");
+    assert_eq!(clash["errors"][0]["extensions"]["existingId"], a["id"]);
+    let phone = app
+        .gql(
+            Some(&app.owner_token),
+            add,
+            json!({ "id": b["id"], "k": "PHONE", "v": "+50688882222" }),
+        )
+        .await;
+    assert_eq!(code(&phone), "BAD_USER_INPUT");
+    let (_, other) = app.other_organization().await;
+    let theirs = app.contact(&other, json!({ "name": "Other" })).await;
+    let res = app
+        .gql(
+            Some(&other),
+            add,
+            json!({ "id": theirs["id"], "k": "TELEGRAM_ID", "v": "ana_tg" }),
+        )
+        .await;
+    assert!(
+        res["errors"].is_null(),
+        "another organization may use the same id: {res}"
+    );
+    let remove = "mutation($id: ID!) { removeContactIdentifier(contactId: $id, kind: TELEGRAM_ID, value: \"ana_tg\") { identifiers { kind } } }";
+    let res = app.gql(Some(&app.owner_token), remove, json!({ "id": a["id"] })).await;
+    assert_eq!(
+        res["data"]["removeContactIdentifier"]["identifiers"],
+        json!([{ "kind": "PHONE" }])
+    );
+}

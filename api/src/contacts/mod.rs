@@ -2,6 +2,7 @@
 
 pub mod filter;
 pub mod graphql;
+pub mod identifiers;
 pub mod list;
 pub mod scope;
 pub mod service;

@@ -2,10 +2,10 @@ use async_graphql::{Context, ID, Json, Object, SimpleObject};
 
 use super::{
     inputs::{CreateContactInput, UpdateContactInput},
-    types::Contact,
+    types::{Contact, IdentifierKind},
 };
 use crate::{
-    contacts::service,
+    contacts::{identifiers, service},
     graphql::context::{actor, db, parse_id},
     properties, tags,
 };
@@ -68,6 +68,34 @@ impl ContactMutation {
         )
         .await?;
         Ok(Contact(c))
+    }
+
+    /// Adds an identity (username, Telegram id, API id, ...) to a contact; unique in the organization.
+    async fn add_contact_identifier(
+        &self,
+        ctx: &Context<'_>,
+        contact_id: ID,
+        kind: IdentifierKind,
+        value: String,
+    ) -> async_graphql::Result<Contact> {
+        let id = parse_id(&contact_id, "contactId")?;
+        Ok(Contact(
+            identifiers::add(db(ctx), actor(ctx)?, id, kind.into(), &value).await?,
+        ))
+    }
+
+    /// Removes an identity from a contact.
+    async fn remove_contact_identifier(
+        &self,
+        ctx: &Context<'_>,
+        contact_id: ID,
+        kind: IdentifierKind,
+        value: String,
+    ) -> async_graphql::Result<Contact> {
+        let id = parse_id(&contact_id, "contactId")?;
+        Ok(Contact(
+            identifiers::remove(db(ctx), actor(ctx)?, id, kind.into(), &value).await?,
+        ))
     }
 
     /// Adds tags by name to a contact, creating tags on first use.
