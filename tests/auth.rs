@@ -25,12 +25,7 @@ fn claims(app: &TestApp, overrides: Value) -> Value {
 }
 
 fn sign(claims: &Value, secret: &[u8]) -> String {
-    encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
+    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret)).unwrap()
 }
 
 async fn assert_refused(app: &TestApp, token: &str) {
@@ -50,9 +45,7 @@ async fn login_with_the_right_password_gives_a_token_that_answers_me() {
             json!({ "e": "  Owner@ACME.test ", "p": PASSWORD }),
         )
         .await;
-    let token = res["data"]["login"]["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{res}"));
+    let token = res["data"]["login"]["token"].as_str().unwrap_or_else(|| panic!("{res}"));
     let me = app.gql(Some(token), ME, json!({})).await;
     assert_eq!(me["data"]["me"]["user"]["email"], OWNER_EMAIL);
     assert_eq!(me["data"]["me"]["role"], "OWNER");
@@ -63,12 +56,8 @@ async fn login_with_the_right_password_gives_a_token_that_answers_me() {
 async fn login_with_a_wrong_password_or_unknown_email_is_unauthenticated_alike() {
     let app = TestApp::new().await;
     let q = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
-    let wrong = app
-        .gql(None, q, json!({ "e": OWNER_EMAIL, "p": "not the password" }))
-        .await;
-    let unknown = app
-        .gql(None, q, json!({ "e": "nobody@acme.test", "p": PASSWORD }))
-        .await;
+    let wrong = app.gql(None, q, json!({ "e": OWNER_EMAIL, "p": "not the password" })).await;
+    let unknown = app.gql(None, q, json!({ "e": "nobody@acme.test", "p": PASSWORD })).await;
     assert_eq!(code(&wrong), "UNAUTHENTICATED");
     assert_eq!(code(&unknown), "UNAUTHENTICATED");
     assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
@@ -95,11 +84,7 @@ async fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
     assert_refused(&app, &sign(&claims(&app, json!({ "exp": null })), secret)).await;
     assert_refused(&app, &sign(&claims(&app, json!({ "aud": "another-service" })), secret)).await;
     assert_refused(&app, &sign(&claims(&app, json!({ "iss": "someone-else" })), secret)).await;
-    assert_refused(
-        &app,
-        &sign(&claims(&app, json!({})), b"another-secret-of-at-least-thirty-two-bytes"),
-    )
-    .await;
+    assert_refused(&app, &sign(&claims(&app, json!({})), b"another-secret-of-at-least-thirty-two-bytes")).await;
 
     // Tampered: the payload names another organization, the signature is the original one.
     let mut parts: Vec<String> = good.split('.').map(String::from).collect();
@@ -114,11 +99,7 @@ async fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
 
     // Garbage and a token for a user that does not exist.
     assert_refused(&app, "not-a-jwt").await;
-    assert_refused(
-        &app,
-        &sign(&claims(&app, json!({ "sub": uuid::Uuid::now_v7() })), secret),
-    )
-    .await;
+    assert_refused(&app, &sign(&claims(&app, json!({ "sub": uuid::Uuid::now_v7() })), secret)).await;
 }
 
 #[tokio::test]
@@ -137,10 +118,7 @@ async fn a_malformed_authorization_header_is_refused_not_ignored() {
 async fn a_deactivated_users_valid_token_stops_working_at_once() {
     let app = TestApp::new().await;
     let (agent_id, agent_token) = app.user("AGENT", "agent@acme.test").await;
-    assert_eq!(
-        app.gql(Some(&agent_token), ME, json!({})).await["data"]["me"]["role"],
-        "AGENT"
-    );
+    assert_eq!(app.gql(Some(&agent_token), ME, json!({})).await["data"]["me"]["role"], "AGENT");
 
     let res = app
         .gql(

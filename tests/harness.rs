@@ -66,7 +66,7 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
-        let (mut db, guard) = fresh_database().await;
+        let (mut db, guard, url) = fresh_database().await;
         Migrator::up(&db, None).await.expect("migrations");
         let queries = Arc::new(AtomicUsize::new(0));
         let counter = queries.clone();
@@ -74,6 +74,7 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let mut config = test_config();
+        config.database_url = url;
         adjust(&mut config);
         let state = AppState::new(db.clone(), config).expect("state");
         let input = BootstrapInput {
@@ -99,11 +100,7 @@ impl TestApp {
 
     /// Sends any request through the router.
     pub async fn send(&self, request: Request<Body>) -> Response {
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router is infallible")
+        self.router.clone().oneshot(request).await.expect("router is infallible")
     }
 
     /// POSTs a GraphQL request; returns the status and the JSON body.
@@ -136,11 +133,7 @@ impl TestApp {
                                    "viewerAgentIds": viewer_agent_ids } }),
             )
             .await;
-        let id: Uuid = res["data"]["createUser"]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{res}"))
-            .parse()
-            .unwrap();
+        let id: Uuid = res["data"]["createUser"]["id"].as_str().unwrap_or_else(|| panic!("{res}")).parse().unwrap();
         (id, self.token_for(id, self.org_id))
     }
 
@@ -170,6 +163,27 @@ impl TestApp {
         res["data"]["createContact"].clone()
     }
 
+    /// Registers a WhatsApp number for the organization; returns the channel id.
+    pub async fn whatsapp_channel(&self, phone_number_id: &str, secret: &str) -> String {
+        let q = "mutation($i: CreateChannelInput!) { createChannel(input: $i) { id } }";
+        let input = json!({ "kind": "WHATSAPP", "name": "Sales", "phoneNumberId": phone_number_id, "displayPhoneNumber": "15550783881",
+                            "appSecret": secret, "verifyToken": "verify-me" });
+        let res = self.gql(Some(&self.owner_token), q, json!({ "i": input })).await;
+        res["data"]["createChannel"]["id"].as_str().unwrap_or_else(|| panic!("{res}")).to_string()
+    }
+
+    /// POSTs a webhook delivery, signed with `secret` unless it is `None`.
+    pub async fn webhook(&self, body: &str, secret: Option<&str>) -> (StatusCode, String) {
+        let mut req = Request::post("/webhooks/whatsapp").header(header::CONTENT_TYPE, "application/json");
+        if let Some(secret) = secret {
+            req = req.header("x-hub-signature-256", api::ingest::signature::sign(secret, body.as_bytes()));
+        }
+        let response = self.send(req.body(Body::from(body.to_string())).unwrap()).await;
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     pub async fn execute(&self, sql: &str) {
         self.db.execute_unprepared(sql).await.expect(sql);
     }
@@ -182,9 +196,7 @@ pub async fn body_json(response: Response) -> Value {
 
 /// The `extensions.code` of the first error.
 pub fn code(res: &Value) -> &str {
-    res["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no error code in {res}"))
+    res["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {res}"))
 }
 
 /// Keeps a test's database alive, and removes it when the test ends (even when it fails).
@@ -193,31 +205,21 @@ enum DbGuard {
     Postgres { url: String, schema: String },
 }
 
-async fn fresh_database() -> (DatabaseConnection, DbGuard) {
+async fn fresh_database() -> (DatabaseConnection, DbGuard, String) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let schema = format!("t_{}_{}", unix_now(), &Uuid::new_v4().simple().to_string()[..12]);
-            let admin = connect(options(&url, None))
-                .await
-                .expect("connect to TEST_DATABASE_URL");
+            let admin = connect(options(&url, None)).await.expect("connect to TEST_DATABASE_URL");
             sweep_stale_schemas(&admin).await;
-            admin
-                .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-                .await
-                .expect("create schema");
+            admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create schema");
             admin.close().await.ok();
-            let db = connect(options(&url, Some(format!("{schema},public"))))
-                .await
-                .expect("connect");
-            (db, DbGuard::Postgres { url, schema })
+            let db = connect(options(&url, Some(format!("{schema},public")))).await.expect("connect");
+            (db, DbGuard::Postgres { url: url.clone(), schema }, url)
         }
         _ => {
             let dir = tempfile::tempdir().expect("tempdir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (
-                connect(options(&url, None)).await.expect("sqlite"),
-                DbGuard::Sqlite(dir),
-            )
+            (connect(options(&url, None)).await.expect("sqlite"), DbGuard::Sqlite(dir), url)
         }
     }
 }
@@ -240,15 +242,10 @@ impl Drop for DbGuard {
         // Not joined: the test's own connections (and a transaction a failed request left to roll back)
         // only let go once this drop returns. What a finished process leaves behind, the sweep removes.
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let db = connect(options(&url, None)).await.ok()?;
-                db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .await
-                    .ok()?;
+                db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await.ok()?;
                 db.close().await.ok()
             })
         });
@@ -256,10 +253,7 @@ impl Drop for DbGuard {
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 /// Drops test schemas more than an hour old, once per test process.
@@ -278,9 +272,7 @@ async fn sweep_stale_schemas(db: &DatabaseConnection) {
         };
         let born = name.split('_').nth(1).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
         if born < cutoff {
-            let _ = db
-                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
-                .await;
+            let _ = db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await;
         }
     }
 }

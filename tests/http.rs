@@ -37,11 +37,7 @@ async fn a_body_declared_over_the_limit_is_refused_before_any_of_it_is_read() {
         .unwrap();
     let response = app.send(req).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(
-        pulled.load(Ordering::SeqCst),
-        0,
-        "the server read a body it had already refused"
-    );
+    assert_eq!(pulled.load(Ordering::SeqCst), 0, "the server read a body it had already refused");
 }
 
 #[tokio::test]
@@ -55,11 +51,7 @@ async fn a_streamed_body_over_the_limit_is_cut_off_near_the_limit() {
     let response = app.send(req).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let limit = app.state.config.max_body_bytes;
-    assert!(
-        pulled.load(Ordering::SeqCst) <= limit + 32 * 1024,
-        "read {} bytes",
-        pulled.load(Ordering::SeqCst)
-    );
+    assert!(pulled.load(Ordering::SeqCst) <= limit + 32 * 1024, "read {} bytes", pulled.load(Ordering::SeqCst));
     // And the server goes on serving.
     let ok = app.gql(Some(&app.owner_token), "{ me { role } }", json!({})).await;
     assert_eq!(ok["data"]["me"]["role"], "OWNER");
@@ -78,12 +70,8 @@ async fn post_raw(app: &TestApp, content_type: &str, body: &str) -> (StatusCode,
 #[tokio::test]
 async fn batches_malformed_json_and_other_content_types_are_refused_with_a_code() {
     let app = TestApp::new().await;
-    let (status, res) = post_raw(
-        &app,
-        "application/json",
-        r#"[{"query":"{ me { role } }"},{"query":"{ me { role } }"}]"#,
-    )
-    .await;
+    let (status, res) =
+        post_raw(&app, "application/json", r#"[{"query":"{ me { role } }"},{"query":"{ me { role } }"}]"#).await;
     assert_eq!(status, 400);
     assert_eq!(code(&res), "BAD_USER_INPUT");
 
@@ -94,12 +82,7 @@ async fn batches_malformed_json_and_other_content_types_are_refused_with_a_code(
     assert_eq!(status, 415);
     assert_eq!(code(&res), "BAD_USER_INPUT");
 
-    let (status, res) = post_raw(
-        &app,
-        "application/json; charset=utf-8",
-        r#"{"query":"{ me { role } }"}"#,
-    )
-    .await;
+    let (status, res) = post_raw(&app, "application/json; charset=utf-8", r#"{"query":"{ me { role } }"}"#).await;
     assert_eq!(status, 200);
     assert_eq!(res["data"]["me"]["role"], "OWNER");
 }
@@ -119,16 +102,7 @@ async fn engine_errors_carry_codes_too() {
 
 fn assert_no_internals(res: &Value) {
     let text = res.to_string().to_lowercase();
-    for leak in [
-        "select",
-        "from ",
-        "no such table",
-        "relation",
-        "sqlx",
-        "database",
-        "contacts\"",
-        "error returned",
-    ] {
+    for leak in ["select", "from ", "no such table", "relation", "sqlx", "database", "contacts\"", "error returned"] {
         assert!(!text.contains(leak), "response leaks `{leak}`: {res}");
     }
 }
@@ -140,18 +114,10 @@ async fn a_database_error_in_a_resolver_is_internal_and_masked() {
     let req = Request::post("/graphql")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::AUTHORIZATION, format!("Bearer {}", app.owner_token))
-        .body(Body::from(
-            json!({ "query": "{ organization { name contactCount } }" }).to_string(),
-        ))
+        .body(Body::from(json!({ "query": "{ organization { name contactCount } }" }).to_string()))
         .unwrap();
     let response = app.send(req).await;
-    let request_id = response
-        .headers()
-        .get("x-request-id")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let request_id = response.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
     let res = body_json(response).await;
     assert_eq!(code(&res), "INTERNAL", "{res}");
     assert_eq!(res["errors"][0]["message"], "Internal server error");
@@ -163,9 +129,7 @@ async fn a_database_error_in_a_resolver_is_internal_and_masked() {
 async fn a_database_error_while_authenticating_is_internal_and_masked() {
     let app = TestApp::new().await;
     app.execute("ALTER TABLE users RENAME TO users_gone").await;
-    let (status, res) = app
-        .gql_status(Some(&app.owner_token), "{ me { role } }", json!({}))
-        .await;
+    let (status, res) = app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await;
     assert_eq!(status, 500);
     assert_eq!(code(&res), "INTERNAL");
     assert!(res["errors"][0]["extensions"]["requestId"].is_string());
@@ -195,10 +159,7 @@ async fn graphiql_and_introspection_are_for_development_only() {
     assert_eq!(introspect["data"]["__schema"]["queryType"]["name"], "QueryRoot");
 
     let prod = TestApp::with_config(|c| c.app_env = api::config::AppEnv::Production).await;
-    assert_eq!(
-        prod.send(Request::get("/").body(Body::empty()).unwrap()).await.status(),
-        404
-    );
+    assert_eq!(prod.send(Request::get("/").body(Body::empty()).unwrap()).await.status(), 404);
     let introspect = prod.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
     assert!(introspect["data"]["__schema"].is_null(), "{introspect}");
 }
@@ -212,10 +173,7 @@ async fn production_refuses_to_start_without_a_strong_secret() {
     config.jwt_secret = Some("short".into());
     assert!(config.jwt_secret().is_err());
     config.app_env = api::config::AppEnv::Development;
-    assert!(
-        config.jwt_secret().is_err(),
-        "a weak secret is refused in development too"
-    );
+    assert!(config.jwt_secret().is_err(), "a weak secret is refused in development too");
     config.jwt_secret = None;
     assert!(config.jwt_secret().unwrap().development);
 }
@@ -232,10 +190,7 @@ async fn cors_allows_the_configured_spa_origin_only() {
             .unwrap()
     };
     let ok = app.send(preflight("https://app.example.com")).await;
-    assert_eq!(
-        ok.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
-        "https://app.example.com"
-    );
+    assert_eq!(ok.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(), "https://app.example.com");
     let evil = app.send(preflight("https://evil.example.com")).await;
     assert!(evil.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 }

@@ -6,6 +6,8 @@ mod harness;
 mod auth;
 mod contacts;
 mod http;
+mod inbound;
+mod live;
 mod organization;
 mod schema;
 mod storage;

@@ -17,22 +17,11 @@ async fn a_new_organization_has_the_default_funnel_and_its_plan_cap() {
     assert_eq!(org["contactLimit"], 25_000);
     assert_eq!(org["contactCount"], 0);
     assert_eq!(org["defaultCountry"], "CR");
-    let names: Vec<&str> = res["data"]["pipelineStages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        ["New", "Qualified", "Visit scheduled", "Closed - Won", "Closed - Lost"]
-    );
-    let kinds: Vec<&str> = res["data"]["pipelineStages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["kind"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> =
+        res["data"]["pipelineStages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["New", "Qualified", "Visit scheduled", "Closed - Won", "Closed - Lost"]);
+    let kinds: Vec<&str> =
+        res["data"]["pipelineStages"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["OPEN", "OPEN", "OPEN", "WON", "LOST"]);
 }
 
@@ -61,15 +50,11 @@ async fn only_owners_change_the_plan_and_admins_the_name() {
 async fn each_organization_sees_only_itself() {
     let app = TestApp::new().await;
     let (other_id, other_owner) = app.other_organization().await;
-    let res = app
-        .gql(Some(&other_owner), "{ organization { id name plan } }", json!({}))
-        .await;
+    let res = app.gql(Some(&other_owner), "{ organization { id name plan } }", json!({})).await;
     assert_eq!(res["data"]["organization"]["id"], other_id.to_string());
     assert_eq!(res["data"]["organization"]["name"], "Other Homes");
     // A token naming a user together with an organization that is not theirs is refused.
     let forged = app.token_for(app.owner_id, other_id);
-    let (status, _) = app
-        .gql_status(Some(&forged), "{ organization { name } }", json!({}))
-        .await;
+    let (status, _) = app.gql_status(Some(&forged), "{ organization { name } }", json!({})).await;
     assert_eq!(status, 401);
 }

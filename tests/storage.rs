@@ -71,25 +71,16 @@ async fn one_phone_and_one_identity_per_organization() {
     let app = TestApp::new().await;
     let (other_org, _) = app.other_organization().await;
     let a = new_contact(&app, app.org_id, Some("+50688881234")).await.unwrap();
-    assert!(
-        new_contact(&app, app.org_id, Some("+50688881234")).await.is_err(),
-        "same phone twice in one organization"
-    );
-    let b = new_contact(&app, other_org, Some("+50688881234"))
-        .await
-        .expect("another organization may have it");
+    assert!(new_contact(&app, app.org_id, Some("+50688881234")).await.is_err(), "same phone twice in one organization");
+    let b = new_contact(&app, other_org, Some("+50688881234")).await.expect("another organization may have it");
     // Contacts without a phone do not collide.
     new_contact(&app, app.org_id, None).await.unwrap();
     new_contact(&app, app.org_id, None).await.unwrap();
 
     identify(&app, &a, IdentifierKind::WaId, "50688881234").await.unwrap();
     assert!(identify(&app, &a, IdentifierKind::WaId, "50688881234").await.is_err());
-    identify(&app, &a, IdentifierKind::Username, "50688881234")
-        .await
-        .expect("another kind is another identity");
-    identify(&app, &b, IdentifierKind::WaId, "50688881234")
-        .await
-        .expect("another organization");
+    identify(&app, &a, IdentifierKind::Username, "50688881234").await.expect("another kind is another identity");
+    identify(&app, &b, IdentifierKind::WaId, "50688881234").await.expect("another organization");
 }
 
 #[tokio::test]
@@ -129,10 +120,7 @@ async fn one_conversation_per_contact_and_channel_and_one_message_per_external_i
         status_updated_at: Set(None),
     };
     msg("wamid.1").insert(&app.db).await.unwrap();
-    assert!(
-        msg("wamid.1").insert(&app.db).await.is_err(),
-        "a redelivery must not store a second message"
-    );
+    assert!(msg("wamid.1").insert(&app.db).await.is_err(), "a redelivery must not store a second message");
     msg("wamid.2").insert(&app.db).await.unwrap();
 }
 

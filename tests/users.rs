@@ -12,10 +12,7 @@ fn input(email: &str, role: &str) -> serde_json::Value {
 }
 
 async fn user_count(app: &TestApp) -> usize {
-    app.gql(Some(&app.owner_token), USERS, json!({})).await["data"]["users"]
-        .as_array()
-        .unwrap()
-        .len()
+    app.gql(Some(&app.owner_token), USERS, json!({})).await["data"]["users"].as_array().unwrap().len()
 }
 
 #[tokio::test]
@@ -29,18 +26,12 @@ async fn viewers_and_agents_cannot_manage_users_and_nothing_is_written() {
         assert_eq!(code(&res), "FORBIDDEN", "{res}");
         assert!(res["data"].is_null());
         let res = app
-            .gql(
-                Some(token),
-                "mutation { updateOrganization(input: { name: \"Mine\" }) { name } }",
-                json!({}),
-            )
+            .gql(Some(token), "mutation { updateOrganization(input: { name: \"Mine\" }) { name } }", json!({}))
             .await;
         assert_eq!(code(&res), "FORBIDDEN");
     }
     assert_eq!(user_count(&app).await, before);
-    let org = app
-        .gql(Some(&app.owner_token), "{ organization { name } }", json!({}))
-        .await;
+    let org = app.gql(Some(&app.owner_token), "{ organization { name } }", json!({})).await;
     assert_eq!(org["data"]["organization"]["name"], "Acme Realty");
 }
 
@@ -51,25 +42,18 @@ async fn admins_add_agents_but_only_owners_add_admins_and_owners() {
     let res = app.gql(Some(&admin), CREATE, input("agent@acme.test", "AGENT")).await;
     assert_eq!(res["data"]["createUser"]["role"], "AGENT", "{res}");
     for role in ["ADMIN", "OWNER"] {
-        let res = app
-            .gql(Some(&admin), CREATE, input(&format!("{role}@acme.test"), role))
-            .await;
+        let res = app.gql(Some(&admin), CREATE, input(&format!("{role}@acme.test"), role)).await;
         assert_eq!(code(&res), "FORBIDDEN");
     }
-    let res = app
-        .gql(Some(&app.owner_token), CREATE, input("second-owner@acme.test", "OWNER"))
-        .await;
+    let res = app.gql(Some(&app.owner_token), CREATE, input("second-owner@acme.test", "OWNER")).await;
     assert_eq!(res["data"]["createUser"]["role"], "OWNER", "{res}");
 }
 
 #[tokio::test]
 async fn a_duplicate_email_is_a_conflict_on_the_email_field() {
     let app = TestApp::new().await;
-    app.gql(Some(&app.owner_token), CREATE, input("dup@acme.test", "AGENT"))
-        .await;
-    let res = app
-        .gql(Some(&app.owner_token), CREATE, input("DUP@acme.test", "VIEWER"))
-        .await;
+    app.gql(Some(&app.owner_token), CREATE, input("dup@acme.test", "AGENT")).await;
+    let res = app.gql(Some(&app.owner_token), CREATE, input("DUP@acme.test", "VIEWER")).await;
     assert_eq!(code(&res), "CONFLICT", "{res}");
     assert_eq!(res["errors"][0]["extensions"]["field"], "email");
 }
@@ -80,19 +64,10 @@ async fn bad_user_input_names_the_field_and_writes_nothing() {
     let before = user_count(&app).await;
     let long_name = "n".repeat(10_000);
     let cases = [
-        (
-            json!({ "email": "not-an-email", "name": "A", "role": "AGENT" }),
-            "email",
-        ),
+        (json!({ "email": "not-an-email", "name": "A", "role": "AGENT" }), "email"),
         (json!({ "email": "a@acme.test", "name": "  ", "role": "AGENT" }), "name"),
-        (
-            json!({ "email": "a@acme.test", "name": long_name, "role": "AGENT" }),
-            "name",
-        ),
-        (
-            json!({ "email": "a@acme.test", "name": "A", "role": "AGENT", "password": "short" }),
-            "password",
-        ),
+        (json!({ "email": "a@acme.test", "name": long_name, "role": "AGENT" }), "name"),
+        (json!({ "email": "a@acme.test", "name": "A", "role": "AGENT", "password": "short" }), "password"),
         (
             json!({ "email": "a@acme.test", "name": "A", "role": "VIEWER", "viewerAgentIds": ["nope"] }),
             "viewerAgentIds",
@@ -129,12 +104,8 @@ async fn users_of_another_organization_are_neither_listed_nor_reachable() {
     let (agent_id, _) = app.user("AGENT", "agent@acme.test").await;
 
     let theirs = app.gql(Some(&other_owner), USERS, json!({})).await;
-    let emails: Vec<&str> = theirs["data"]["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["email"].as_str().unwrap())
-        .collect();
+    let emails: Vec<&str> =
+        theirs["data"]["users"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
     assert_eq!(emails, ["owner@other.test"]);
 
     let res = app
@@ -152,9 +123,7 @@ async fn a_viewer_can_be_scoped_to_chosen_agents_and_back_to_all() {
     let app = TestApp::new().await;
     let (agent_id, _) = app.user("AGENT", "agent@acme.test").await;
     let (viewer_id, viewer) = app.user_with("VIEWER", "viewer@acme.test", json!([agent_id])).await;
-    let me = app
-        .gql(Some(&viewer), "{ me { user { viewerAgentIds } } }", json!({}))
-        .await;
+    let me = app.gql(Some(&viewer), "{ me { user { viewerAgentIds } } }", json!({})).await;
     assert_eq!(me["data"]["me"]["user"]["viewerAgentIds"], json!([agent_id]));
 
     let q = "mutation($id: ID!) { updateUser(id: $id, input: { viewerAgentIds: null }) { viewerAgentIds } }";

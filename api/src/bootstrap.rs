@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, 
 
 use crate::{
     auth::JwtKeys,
+    db::begin_write,
     error::ApiResult,
     organizations, pipeline,
     users::service::{self as users, NewUser, Session},
@@ -37,7 +38,7 @@ pub async fn bootstrap<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<Bootstrapped> {
     let generated_password = input.password.is_none().then(generate_password);
     let password = input.password.or_else(|| generated_password.clone());
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let organization =
         organizations::service::create(&txn, &input.organization_name, input.plan, &input.default_country).await?;
     pipeline::service::create_default_stages(&txn, organization.id).await?;
@@ -55,12 +56,7 @@ pub async fn bootstrap<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     let session = users::session_for(db, keys, owner.clone()).await?;
-    Ok(Bootstrapped {
-        organization,
-        owner,
-        generated_password,
-        session,
-    })
+    Ok(Bootstrapped { organization, owner, generated_password, session })
 }
 
 /// In development, an empty database gets a demo organization so the first `cargo run` can be used

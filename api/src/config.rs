@@ -23,12 +23,7 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug)]
 pub struct Config {
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/contacts.db?mode=rwc",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/contacts.db?mode=rwc", global = true)]
     pub database_url: String,
     /// Largest number of pooled database connections.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, global = true)]
@@ -80,15 +75,9 @@ impl Config {
             Some(secret) if secret.len() < MIN_SECRET_BYTES => {
                 anyhow::bail!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (256 bits)")
             }
-            Some(secret) => Ok(SigningSecret {
-                bytes: secret.as_bytes().to_vec(),
-                development: false,
-            }),
+            Some(secret) => Ok(SigningSecret { bytes: secret.as_bytes().to_vec(), development: false }),
             None if self.is_production() => anyhow::bail!("JWT_SECRET is required when APP_ENV=production"),
-            None => Ok(SigningSecret {
-                bytes: DEV_JWT_SECRET.as_bytes().to_vec(),
-                development: true,
-            }),
+            None => Ok(SigningSecret { bytes: DEV_JWT_SECRET.as_bytes().to_vec(), development: true }),
         }
     }
 }

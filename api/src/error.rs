@@ -17,11 +17,7 @@ pub enum ApiError {
     #[error("{message}")]
     BadInput { field: String, message: String },
     #[error("{message}")]
-    Conflict {
-        field: String,
-        message: String,
-        existing_id: Option<uuid::Uuid>,
-    },
+    Conflict { field: String, message: String, existing_id: Option<uuid::Uuid> },
     #[error("{0}")]
     LimitExceeded(String),
     /// Never shown to a client: logged with the request id, answered as "Internal server error".
@@ -43,18 +39,11 @@ impl ApiError {
     }
 
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadInput {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::BadInput { field: field.into(), message: message.into() }
     }
 
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Conflict {
-            field: field.into(),
-            message: message.into(),
-            existing_id: None,
-        }
+        Self::Conflict { field: field.into(), message: message.into(), existing_id: None }
     }
 
     pub fn forbidden() -> Self {
@@ -102,10 +91,7 @@ impl ErrorExtensions for ApiError {
             if let Self::BadInput { field, .. } | Self::Conflict { field, .. } = self {
                 ext.set("field", field.as_str());
             }
-            if let Self::Conflict {
-                existing_id: Some(id), ..
-            } = self
-            {
+            if let Self::Conflict { existing_id: Some(id), .. } = self {
                 ext.set("existingId", id.to_string());
             }
         })

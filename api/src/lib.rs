@@ -4,12 +4,16 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod channels;
 pub mod config;
 pub mod contacts;
+pub mod conversations;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod ingest;
 pub mod listings;
 pub mod notes;
 pub mod organizations;

@@ -103,14 +103,7 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations done");
         }
         Command::Serve => serve(config).await?,
-        Command::Bootstrap {
-            organization,
-            email,
-            name,
-            password,
-            plan,
-            country,
-        } => {
+        Command::Bootstrap { organization, email, name, password, plan, country } => {
             let state = prepare(config).await?;
             let input = BootstrapInput {
                 organization_name: organization,
@@ -139,9 +132,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// Connects, migrates, and builds the shared state.
 async fn prepare(config: Config) -> anyhow::Result<AppState> {
-    let db = connect(DbOptions::from_config(&config))
-        .await
-        .context("connecting to the database")?;
+    let db = connect(DbOptions::from_config(&config)).await.context("connecting to the database")?;
     Migrator::up(&db, None).await.context("running migrations")?;
     AppState::new(db, config)
 }
@@ -157,13 +148,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if !production {
         announce_demo(&state).await?;
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{addr} (GraphiQL at /, GraphQL at /graphql)");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -74,26 +74,14 @@ impl PageArgs {
             return Err(ApiError::bad_input(field, format!("Must be between 0 and {MAX_PAGE}")));
         }
         let cursor_field = if backward { "before" } else { "after" };
-        let position = cursor
-            .map(|c| decode(&c, list, organization_id, cursor_field))
-            .transpose()?;
-        Ok(Page {
-            limit: size as u64,
-            backward,
-            position,
-            list: list.to_string(),
-            organization_id,
-        })
+        let position = cursor.map(|c| decode(&c, list, organization_id, cursor_field)).transpose()?;
+        Ok(Page { limit: size as u64, backward, position, list: list.to_string(), organization_id })
     }
 }
 
 fn decode(raw: &str, list: &str, organization_id: Uuid, field: &str) -> ApiResult<(KeyValue, Uuid)> {
-    let invalid = || {
-        ApiError::bad_input(
-            field,
-            "This cursor does not belong to this list: start again from the first page",
-        )
-    };
+    let invalid =
+        || ApiError::bad_input(field, "This cursor does not belong to this list: start again from the first page");
     let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| invalid())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if cursor.k != list || cursor.o != organization_id {
@@ -104,12 +92,7 @@ fn decode(raw: &str, list: &str, organization_id: Uuid, field: &str) -> ApiResul
 
 impl Page {
     pub fn cursor(&self, position: KeyValue, id: Uuid) -> String {
-        let cursor = Cursor {
-            k: self.list.clone(),
-            o: self.organization_id,
-            p: position,
-            id,
-        };
+        let cursor = Cursor { k: self.list.clone(), o: self.organization_id, p: position, id };
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
     }
 
@@ -131,17 +114,10 @@ impl Page {
             } else {
                 (key.gt(value.clone()), id.gt(*last_id))
             };
-            query = query.filter(
-                Condition::any()
-                    .add(beyond)
-                    .add(Condition::all().add(key.eq(value)).add(beyond_id)),
-            );
+            query = query.filter(Condition::any().add(beyond).add(Condition::all().add(key.eq(value)).add(beyond_id)));
         }
         let order = if descending { Order::Desc } else { Order::Asc };
-        query
-            .order_by(key, order.clone())
-            .order_by(id, order)
-            .limit(self.limit + 1)
+        query.order_by(key, order.clone()).order_by(id, order).limit(self.limit + 1)
     }
 
     /// Trims the extra row and restores reading order; returns the rows and whether more follow.
@@ -152,15 +128,9 @@ impl Page {
             rows.reverse();
         }
         let flags = if self.backward {
-            PageInfoFlags {
-                has_next_page: self.position.is_some(),
-                has_previous_page: more,
-            }
+            PageInfoFlags { has_next_page: self.position.is_some(), has_previous_page: more }
         } else {
-            PageInfoFlags {
-                has_next_page: more,
-                has_previous_page: self.position.is_some(),
-            }
+            PageInfoFlags { has_next_page: more, has_previous_page: self.position.is_some() }
         };
         (rows, flags)
     }
@@ -216,10 +186,7 @@ macro_rules! connection {
             ) -> Self {
                 let cursors: Vec<String> = items.iter().map(|(c, _)| c.clone()).collect();
                 Self {
-                    edges: items
-                        .into_iter()
-                        .map(|(cursor, node)| $edge { cursor, node })
-                        .collect(),
+                    edges: items.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect(),
                     page_info: $crate::pagination::PageInfo::new(flags, &cursors),
                     total_count,
                 }

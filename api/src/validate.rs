@@ -8,10 +8,7 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub fn name(field: &str, raw: &str) -> ApiResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::bad_input(
-            field,
-            format!("Must be 1 to {MAX_NAME_CHARS} characters"),
-        ));
+        return Err(ApiError::bad_input(field, format!("Must be 1 to {MAX_NAME_CHARS} characters")));
     }
     Ok(name.to_string())
 }
@@ -38,11 +35,7 @@ pub fn email(field: &str, raw: &str) -> ApiResult<String> {
                 && !domain.ends_with('.')
                 && !domain.contains("..")
         });
-    if valid {
-        Ok(email)
-    } else {
-        Err(ApiError::bad_input(field, "Enter a valid email address"))
-    }
+    if valid { Ok(email) } else { Err(ApiError::bad_input(field, "Enter a valid email address")) }
 }
 
 /// A phone number in E.164 (`+50688881234`). A number without a country code is read in the
@@ -83,15 +76,8 @@ mod tests {
     #[test]
     fn emails_need_one_at_and_a_dotted_domain() {
         assert_eq!(email("email", " Ana@Example.COM ").unwrap(), "ana@example.com");
-        for bad in [
-            "ana",
-            "ana@",
-            "@example.com",
-            "ana@example",
-            "a b@example.com",
-            "a@@example.com",
-            "a@example..com",
-        ] {
+        for bad in ["ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@@example.com", "a@example..com"]
+        {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }

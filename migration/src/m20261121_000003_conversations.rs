@@ -122,36 +122,16 @@ impl MigrationTrait for Migration {
         create_indexes(
             manager,
             vec![
-                index(
-                    UQ_CONVERSATIONS,
-                    "conversations",
-                    &["organization_id", "contact_id", "channel_id"],
-                    true,
-                ),
-                index(
-                    UQ_MESSAGES_EXTERNAL,
-                    "messages",
-                    &["organization_id", "channel_id", "external_id"],
-                    true,
-                ),
+                index(UQ_CONVERSATIONS, "conversations", &["organization_id", "contact_id", "channel_id"], true),
+                index(UQ_MESSAGES_EXTERNAL, "messages", &["organization_id", "channel_id", "external_id"], true),
                 index(
                     IDX_MESSAGES_CONVERSATION,
                     "messages",
                     &["organization_id", "conversation_id", "created_at", "id"],
                     false,
                 ),
-                index(
-                    IDX_MESSAGES_CONTACT,
-                    "messages",
-                    &["organization_id", "contact_id"],
-                    false,
-                ),
-                index(
-                    IDX_NOTES_CONTACT,
-                    "notes",
-                    &["organization_id", "contact_id", "created_at", "id"],
-                    false,
-                ),
+                index(IDX_MESSAGES_CONTACT, "messages", &["organization_id", "contact_id"], false),
+                index(IDX_NOTES_CONTACT, "notes", &["organization_id", "contact_id", "created_at", "id"], false),
             ],
         )
         .await

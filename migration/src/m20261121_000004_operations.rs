@@ -187,30 +187,10 @@ impl MigrationTrait for Migration {
             vec![
                 index(IDX_JOBS_ORG, "jobs", &["organization_id", "kind", "created_at"], false),
                 index(IDX_JOBS_CLAIM, "jobs", &["state", "created_at"], false),
-                index(
-                    IDX_AUDIT_CONTACT,
-                    "audit_events",
-                    &["organization_id", "contact_id", "created_at", "id"],
-                    false,
-                ),
-                index(
-                    IDX_AUDIT_ORG,
-                    "audit_events",
-                    &["organization_id", "created_at", "id"],
-                    false,
-                ),
-                index(
-                    UQ_VERIFICATIONS_CONTACT,
-                    "verifications",
-                    &["organization_id", "contact_id"],
-                    true,
-                ),
-                index(
-                    IDX_RESERVATIONS_CONTACT,
-                    "reservations",
-                    &["organization_id", "contact_id"],
-                    false,
-                ),
+                index(IDX_AUDIT_CONTACT, "audit_events", &["organization_id", "contact_id", "created_at", "id"], false),
+                index(IDX_AUDIT_ORG, "audit_events", &["organization_id", "created_at", "id"], false),
+                index(UQ_VERIFICATIONS_CONTACT, "verifications", &["organization_id", "contact_id"], true),
+                index(IDX_RESERVATIONS_CONTACT, "reservations", &["organization_id", "contact_id"], false),
             ],
         )
         .await

@@ -41,9 +41,7 @@ pub async fn create_indexes(manager: &SchemaManager<'_>, indexes: Vec<IndexCreat
 /// Drops tables in the order given (children before parents).
 pub async fn drop_tables(manager: &SchemaManager<'_>, tables: &[&str]) -> Result<(), DbErr> {
     for t in tables {
-        manager
-            .drop_table(Table::drop().table(Alias::new(*t)).to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table(Alias::new(*t)).to_owned()).await?;
     }
     Ok(())
 }

@@ -17,20 +17,14 @@ async fn list(app: &TestApp, vars: Value) -> Value {
 
 async fn names(app: &TestApp, vars: Value) -> Vec<String> {
     let c = list(app, vars).await;
-    c["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["name"].as_str().unwrap().to_string())
-        .collect()
+    c["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test]
 async fn pages_cover_every_contact_once_even_while_contacts_are_added() {
     let app = TestApp::new().await;
     for i in 0..7 {
-        app.contact(&app.owner_token, json!({ "name": format!("Lead {i}") }))
-            .await;
+        app.contact(&app.owner_token, json!({ "name": format!("Lead {i}") })).await;
     }
     let mut seen = Vec::new();
     let mut after = Value::Null;
@@ -66,19 +60,12 @@ async fn name_order_is_case_and_accent_blind_and_stable() {
         app.contact(&app.owner_token, json!({ "name": name })).await;
     }
     let asc = names(&app, json!({ "order": { "field": "NAME", "direction": "ASC" } })).await;
-    assert_eq!(
-        &asc[..2].iter().map(|n| n.to_lowercase()).collect::<Vec<_>>(),
-        &["alba", "alba"]
-    );
+    assert_eq!(&asc[..2].iter().map(|n| n.to_lowercase()).collect::<Vec<_>>(), &["alba", "alba"]);
     assert_eq!(&asc[2..], &["Álvaro", "bruno", "Carla"]);
     let again = names(&app, json!({ "order": { "field": "NAME", "direction": "ASC" } })).await;
     assert_eq!(asc, again, "ties are broken by id, so the order never flickers");
     let paged: Vec<String> = {
-        let first = list(
-            &app,
-            json!({ "first": 2, "order": { "field": "NAME", "direction": "ASC" } }),
-        )
-        .await;
+        let first = list(&app, json!({ "first": 2, "order": { "field": "NAME", "direction": "ASC" } })).await;
         let rest = list(&app, json!({ "first": 10, "after": first["pageInfo"]["endCursor"], "order": { "field": "NAME", "direction": "ASC" } })).await;
         [first, rest]
             .iter()
@@ -106,16 +93,10 @@ async fn oversized_pages_and_foreign_cursors_are_refused() {
     let by_activity = list(&app, json!({ "first": 1 })).await;
     let cursor = by_activity["edges"][0]["cursor"].clone();
     let res = app
-        .gql(
-            Some(&app.owner_token),
-            LIST,
-            json!({ "after": cursor, "order": { "field": "NAME", "direction": "ASC" } }),
-        )
+        .gql(Some(&app.owner_token), LIST, json!({ "after": cursor, "order": { "field": "NAME", "direction": "ASC" } }))
         .await;
     assert_eq!(code(&res), "BAD_USER_INPUT", "a cursor of another order");
-    let res = app
-        .gql(Some(&app.owner_token), LIST, json!({ "after": "garbage" }))
-        .await;
+    let res = app.gql(Some(&app.owner_token), LIST, json!({ "after": "garbage" })).await;
     assert_eq!(code(&res), "BAD_USER_INPUT");
 
     let (_, other) = app.other_organization().await;
@@ -123,11 +104,7 @@ async fn oversized_pages_and_foreign_cursors_are_refused() {
     assert_eq!(code(&res), "BAD_USER_INPUT", "a cursor of another organization");
     let notes = "query($id: ID!, $after: String) { contact(id: $id) { notes(after: $after) { totalCount } } }";
     let res = app
-        .gql(
-            Some(&app.owner_token),
-            notes,
-            json!({ "id": by_activity["edges"][0]["node"]["id"], "after": cursor }),
-        )
+        .gql(Some(&app.owner_token), notes, json!({ "id": by_activity["edges"][0]["node"]["id"], "after": cursor }))
         .await;
     assert_eq!(code(&res), "BAD_USER_INPUT", "a contacts cursor used on notes");
 }
@@ -135,21 +112,9 @@ async fn oversized_pages_and_foreign_cursors_are_refused() {
 #[tokio::test]
 async fn search_matches_names_without_accents_phone_digits_and_email() {
     let app = TestApp::new().await;
-    app.contact(
-        &app.owner_token,
-        json!({ "name": "José Martínez", "phone": "+50688881234" }),
-    )
-    .await;
-    app.contact(
-        &app.owner_token,
-        json!({ "name": "Joselyn Soto", "email": "jsoto@mail.com" }),
-    )
-    .await;
-    app.contact(
-        &app.owner_token,
-        json!({ "name": "100% Real", "phone": "+50687770000" }),
-    )
-    .await;
+    app.contact(&app.owner_token, json!({ "name": "José Martínez", "phone": "+50688881234" })).await;
+    app.contact(&app.owner_token, json!({ "name": "Joselyn Soto", "email": "jsoto@mail.com" })).await;
+    app.contact(&app.owner_token, json!({ "name": "100% Real", "phone": "+50687770000" })).await;
     let mut found = names(&app, json!({ "search": "MARTINEZ" })).await;
     assert_eq!(found, ["José Martínez"]);
     found = names(&app, json!({ "search": "jose" })).await;
@@ -157,16 +122,10 @@ async fn search_matches_names_without_accents_phone_digits_and_email() {
     assert_eq!(found, ["Joselyn Soto", "José Martínez"]);
     assert_eq!(names(&app, json!({ "search": "8881 23" })).await, ["José Martínez"]);
     assert_eq!(names(&app, json!({ "search": "jsoto@" })).await, ["Joselyn Soto"]);
-    assert_eq!(
-        names(&app, json!({ "search": "%" })).await,
-        ["100% Real"],
-        "LIKE wildcards are literal"
-    );
+    assert_eq!(names(&app, json!({ "search": "%" })).await, ["100% Real"], "LIKE wildcards are literal");
     assert_eq!(names(&app, json!({ "search": "_" })).await, Vec::<String>::new());
     assert_eq!(list(&app, json!({ "search": "jose" })).await["totalCount"], 2);
-    let res = app
-        .gql(Some(&app.owner_token), LIST, json!({ "search": "x".repeat(500) }))
-        .await;
+    let res = app.gql(Some(&app.owner_token), LIST, json!({ "search": "x".repeat(500) })).await;
     assert_eq!(code(&res), "BAD_USER_INPUT");
 }
 
@@ -197,13 +156,7 @@ async fn filters_combine_stage_tags_assignee_source_dates_and_properties() {
     app.contact(owner, json!({ "name": "B", "tags": ["Cold"], "properties": [{ "key": "budget", "value": 90000 }, { "key": "kind", "value": "Flat" }] })).await;
     app.contact(owner, json!({ "name": "C" })).await;
     let tags = app.gql(Some(owner), "{ tags { id name } }", json!({})).await;
-    let vip = tags["data"]["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "VIP")
-        .unwrap()["id"]
-        .clone();
+    let vip = tags["data"]["tags"].as_array().unwrap().iter().find(|t| t["name"] == "VIP").unwrap()["id"].clone();
 
     let cases = [
         (json!({ "statusIds": [qualified] }), vec!["A"]),
@@ -212,63 +165,22 @@ async fn filters_combine_stage_tags_assignee_source_dates_and_properties() {
         (json!({ "unassigned": true }), vec!["B", "C"]),
         (json!({ "sources": ["REFERRAL"] }), vec!["A"]),
         (json!({ "sources": ["MANUAL"] }), vec!["B", "C"]),
-        (
-            json!({ "createdFrom": "2000-01-01T00:00:00Z", "createdTo": "2001-01-01T00:00:00Z" }),
-            vec![],
-        ),
-        (
-            json!({ "properties": [{ "key": "budget", "op": "GT", "value": 100000 }] }),
-            vec!["A"],
-        ),
-        (
-            json!({ "properties": [{ "key": "budget", "op": "LTE", "value": 90000 }] }),
-            vec!["B"],
-        ),
-        (
-            json!({ "properties": [{ "key": "kind", "op": "EQ", "value": "HOUSE" }] }),
-            vec!["A"],
-        ),
-        (
-            json!({ "properties": [{ "key": "kind", "op": "NEQ", "value": "House" }] }),
-            vec!["B", "C"],
-        ),
-        (
-            json!({ "properties": [{ "key": "kind", "op": "IN", "value": ["House", "Flat"] }] }),
-            vec!["A", "B"],
-        ),
-        (
-            json!({ "properties": [{ "key": "budget", "op": "IS_SET" }] }),
-            vec!["A", "B"],
-        ),
-        (
-            json!({ "properties": [{ "key": "budget", "op": "IS_NOT_SET" }] }),
-            vec!["C"],
-        ),
-        (
-            json!({ "properties": [{ "key": "move_in", "op": "LT", "value": "2027-02-01" }] }),
-            vec!["A"],
-        ),
-        (
-            json!({ "properties": [{ "key": "notes", "op": "CONTAINS", "value": "pool" }] }),
-            vec!["A"],
-        ),
-        (
-            json!({ "tagIds": [vip], "properties": [{ "key": "budget", "op": "LT", "value": 100 }] }),
-            vec![],
-        ),
+        (json!({ "createdFrom": "2000-01-01T00:00:00Z", "createdTo": "2001-01-01T00:00:00Z" }), vec![]),
+        (json!({ "properties": [{ "key": "budget", "op": "GT", "value": 100000 }] }), vec!["A"]),
+        (json!({ "properties": [{ "key": "budget", "op": "LTE", "value": 90000 }] }), vec!["B"]),
+        (json!({ "properties": [{ "key": "kind", "op": "EQ", "value": "HOUSE" }] }), vec!["A"]),
+        (json!({ "properties": [{ "key": "kind", "op": "NEQ", "value": "House" }] }), vec!["B", "C"]),
+        (json!({ "properties": [{ "key": "kind", "op": "IN", "value": ["House", "Flat"] }] }), vec!["A", "B"]),
+        (json!({ "properties": [{ "key": "budget", "op": "IS_SET" }] }), vec!["A", "B"]),
+        (json!({ "properties": [{ "key": "budget", "op": "IS_NOT_SET" }] }), vec!["C"]),
+        (json!({ "properties": [{ "key": "move_in", "op": "LT", "value": "2027-02-01" }] }), vec!["A"]),
+        (json!({ "properties": [{ "key": "notes", "op": "CONTAINS", "value": "pool" }] }), vec!["A"]),
+        (json!({ "tagIds": [vip], "properties": [{ "key": "budget", "op": "LT", "value": 100 }] }), vec![]),
     ];
     for (filter, expected) in cases {
-        let c = list(
-            &app,
-            json!({ "filter": filter, "order": { "field": "NAME", "direction": "ASC" } }),
-        )
-        .await;
-        let got: Vec<&str> = c["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["node"]["name"].as_str().unwrap())
-            .collect();
+        let c = list(&app, json!({ "filter": filter, "order": { "field": "NAME", "direction": "ASC" } })).await;
+        let got: Vec<&str> =
+            c["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap()).collect();
         assert_eq!(got, expected, "filter {filter}");
         assert_eq!(c["totalCount"], expected.len() as i64, "count for {filter}");
     }
@@ -305,11 +217,7 @@ async fn a_page_loads_its_relations_in_a_constant_number_of_queries() {
         }
         let before = app.queries.load(std::sync::atomic::Ordering::SeqCst);
         let res = app.gql(Some(&app.owner_token), q, json!({ "n": target })).await;
-        assert_eq!(
-            res["data"]["contacts"]["edges"].as_array().unwrap().len(),
-            target,
-            "{res}"
-        );
+        assert_eq!(res["data"]["contacts"]["edges"].as_array().unwrap().len(), target, "{res}");
         counts.push(app.queries.load(std::sync::atomic::Ordering::SeqCst) - before);
     }
     assert_eq!(counts[0], counts[1], "queries for 3 contacts vs 30: {counts:?}");

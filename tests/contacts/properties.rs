@@ -13,11 +13,7 @@ async fn definitions_are_typed_keyed_once_and_admin_only() {
     let res = app.gql(Some(&app.owner_token), DEFINE, json!({ "i": { "key": "Property_Type", "label": "Property type", "type": "LIST", "options": ["House", "Flat", "house"] } })).await;
     let def = &res["data"]["createPropertyDefinition"];
     assert_eq!(def["key"], "property_type", "{res}");
-    assert_eq!(
-        def["options"],
-        json!(["House", "Flat"]),
-        "duplicate options fold together"
-    );
+    assert_eq!(def["options"], json!(["House", "Flat"]), "duplicate options fold together");
 
     let dup = app
         .gql(
@@ -32,27 +28,15 @@ async fn definitions_are_typed_keyed_once_and_admin_only() {
         json!({ "key": "ok", "label": "x", "type": "LIST" }),
         json!({ "key": "ok2", "label": "x", "type": "TEXT", "options": ["a"] }),
     ] {
-        assert_eq!(
-            code(&app.gql(Some(&app.owner_token), DEFINE, json!({ "i": bad })).await),
-            "BAD_USER_INPUT"
-        );
+        assert_eq!(code(&app.gql(Some(&app.owner_token), DEFINE, json!({ "i": bad })).await), "BAD_USER_INPUT");
     }
     let (_, agent) = app.user("AGENT", "agent@acme.test").await;
     assert_eq!(
-        code(
-            &app.gql(
-                Some(&agent),
-                DEFINE,
-                json!({ "i": { "key": "x", "label": "x", "type": "TEXT" } })
-            )
-            .await
-        ),
+        code(&app.gql(Some(&agent), DEFINE, json!({ "i": { "key": "x", "label": "x", "type": "TEXT" } })).await),
         "FORBIDDEN"
     );
     let update = "mutation($id: ID!) { updatePropertyDefinition(id: $id, input: { label: \"Kind\", hidden: true }) { key label hidden } }";
-    let res = app
-        .gql(Some(&app.owner_token), update, json!({ "id": def["id"] }))
-        .await;
+    let res = app.gql(Some(&app.owner_token), update, json!({ "id": def["id"] })).await;
     assert_eq!(
         res["data"]["updatePropertyDefinition"],
         json!({ "key": "property_type", "label": "Kind", "hidden": true })
@@ -62,19 +46,10 @@ async fn definitions_are_typed_keyed_once_and_admin_only() {
 #[tokio::test]
 async fn set_contact_property_validates_by_type_and_respects_overwrite() {
     let app = TestApp::new().await;
-    for (key, kind) in [
-        ("budget", "NUMBER"),
-        ("visited", "BOOLEAN"),
-        ("move_in", "DATE"),
-        ("work_email", "EMAIL"),
-        ("city", "TEXT"),
-    ] {
-        app.gql(
-            Some(&app.owner_token),
-            DEFINE,
-            json!({ "i": { "key": key, "label": key, "type": kind } }),
-        )
-        .await;
+    for (key, kind) in
+        [("budget", "NUMBER"), ("visited", "BOOLEAN"), ("move_in", "DATE"), ("work_email", "EMAIL"), ("city", "TEXT")]
+    {
+        app.gql(Some(&app.owner_token), DEFINE, json!({ "i": { "key": key, "label": key, "type": kind } })).await;
     }
     let c = app.contact(&app.owner_token, json!({ "name": "Ana" })).await;
     let set = |key: &'static str, value: serde_json::Value, overwrite: bool| {
@@ -126,26 +101,13 @@ async fn hidden_properties_are_left_out_unless_asked_for() {
         json!({ "i": { "key": "score", "label": "Score", "type": "NUMBER", "hidden": true } }),
     )
     .await;
-    app.gql(
-        Some(&app.owner_token),
-        DEFINE,
-        json!({ "i": { "key": "city", "label": "City", "type": "TEXT" } }),
-    )
-    .await;
+    app.gql(Some(&app.owner_token), DEFINE, json!({ "i": { "key": "city", "label": "City", "type": "TEXT" } })).await;
     let c = app.contact(&app.owner_token, json!({ "name": "Ana", "properties": [{ "key": "score", "value": 7 }, { "key": "city", "value": "Escazú" }] })).await;
     let q = "query($id: ID!) { contact(id: $id) { shown: properties { definition { key } value } all: properties(includeHidden: true) { definition { key } } } }";
     let res = app.gql(Some(&app.owner_token), q, json!({ "id": c["id"] })).await;
-    assert_eq!(
-        res["data"]["contact"]["shown"],
-        json!([{ "definition": { "key": "city" }, "value": "Escazú" }])
-    );
+    assert_eq!(res["data"]["contact"]["shown"], json!([{ "definition": { "key": "city" }, "value": "Escazú" }]));
     assert_eq!(res["data"]["contact"]["all"].as_array().unwrap().len(), 2);
-    let defs = app
-        .gql(
-            Some(&app.owner_token),
-            "{ propertyDefinitions(includeHidden: false) { key } }",
-            json!({}),
-        )
-        .await;
+    let defs =
+        app.gql(Some(&app.owner_token), "{ propertyDefinitions(includeHidden: false) { key } }", json!({})).await;
     assert_eq!(defs["data"]["propertyDefinitions"], json!([{ "key": "city" }]));
 }

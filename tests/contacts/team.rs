@@ -9,30 +9,11 @@ async fn tags_are_created_on_first_use_reused_by_name_and_managed_by_admins() {
     let app = TestApp::new().await;
     let c = app.contact(&app.owner_token, json!({ "name": "Ana" })).await;
     let add = "mutation($id: ID!, $n: [String!]!) { addTags(contactId: $id, names: $n) { tags { name } } }";
-    let res = app
-        .gql(
-            Some(&app.owner_token),
-            add,
-            json!({ "id": c["id"], "n": ["  Hot   lead ", "VIP"] }),
-        )
-        .await;
-    assert_eq!(
-        res["data"]["addTags"]["tags"],
-        json!([{ "name": "Hot lead" }, { "name": "VIP" }]),
-        "{res}"
-    );
-    app.gql(
-        Some(&app.owner_token),
-        add,
-        json!({ "id": c["id"], "n": ["vip", "HOT LEAD"] }),
-    )
-    .await;
+    let res = app.gql(Some(&app.owner_token), add, json!({ "id": c["id"], "n": ["  Hot   lead ", "VIP"] })).await;
+    assert_eq!(res["data"]["addTags"]["tags"], json!([{ "name": "Hot lead" }, { "name": "VIP" }]), "{res}");
+    app.gql(Some(&app.owner_token), add, json!({ "id": c["id"], "n": ["vip", "HOT LEAD"] })).await;
     let tags = app.gql(Some(&app.owner_token), "{ tags { id name } }", json!({})).await;
-    assert_eq!(
-        tags["data"]["tags"].as_array().unwrap().len(),
-        2,
-        "names are case-blind"
-    );
+    assert_eq!(tags["data"]["tags"].as_array().unwrap().len(), 2, "names are case-blind");
 
     let remove =
         "mutation($id: ID!) { removeTags(contactId: $id, names: [\"vip\", \"never-existed\"]) { tags { name } } }";
@@ -42,32 +23,14 @@ async fn tags_are_created_on_first_use_reused_by_name_and_managed_by_admins() {
     let hot = tags["data"]["tags"][0]["id"].clone();
     let (_, agent) = app.user("AGENT", "agent@acme.test").await;
     let rename = "mutation($id: ID!) { updateTag(id: $id, name: \"Warm\", color: \"#FFAA00\") { name color } }";
-    assert_eq!(
-        code(&app.gql(Some(&agent), rename, json!({ "id": hot })).await),
-        "FORBIDDEN"
-    );
+    assert_eq!(code(&app.gql(Some(&agent), rename, json!({ "id": hot })).await), "FORBIDDEN");
     let res = app.gql(Some(&app.owner_token), rename, json!({ "id": hot })).await;
     assert_eq!(res["data"]["updateTag"], json!({ "name": "Warm", "color": "#ffaa00" }));
-    let clash = app
-        .gql(
-            Some(&app.owner_token),
-            "mutation { createTag(name: \"warm\") { id } }",
-            json!({}),
-        )
-        .await;
+    let clash = app.gql(Some(&app.owner_token), "mutation { createTag(name: \"warm\") { id } }", json!({})).await;
     assert_eq!(code(&clash), "CONFLICT");
-    app.gql(
-        Some(&app.owner_token),
-        "mutation($id: ID!) { deleteTag(id: $id) { id } }",
-        json!({ "id": hot }),
-    )
-    .await;
+    app.gql(Some(&app.owner_token), "mutation($id: ID!) { deleteTag(id: $id) { id } }", json!({ "id": hot })).await;
     let after = app
-        .gql(
-            Some(&app.owner_token),
-            "query($id: ID!) { contact(id: $id) { tags { name } } }",
-            json!({ "id": c["id"] }),
-        )
+        .gql(Some(&app.owner_token), "query($id: ID!) { contact(id: $id) { tags { name } } }", json!({ "id": c["id"] }))
         .await;
     assert_eq!(after["data"]["contact"]["tags"], json!([]));
 }
@@ -79,12 +42,9 @@ async fn notes_are_newest_first_and_only_their_author_or_an_admin_changes_them()
     let (_, agent1) = app.user("AGENT", "one@acme.test").await;
     let (_, agent2) = app.user("AGENT", "two@acme.test").await;
     let add = "mutation($id: ID!, $b: String!) { addNote(contactId: $id, body: $b) { id body author { email } } }";
-    let first = app
-        .gql(Some(&agent1), add, json!({ "id": c["id"], "b": "First call" }))
-        .await["data"]["addNote"]
-        .clone();
-    app.gql(Some(&agent2), add, json!({ "id": c["id"], "b": "Second call" }))
-        .await;
+    let first =
+        app.gql(Some(&agent1), add, json!({ "id": c["id"], "b": "First call" })).await["data"]["addNote"].clone();
+    app.gql(Some(&agent2), add, json!({ "id": c["id"], "b": "Second call" })).await;
     assert_eq!(first["author"]["email"], "one@acme.test");
 
     let q = "query($id: ID!) { contact(id: $id) { notes(first: 10) { totalCount edges { node { body } } } } }";
@@ -98,10 +58,7 @@ async fn notes_are_newest_first_and_only_their_author_or_an_admin_changes_them()
     assert_eq!(bodies, ["Second call", "First call"]);
 
     let edit = "mutation($id: ID!) { updateNote(id: $id, body: \"Edited\") { body } }";
-    assert_eq!(
-        code(&app.gql(Some(&agent2), edit, json!({ "id": first["id"] })).await),
-        "FORBIDDEN"
-    );
+    assert_eq!(code(&app.gql(Some(&agent2), edit, json!({ "id": first["id"] })).await), "FORBIDDEN");
     assert_eq!(
         app.gql(Some(&agent1), edit, json!({ "id": first["id"] })).await["data"]["updateNote"]["body"],
         "Edited"
@@ -126,10 +83,7 @@ async fn admins_rename_recolour_add_reorder_and_archive_stages() {
     let ids: Vec<serde_json::Value> = stages.as_array().unwrap().iter().map(|s| s["id"].clone()).collect();
 
     let res = app.gql(Some(owner), "mutation($id: ID!) { updatePipelineStage(id: $id, input: { name: \"Contacted\", color: \"#000000\" }) { name color } }", json!({ "id": ids[1] })).await;
-    assert_eq!(
-        res["data"]["updatePipelineStage"],
-        json!({ "name": "Contacted", "color": "#000000" })
-    );
+    assert_eq!(res["data"]["updatePipelineStage"], json!({ "name": "Contacted", "color": "#000000" }));
     let added = app
         .gql(
             Some(owner),
@@ -148,23 +102,9 @@ async fn admins_rename_recolour_add_reorder_and_archive_stages() {
             json!({ "ids": order }),
         )
         .await;
-    let names: Vec<&str> = res["data"]["reorderPipelineStages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "New",
-            "Contacted",
-            "Visit scheduled",
-            "Offer made",
-            "Closed - Won",
-            "Closed - Lost"
-        ]
-    );
+    let names: Vec<&str> =
+        res["data"]["reorderPipelineStages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["New", "Contacted", "Visit scheduled", "Offer made", "Closed - Won", "Closed - Lost"]);
     let partial = app
         .gql(
             Some(owner),
@@ -181,11 +121,7 @@ async fn admins_rename_recolour_add_reorder_and_archive_stages() {
     )
     .await;
     let active = app
-        .gql(
-            Some(owner),
-            "{ pipelineStages { name } all: pipelineStages(includeArchived: true) { name } }",
-            json!({}),
-        )
+        .gql(Some(owner), "{ pipelineStages { name } all: pipelineStages(includeArchived: true) { name } }", json!({}))
         .await;
     assert_eq!(active["data"]["pipelineStages"].as_array().unwrap().len(), 5);
     assert_eq!(active["data"]["all"].as_array().unwrap().len(), 6);
@@ -244,66 +180,30 @@ async fn listings_are_the_source_a_contact_came_from() {
             json!({ "input": { "name": "X", "sourceListingId": listing["id"] } }),
         )
         .await;
-    assert_eq!(
-        code(&foreign),
-        "BAD_USER_INPUT",
-        "another organization's listing is unknown"
-    );
+    assert_eq!(code(&foreign), "BAD_USER_INPUT", "another organization's listing is unknown");
 }
 
 #[tokio::test]
 async fn identities_are_unique_per_organization_and_listed_on_the_contact() {
     let app = TestApp::new().await;
-    let a = app
-        .contact(&app.owner_token, json!({ "name": "Ana", "phone": "+50688881111" }))
-        .await;
+    let a = app.contact(&app.owner_token, json!({ "name": "Ana", "phone": "+50688881111" })).await;
     let b = app.contact(&app.owner_token, json!({ "name": "Bea" })).await;
     let add = "mutation($id: ID!, $k: IdentifierKind!, $v: String!) { addContactIdentifier(contactId: $id, kind: $k, value: $v) { identifiers { kind value } } }";
-    let res = app
-        .gql(
-            Some(&app.owner_token),
-            add,
-            json!({ "id": a["id"], "k": "TELEGRAM_ID", "v": "ana_tg" }),
-        )
-        .await;
+    let res = app.gql(Some(&app.owner_token), add, json!({ "id": a["id"], "k": "TELEGRAM_ID", "v": "ana_tg" })).await;
     assert_eq!(
         res["data"]["addContactIdentifier"]["identifiers"],
         json!([{ "kind": "PHONE", "value": "+50688881111" }, { "kind": "TELEGRAM_ID", "value": "ana_tg" }])
     );
-    let clash = app
-        .gql(
-            Some(&app.owner_token),
-            add,
-            json!({ "id": b["id"], "k": "TELEGRAM_ID", "v": "ana_tg" }),
-        )
-        .await;
+    let clash = app.gql(Some(&app.owner_token), add, json!({ "id": b["id"], "k": "TELEGRAM_ID", "v": "ana_tg" })).await;
     assert_eq!(code(&clash), "CONFLICT");
     assert_eq!(clash["errors"][0]["extensions"]["existingId"], a["id"]);
-    let phone = app
-        .gql(
-            Some(&app.owner_token),
-            add,
-            json!({ "id": b["id"], "k": "PHONE", "v": "+50688882222" }),
-        )
-        .await;
+    let phone = app.gql(Some(&app.owner_token), add, json!({ "id": b["id"], "k": "PHONE", "v": "+50688882222" })).await;
     assert_eq!(code(&phone), "BAD_USER_INPUT");
     let (_, other) = app.other_organization().await;
     let theirs = app.contact(&other, json!({ "name": "Other" })).await;
-    let res = app
-        .gql(
-            Some(&other),
-            add,
-            json!({ "id": theirs["id"], "k": "TELEGRAM_ID", "v": "ana_tg" }),
-        )
-        .await;
-    assert!(
-        res["errors"].is_null(),
-        "another organization may use the same id: {res}"
-    );
+    let res = app.gql(Some(&other), add, json!({ "id": theirs["id"], "k": "TELEGRAM_ID", "v": "ana_tg" })).await;
+    assert!(res["errors"].is_null(), "another organization may use the same id: {res}");
     let remove = "mutation($id: ID!) { removeContactIdentifier(contactId: $id, kind: TELEGRAM_ID, value: \"ana_tg\") { identifiers { kind } } }";
     let res = app.gql(Some(&app.owner_token), remove, json!({ "id": a["id"] })).await;
-    assert_eq!(
-        res["data"]["removeContactIdentifier"]["identifiers"],
-        json!([{ "kind": "PHONE" }])
-    );
+    assert_eq!(res["data"]["removeContactIdentifier"]["identifiers"], json!([{ "kind": "PHONE" }]));
 }

@@ -32,18 +32,9 @@ async fn world() -> World {
     .await;
     let props = json!([{ "key": "budget", "value": 5 }]);
     let mk = |name: &str, assignee: Option<uuid::Uuid>| json!({ "name": name, "tags": ["Lead"], "assigneeId": assignee, "properties": props });
-    let a = app.contact(&app.owner_token, mk("Lead Alpha", Some(agent_a_id))).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.contact(&app.owner_token, mk("Lead Beta", Some(agent_b_id))).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let u = app.contact(&app.owner_token, mk("Lead Unassigned", None)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let a = app.contact(&app.owner_token, mk("Lead Alpha", Some(agent_a_id))).await["id"].as_str().unwrap().to_string();
+    let b = app.contact(&app.owner_token, mk("Lead Beta", Some(agent_b_id))).await["id"].as_str().unwrap().to_string();
+    let u = app.contact(&app.owner_token, mk("Lead Unassigned", None)).await["id"].as_str().unwrap().to_string();
     for id in [&a, &b, &u] {
         app.gql(
             Some(&app.owner_token),
@@ -53,9 +44,7 @@ async fn world() -> World {
         .await;
     }
     let (_, other_owner) = app.other_organization().await;
-    let other = app
-        .contact(&other_owner, json!({ "name": "Lead Other", "tags": ["Lead"] }))
-        .await["id"]
+    let other = app.contact(&other_owner, json!({ "name": "Lead Other", "tags": ["Lead"] })).await["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -67,15 +56,7 @@ async fn world() -> World {
         ("viewer (all)", viewer_all),
         ("viewer (agent A)", viewer_a),
     ];
-    World {
-        app,
-        tokens,
-        a,
-        b,
-        u,
-        other,
-        other_owner,
-    }
+    World { app, tokens, a, b, u, other, other_owner }
 }
 
 impl World {
@@ -121,11 +102,7 @@ async fn every_read_path_shows_each_role_exactly_its_contacts() {
             json!({ "filter": { "properties": [{ "key": "budget", "op": "IS_SET" }] } }),
         ];
         for vars in paths {
-            assert_eq!(
-                listed(&w.app, token, vars.clone()).await,
-                (expected.clone(), n),
-                "{who} via {vars}"
-            );
+            assert_eq!(listed(&w.app, token, vars.clone()).await, (expected.clone(), n), "{who} via {vars}");
         }
         for id in w.all() {
             let res = w
@@ -143,17 +120,10 @@ async fn every_read_path_shows_each_role_exactly_its_contacts() {
             }
             let audit = w
                 .app
-                .gql(
-                    Some(token),
-                    "query($id: ID!) { auditEvents(contactId: $id) { totalCount } }",
-                    json!({ "id": id }),
-                )
+                .gql(Some(token), "query($id: ID!) { auditEvents(contactId: $id) { totalCount } }", json!({ "id": id }))
                 .await;
             if visible {
-                assert!(
-                    audit["data"]["auditEvents"]["totalCount"].as_i64().unwrap() >= 1,
-                    "{who}: {audit}"
-                );
+                assert!(audit["data"]["auditEvents"]["totalCount"].as_i64().unwrap() >= 1, "{who}: {audit}");
             } else {
                 assert_eq!(code(&audit), "NOT_FOUND", "{who} reading the audit of {id}");
             }
@@ -207,39 +177,21 @@ async fn a_viewers_every_write_is_forbidden_and_changes_nothing() {
     for (who, token) in &w.tokens[4..] {
         let writes = [
             ("mutation { createContact(input: { name: \"V\" }) { id } }", json!({})),
-            (
-                "mutation($id: ID!) { updateContact(id: $id, input: { name: \"V\" }) { id } }",
-                json!({ "id": w.u }),
-            ),
-            (
-                "mutation($id: ID!) { deleteContact(id: $id) { id } }",
-                json!({ "id": w.u }),
-            ),
-            (
-                "mutation($id: ID!) { addTags(contactId: $id, names: [\"V\"]) { id } }",
-                json!({ "id": w.u }),
-            ),
-            (
-                "mutation($id: ID!) { removeTags(contactId: $id, names: [\"Lead\"]) { id } }",
-                json!({ "id": w.u }),
-            ),
+            ("mutation($id: ID!) { updateContact(id: $id, input: { name: \"V\" }) { id } }", json!({ "id": w.u })),
+            ("mutation($id: ID!) { deleteContact(id: $id) { id } }", json!({ "id": w.u })),
+            ("mutation($id: ID!) { addTags(contactId: $id, names: [\"V\"]) { id } }", json!({ "id": w.u })),
+            ("mutation($id: ID!) { removeTags(contactId: $id, names: [\"Lead\"]) { id } }", json!({ "id": w.u })),
             (
                 "mutation($id: ID!) { setContactProperty(contactId: $id, key: \"budget\", value: 1) { id } }",
                 json!({ "id": w.u }),
             ),
-            (
-                "mutation($id: ID!) { addNote(contactId: $id, body: \"V\") { id } }",
-                json!({ "id": w.u }),
-            ),
+            ("mutation($id: ID!) { addNote(contactId: $id, body: \"V\") { id } }", json!({ "id": w.u })),
             ("mutation { createTag(name: \"V\") { id } }", json!({})),
             (
                 "mutation { createPropertyDefinition(input: { key: \"v\", label: \"V\", type: TEXT }) { id } }",
                 json!({}),
             ),
-            (
-                "mutation { createPipelineStage(input: { name: \"V\" }) { id } }",
-                json!({}),
-            ),
+            ("mutation { createPipelineStage(input: { name: \"V\" }) { id } }", json!({})),
             ("mutation { createListing(input: { title: \"V\" }) { id } }", json!({})),
         ];
         for (q, vars) in writes {
@@ -264,11 +216,7 @@ async fn a_viewers_every_write_is_forbidden_and_changes_nothing() {
     assert_eq!((all.len(), n), (3, 3));
     let tags = w
         .app
-        .gql(
-            Some(owner),
-            "{ tags { name } propertyDefinitions { key } listings { totalCount } }",
-            json!({}),
-        )
+        .gql(Some(owner), "{ tags { name } propertyDefinitions { key } listings { totalCount } }", json!({}))
         .await;
     assert_eq!(tags["data"]["tags"], json!([{ "name": "Lead" }]));
     assert_eq!(tags["data"]["propertyDefinitions"], json!([{ "key": "budget" }]));
@@ -284,20 +232,11 @@ async fn agents_take_unassigned_contacts_and_release_their_own_only() {
     let me_a = w.app.gql(Some(agent_a), "{ me { user { id } } }", json!({})).await["data"]["me"]["user"]["id"].clone();
 
     // A cannot hand the unassigned contact to B, nor take one that is B's (it is out of sight).
-    assert_eq!(
-        code(&w.app.gql(Some(agent_a), assign, json!({ "id": w.u, "to": me_b })).await),
-        "FORBIDDEN"
-    );
-    assert_eq!(
-        code(&w.app.gql(Some(agent_a), assign, json!({ "id": w.b, "to": me_a })).await),
-        "NOT_FOUND"
-    );
+    assert_eq!(code(&w.app.gql(Some(agent_a), assign, json!({ "id": w.u, "to": me_b })).await), "FORBIDDEN");
+    assert_eq!(code(&w.app.gql(Some(agent_a), assign, json!({ "id": w.b, "to": me_a })).await), "NOT_FOUND");
     // A takes the unassigned one, then B no longer sees it.
     let res = w.app.gql(Some(agent_a), assign, json!({ "id": w.u, "to": me_a })).await;
-    assert_eq!(
-        res["data"]["updateContact"]["assignee"]["email"], "a@acme.test",
-        "{res}"
-    );
+    assert_eq!(res["data"]["updateContact"]["assignee"]["email"], "a@acme.test", "{res}");
     assert!(
         w.app
             .gql(
@@ -325,37 +264,22 @@ async fn agents_take_unassigned_contacts_and_release_their_own_only() {
     let admin = &w.tokens[1].1;
     let res = w.app.gql(Some(admin), assign, json!({ "id": w.a, "to": me_b })).await;
     assert_eq!(res["data"]["updateContact"]["assignee"]["email"], "b@acme.test");
-    let viewer = w
-        .app
-        .gql(Some(&w.tokens[4].1), "{ me { user { id } } }", json!({}))
-        .await["data"]["me"]["user"]["id"]
-        .clone();
-    assert_eq!(
-        code(&w.app.gql(Some(admin), assign, json!({ "id": w.a, "to": viewer })).await),
-        "BAD_USER_INPUT"
-    );
+    let viewer =
+        w.app.gql(Some(&w.tokens[4].1), "{ me { user { id } } }", json!({})).await["data"]["me"]["user"]["id"].clone();
+    assert_eq!(code(&w.app.gql(Some(admin), assign, json!({ "id": w.a, "to": viewer })).await), "BAD_USER_INPUT");
 }
 
 #[tokio::test]
 async fn audit_of_the_whole_organization_is_for_admins() {
     let w = world().await;
     for (who, token) in &w.tokens {
-        let res = w
-            .app
-            .gql(Some(token), "{ auditEvents { totalCount } }", json!({}))
-            .await;
+        let res = w.app.gql(Some(token), "{ auditEvents { totalCount } }", json!({})).await;
         if matches!(*who, "owner" | "admin") {
             assert!(res["data"]["auditEvents"]["totalCount"].as_i64().unwrap() >= 3, "{res}");
         } else {
             assert_eq!(code(&res), "FORBIDDEN", "{who}");
         }
     }
-    let other = w
-        .app
-        .gql(Some(&w.other_owner), "{ auditEvents { totalCount } }", json!({}))
-        .await;
-    assert_eq!(
-        other["data"]["auditEvents"]["totalCount"], 1,
-        "only the other organization's own contact"
-    );
+    let other = w.app.gql(Some(&w.other_owner), "{ auditEvents { totalCount } }", json!({})).await;
+    assert_eq!(other["data"]["auditEvents"]["totalCount"], 1, "only the other organization's own contact");
 }

@@ -74,16 +74,7 @@ impl AuditQueryRoot {
         before: Option<String>,
     ) -> async_graphql::Result<AuditEventConnection> {
         let contact_id = contact_id.map(|id| parse_id(&id, "contactId")).transpose()?;
-        let q = AuditQuery {
-            contact_id,
-            page: PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            want_total: wants_total(ctx),
-        };
+        let q = AuditQuery { contact_id, page: PageArgs { first, after, last, before }, want_total: wants_total(ctx) };
         let page = list(db(ctx), actor(ctx)?, q).await?;
         let items = page.items.into_iter().map(|(c, e)| (c, AuditEvent(e))).collect();
         Ok(AuditEventConnection::new(items, page.flags, page.total))

@@ -61,19 +61,9 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: AuditQuery) -> Ap
         None => actor.require_admin()?,
     }
     let page: Page = q.page.resolve("audit", actor.organization_id())?;
-    let total = if q.want_total {
-        query.clone().count(db).await? as i64
-    } else {
-        0
-    };
-    let rows = page
-        .apply(query, audit_event::Column::CreatedAt, audit_event::Column::Id, true)
-        .all(db)
-        .await?;
+    let total = if q.want_total { query.clone().count(db).await? as i64 } else { 0 };
+    let rows = page.apply(query, audit_event::Column::CreatedAt, audit_event::Column::Id, true).all(db).await?;
     let (rows, flags) = page.finish(rows);
-    let items = rows
-        .into_iter()
-        .map(|e| (page.cursor(KeyValue::Time(e.created_at), e.id), e))
-        .collect();
+    let items = rows.into_iter().map(|e| (page.cursor(KeyValue::Time(e.created_at), e.id), e)).collect();
     Ok(AuditPage { items, flags, total })
 }

@@ -34,10 +34,23 @@ impl Actor {
             .await?
             .filter(|u| u.active)
             .ok_or_else(denied)?;
-        let organization = organization::Entity::find_by_id(claims.org)
+        let organization = organization::Entity::find_by_id(claims.org).one(db).await?.ok_or_else(denied)?;
+        Ok(Self::for_user(user, organization))
+    }
+
+    /// The same actor read again from the database: for long-lived subscriptions, so a deactivated or
+    /// demoted user stops receiving what they may no longer see.
+    pub async fn refresh(&self, db: &impl ConnectionTrait) -> ApiResult<Self> {
+        let organization = organization::Entity::find_by_id(self.organization.id)
             .one(db)
             .await?
-            .ok_or_else(denied)?;
+            .ok_or_else(|| ApiError::Unauthenticated("Organization gone".into()))?;
+        let Some(user) = &self.user else { return Ok(Self::system(organization)) };
+        let user = user::Entity::find_by_id(user.id)
+            .one(db)
+            .await?
+            .filter(|u| u.active && u.organization_id == organization.id)
+            .ok_or_else(|| ApiError::Unauthenticated("User no longer active".into()))?;
         Ok(Self::for_user(user, organization))
     }
 
@@ -46,22 +59,12 @@ impl Actor {
             Some(ids) => ViewerScope::Agents(serde_json::from_value(ids.clone()).unwrap_or_default()),
             None => ViewerScope::All,
         };
-        Self {
-            role: user.role,
-            user: Some(user),
-            organization,
-            viewer_scope,
-        }
+        Self { role: user.role, user: Some(user), organization, viewer_scope }
     }
 
     /// The organization itself acting: webhooks, jobs and the CLI. It has an owner's rights there.
     pub fn system(organization: organization::Model) -> Self {
-        Self {
-            user: None,
-            organization,
-            role: UserRole::Owner,
-            viewer_scope: ViewerScope::All,
-        }
+        Self { user: None, organization, role: UserRole::Owner, viewer_scope: ViewerScope::All }
     }
 
     pub fn organization_id(&self) -> Uuid {
@@ -94,27 +97,15 @@ impl Actor {
     }
 
     pub fn require_admin(&self) -> ApiResult<()> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        }
+        if self.is_admin() { Ok(()) } else { Err(ApiError::forbidden()) }
     }
 
     pub fn require_owner(&self) -> ApiResult<()> {
-        if self.role == UserRole::Owner {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        }
+        if self.role == UserRole::Owner { Ok(()) } else { Err(ApiError::forbidden()) }
     }
 
     /// Agents and admins write; viewers only read.
     pub fn require_writer(&self) -> ApiResult<()> {
-        if self.role == UserRole::Viewer {
-            Err(ApiError::forbidden())
-        } else {
-            Ok(())
-        }
+        if self.role == UserRole::Viewer { Err(ApiError::forbidden()) } else { Ok(()) }
     }
 }

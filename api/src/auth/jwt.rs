@@ -62,11 +62,9 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str) -> ApiResult<Claims> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|err| {
-                tracing::debug!(error = %err, "rejected token");
-                ApiError::Unauthenticated("Invalid or expired token".into())
-            })
+        decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|err| {
+            tracing::debug!(error = %err, "rejected token");
+            ApiError::Unauthenticated("Invalid or expired token".into())
+        })
     }
 }

@@ -94,11 +94,7 @@ pub async fn apply(
     }
     let ranges = [
         (contact::Column::CreatedAt, filter.created_from, filter.created_to),
-        (
-            contact::Column::LastActivityAt,
-            filter.last_activity_from,
-            filter.last_activity_to,
-        ),
+        (contact::Column::LastActivityAt, filter.last_activity_from, filter.last_activity_to),
     ];
     for (column, from, to) in ranges {
         if let Some(from) = from {
@@ -157,17 +153,10 @@ pub fn search_pattern(search: Option<&str>) -> ApiResult<Option<String>> {
         return Ok(None);
     };
     if raw.chars().count() > MAX_SEARCH_CHARS {
-        return Err(ApiError::bad_input(
-            "search",
-            format!("Search at most {MAX_SEARCH_CHARS} characters"),
-        ));
+        return Err(ApiError::bad_input("search", format!("Search at most {MAX_SEARCH_CHARS} characters")));
     }
     let phone_like = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let term = if phone_like {
-        raw.chars().filter(char::is_ascii_digit).collect()
-    } else {
-        fold(raw)
-    };
+    let term = if phone_like { raw.chars().filter(char::is_ascii_digit).collect() } else { fold(raw) };
     if term.is_empty() {
         return Ok(None);
     }
@@ -191,19 +180,13 @@ async fn property_condition(db: &impl ConnectionTrait, org: Uuid, cond: &Propert
             .filter(value::Column::DefinitionId.eq(definition.id))
     };
     let operand = || -> ApiResult<Typed> {
-        let raw = cond
-            .value
-            .as_ref()
-            .ok_or_else(|| ApiError::bad_input(field, "This condition needs a value"))?;
+        let raw = cond.value.as_ref().ok_or_else(|| ApiError::bad_input(field, "This condition needs a value"))?;
         values::typed(&definition, raw).map_err(|e| ApiError::bad_input(field, e))
     };
     let ordered = |cmp: fn(Typed) -> Condition| -> ApiResult<Condition> {
         match definition.kind {
             PropertyType::Number | PropertyType::Date => Ok(cmp(operand()?)),
-            _ => Err(ApiError::bad_input(
-                field,
-                "Only NUMBER and DATE properties compare with LT, LTE, GT, GTE",
-            )),
+            _ => Err(ApiError::bad_input(field, "Only NUMBER and DATE properties compare with LT, LTE, GT, GTE")),
         }
     };
     let matching = |c: Condition| Condition::all().add(contact::Column::Id.in_subquery(rows().filter(c).into_query()));
@@ -227,11 +210,7 @@ async fn property_condition(db: &impl ConnectionTrait, org: Uuid, cond: &Propert
                 .ok_or_else(|| ApiError::bad_input(field, "IN needs a list"))?;
             let mut any = Condition::any();
             for item in list.iter().take(100) {
-                any = any.add(
-                    values::typed(&definition, item)
-                        .map_err(|e| ApiError::bad_input(field, e))?
-                        .equals(),
-                );
+                any = any.add(values::typed(&definition, item).map_err(|e| ApiError::bad_input(field, e))?.equals());
             }
             matching(any)
         }
@@ -242,20 +221,14 @@ async fn property_condition(db: &impl ConnectionTrait, org: Uuid, cond: &Propert
                     .as_ref()
                     .and_then(|v| v.as_str())
                     .ok_or_else(|| ApiError::bad_input(field, "CONTAINS needs text"))?;
-                let escaped = fold(needle)
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
+                let escaped = fold(needle).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                 matching(
                     Condition::all()
                         .add(value::Column::ValueText.like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))),
                 )
             }
             _ => {
-                return Err(ApiError::bad_input(
-                    field,
-                    "CONTAINS applies to TEXT, EMAIL and LIST properties",
-                ));
+                return Err(ApiError::bad_input(field, "CONTAINS applies to TEXT, EMAIL and LIST properties"));
             }
         },
     })

@@ -114,12 +114,9 @@ async fn taken(
         .ok()
         .flatten();
     let seen = match holder {
-        Some(h) if h.contact_id != own => visible(actor)
-            .filter(contact::Column::Id.eq(h.contact_id))
-            .one(db)
-            .await
-            .ok()
-            .flatten(),
+        Some(h) if h.contact_id != own => {
+            visible(actor).filter(contact::Column::Id.eq(h.contact_id)).one(db).await.ok().flatten()
+        }
         _ => None,
     };
     ApiError::Conflict {

@@ -69,19 +69,9 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: ListQuery) -> Api
     let list = format!("contacts:{:?}:{}", q.order, if q.descending { "desc" } else { "asc" });
     let page = q.page.resolve(&list, actor.organization_id())?;
     let query = apply(db, actor, visible(actor), &q.filter, q.search.as_deref()).await?;
-    let total = if q.want_total {
-        query.clone().count(db).await? as i64
-    } else {
-        0
-    };
-    let rows = page
-        .apply(query, q.order.column(), contact::Column::Id, q.descending)
-        .all(db)
-        .await?;
+    let total = if q.want_total { query.clone().count(db).await? as i64 } else { 0 };
+    let rows = page.apply(query, q.order.column(), contact::Column::Id, q.descending).all(db).await?;
     let (rows, flags) = page.finish(rows);
-    let items = rows
-        .into_iter()
-        .map(|c| (page.cursor(q.order.key(&c), c.id), c))
-        .collect();
+    let items = rows.into_iter().map(|c| (page.cursor(q.order.key(&c), c.id), c)).collect();
     Ok(ContactPage { items, flags, total })
 }

@@ -6,4 +6,4 @@ pub mod identifiers;
 pub mod list;
 pub mod scope;
 pub mod service;
-mod write;
+pub mod write;

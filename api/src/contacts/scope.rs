@@ -24,19 +24,22 @@ pub fn visible(actor: &Actor) -> Select<contact::Entity> {
             };
             query.filter(Condition::any().add(unassigned).add(mine))
         }
-        (UserRole::Viewer, ViewerScope::Agents(ids)) => query.filter(
-            Condition::any()
-                .add(unassigned)
-                .add(contact::Column::AssigneeId.is_in(ids.clone())),
-        ),
+        (UserRole::Viewer, ViewerScope::Agents(ids)) => {
+            query.filter(Condition::any().add(unassigned).add(contact::Column::AssigneeId.is_in(ids.clone())))
+        }
+    }
+}
+
+/// The same rule as `visible`, for one assignee: used where the contact row is gone (deletions).
+pub fn can_see(actor: &Actor, assignee: Option<Uuid>) -> bool {
+    match (actor.role(), actor.viewer_scope()) {
+        (UserRole::Owner | UserRole::Admin, _) | (UserRole::Viewer, ViewerScope::All) => true,
+        (UserRole::Agent, _) => assignee.is_none() || assignee == actor.user_id(),
+        (UserRole::Viewer, ViewerScope::Agents(ids)) => assignee.is_none_or(|a| ids.contains(&a)),
     }
 }
 
 /// One contact the actor can see; NOT_FOUND whether it does not exist or is out of sight.
 pub async fn find_visible(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResult<contact::Model> {
-    visible(actor)
-        .filter(contact::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Contact"))
+    visible(actor).filter(contact::Column::Id.eq(id)).one(db).await?.ok_or_else(|| ApiError::not_found("Contact"))
 }

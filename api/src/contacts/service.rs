@@ -15,7 +15,7 @@ use super::{scope::find_visible, write::*};
 use crate::{
     audit,
     auth::Actor,
-    db::{is_postgres, new_id, now},
+    db::{begin_write, is_postgres, new_id, now},
     error::{ApiError, ApiResult},
     listings, pipeline, properties, tags, validate,
 };
@@ -48,11 +48,7 @@ pub struct ContactPatch {
 }
 
 fn optional<T>(value: Option<String>, parse: impl FnOnce(&str) -> ApiResult<T>) -> ApiResult<Option<T>> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .map(|v| parse(&v))
-        .transpose()
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(|v| parse(&v)).transpose()
 }
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
@@ -75,7 +71,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     check_assignment(db, actor, None, input.assignee_id).await?;
     let props = properties::service::resolve(db, org.id, input.properties).await?;
 
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     ensure_capacity(&txn, org.id, 1).await?;
     if let Some(p) = &phone {
         phone_taken(&txn, actor, p, None).await?;
@@ -114,15 +110,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     let tags = tags::service::ensure(&txn, org.id, &input.tags).await?;
     tags::service::link(&txn, &contact, &tags).await?;
     properties::service::write_values(&txn, org.id, contact.id, &props).await?;
-    audit::record(
-        &txn,
-        actor,
-        Some(contact.id),
-        "contact.created",
-        None,
-        Some(snapshot(&contact)),
-    )
-    .await?;
+    audit::record(&txn, actor, Some(contact.id), "contact.created", None, Some(snapshot(&contact))).await?;
     txn.commit().await?;
     Ok(contact)
 }
@@ -135,7 +123,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 ) -> ApiResult<contact::Model> {
     actor.require_writer()?;
     let org = actor.organization();
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = find_visible(&txn, actor, id).await?;
     let mut model: contact::ActiveModel = current.clone().into();
     let (mut before, mut after) = (json!({}), json!({}));
@@ -200,12 +188,8 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     if !patch.properties.is_empty() {
         let props = properties::service::resolve(&txn, org.id, patch.properties).await?;
         properties::service::write_values(&txn, org.id, current.id, &props).await?;
-        after["properties"] = json!(
-            props
-                .iter()
-                .map(|(d, v)| (d.key.clone(), v.clone()))
-                .collect::<serde_json::Map<_, _>>()
-        );
+        after["properties"] =
+            json!(props.iter().map(|(d, v)| (d.key.clone(), v.clone())).collect::<serde_json::Map<_, _>>());
     }
 
     model.search_text = Set(search_text(&name, email.as_deref(), phone.as_deref()));
@@ -219,15 +203,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         Err(e) => return Err(unique_phone(db, actor, phone.as_deref(), e).await),
     };
     if after.as_object().is_some_and(|m| !m.is_empty()) {
-        audit::record(
-            &txn,
-            actor,
-            Some(updated.id),
-            "contact.updated",
-            Some(before),
-            Some(after),
-        )
-        .await?;
+        audit::record(&txn, actor, Some(updated.id), "contact.updated", Some(before), Some(after)).await?;
     }
     txn.commit().await?;
     Ok(updated)
@@ -266,14 +242,18 @@ async fn replace_tags(
 
 /// Deletes a contact and everything of theirs in one transaction (owners and admins). What remains is
 /// a tombstone audit event with no personal data.
-pub async fn delete<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, id: Uuid) -> ApiResult<()> {
+pub async fn delete<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<contact::Model> {
     actor.require_admin()?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let contact = find_visible(&txn, actor, id).await?;
     purge(&txn, &contact).await?;
     audit::record(&txn, actor, Some(contact.id), "contact.deleted", None, None).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(contact)
 }
 
 /// Removes a contact's rows from every table that hangs off it, then the contact.
@@ -314,21 +294,14 @@ pub async fn ensure_capacity(txn: &impl ConnectionTrait, organization_id: Uuid, 
     if is_postgres(txn) {
         query = query.lock_exclusive();
     }
-    let org = query
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Organization"))?;
+    let org = query.one(txn).await?.ok_or_else(|| ApiError::not_found("Organization"))?;
     let Some(limit) = org.plan.contact_limit() else {
         return Ok(());
     };
-    let count = contact::Entity::find()
-        .filter(contact::Column::OrganizationId.eq(organization_id))
-        .count(txn)
-        .await? as i64;
+    let count =
+        contact::Entity::find().filter(contact::Column::OrganizationId.eq(organization_id)).count(txn).await? as i64;
     if count + adding > limit {
-        return Err(ApiError::LimitExceeded(format!(
-            "The plan allows {limit} contacts; upgrade to add more"
-        )));
+        return Err(ApiError::LimitExceeded(format!("The plan allows {limit} contacts; upgrade to add more")));
     }
     Ok(())
 }

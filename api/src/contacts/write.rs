@@ -41,12 +41,7 @@ pub async fn phone_taken(db: &impl ConnectionTrait, actor: &Actor, phone: &str, 
 }
 
 pub async fn phone_conflict(db: &impl ConnectionTrait, actor: &Actor, holder: Uuid) -> ApiError {
-    let seen = visible(actor)
-        .filter(contact::Column::Id.eq(holder))
-        .one(db)
-        .await
-        .ok()
-        .flatten();
+    let seen = visible(actor).filter(contact::Column::Id.eq(holder)).one(db).await.ok().flatten();
     ApiError::Conflict {
         field: "phone".into(),
         message: "A contact with this phone number already exists".into(),
@@ -97,9 +92,7 @@ pub async fn check_assignment(
         let me = actor.user_id();
         let allowed = (current.is_none() && next == me) || (current == me && next.is_none());
         if actor.role() != UserRole::Agent || !allowed {
-            return Err(ApiError::Forbidden(
-                "Agents can only take unassigned contacts or release their own".into(),
-            ));
+            return Err(ApiError::Forbidden("Agents can only take unassigned contacts or release their own".into()));
         }
     }
     if let Some(id) = next {

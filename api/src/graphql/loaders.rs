@@ -6,7 +6,8 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    contact_identifier, contact_property_value, contact_tag, listing, pipeline_stage, property_definition, tag, user,
+    channel, contact_identifier, contact_property_value, contact_tag, conversation, listing, pipeline_stage,
+    property_definition, tag, user,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -42,6 +43,33 @@ macro_rules! by_id_loader {
 by_id_loader!(UserById, user);
 by_id_loader!(StageById, pipeline_stage);
 by_id_loader!(ListingById, listing);
+by_id_loader!(ChannelById, channel);
+
+pub struct ConversationsByContact {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+}
+
+impl Loader<Uuid> for ConversationsByContact {
+    type Value = Vec<conversation::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = conversation::Entity::find()
+            .filter(conversation::Column::OrganizationId.eq(self.organization_id))
+            .filter(conversation::Column::ContactId.is_in(keys.to_vec()))
+            .order_by_desc(conversation::Column::LastMessageAt)
+            .order_by_desc(conversation::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        let mut out: HashMap<Uuid, Vec<conversation::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.contact_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
 
 pub struct TagsByContact {
     db: DatabaseConnection,
@@ -154,6 +182,8 @@ pub struct Loaders {
     tags: DataLoader<TagsByContact>,
     properties: DataLoader<PropertiesByContact>,
     identifiers: DataLoader<IdentifiersByContact>,
+    channels: DataLoader<ChannelById>,
+    conversations: DataLoader<ConversationsByContact>,
 }
 
 fn failed(err: Arc<DbErr>) -> ApiError {
@@ -164,48 +194,14 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
         let db = || db.clone();
         Self {
-            users: DataLoader::new(
-                UserById {
-                    db: db(),
-                    organization_id,
-                },
-                tokio::spawn,
-            ),
-            stages: DataLoader::new(
-                StageById {
-                    db: db(),
-                    organization_id,
-                },
-                tokio::spawn,
-            ),
-            listings: DataLoader::new(
-                ListingById {
-                    db: db(),
-                    organization_id,
-                },
-                tokio::spawn,
-            ),
-            tags: DataLoader::new(
-                TagsByContact {
-                    db: db(),
-                    organization_id,
-                },
-                tokio::spawn,
-            ),
-            properties: DataLoader::new(
-                PropertiesByContact {
-                    db: db(),
-                    organization_id,
-                },
-                tokio::spawn,
-            ),
-            identifiers: DataLoader::new(
-                IdentifiersByContact {
-                    db: db(),
-                    organization_id,
-                },
-                tokio::spawn,
-            ),
+            users: DataLoader::new(UserById { db: db(), organization_id }, tokio::spawn),
+            stages: DataLoader::new(StageById { db: db(), organization_id }, tokio::spawn),
+            listings: DataLoader::new(ListingById { db: db(), organization_id }, tokio::spawn),
+            tags: DataLoader::new(TagsByContact { db: db(), organization_id }, tokio::spawn),
+            properties: DataLoader::new(PropertiesByContact { db: db(), organization_id }, tokio::spawn),
+            identifiers: DataLoader::new(IdentifiersByContact { db: db(), organization_id }, tokio::spawn),
+            channels: DataLoader::new(ChannelById { db: db(), organization_id }, tokio::spawn),
+            conversations: DataLoader::new(ConversationsByContact { db: db(), organization_id }, tokio::spawn),
         }
     }
 
@@ -222,29 +218,22 @@ impl Loaders {
     }
 
     pub async fn tags(&self, contact_id: Uuid) -> ApiResult<Vec<tag::Model>> {
-        Ok(self
-            .tags
-            .load_one(contact_id)
-            .await
-            .map_err(failed)?
-            .unwrap_or_default())
+        Ok(self.tags.load_one(contact_id).await.map_err(failed)?.unwrap_or_default())
     }
 
     pub async fn properties(&self, contact_id: Uuid) -> ApiResult<Vec<PropertyRow>> {
-        Ok(self
-            .properties
-            .load_one(contact_id)
-            .await
-            .map_err(failed)?
-            .unwrap_or_default())
+        Ok(self.properties.load_one(contact_id).await.map_err(failed)?.unwrap_or_default())
+    }
+
+    pub async fn channel(&self, id: Uuid) -> ApiResult<Option<channel::Model>> {
+        self.channels.load_one(id).await.map_err(failed)
+    }
+
+    pub async fn conversations(&self, contact_id: Uuid) -> ApiResult<Vec<conversation::Model>> {
+        Ok(self.conversations.load_one(contact_id).await.map_err(failed)?.unwrap_or_default())
     }
 
     pub async fn identifiers(&self, contact_id: Uuid) -> ApiResult<Vec<contact_identifier::Model>> {
-        Ok(self
-            .identifiers
-            .load_one(contact_id)
-            .await
-            .map_err(failed)?
-            .unwrap_or_default())
+        Ok(self.identifiers.load_one(contact_id).await.map_err(failed)?.unwrap_or_default())
     }
 }

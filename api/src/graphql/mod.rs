@@ -5,13 +5,16 @@ pub mod loaders;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     audit::graphql::AuditQueryRoot,
     auth::JwtKeys,
+    channels::graphql::{ChannelMutation, ChannelQuery},
     contacts::graphql::{mutation::ContactMutation, query::ContactQuery},
+    conversations::graphql::ConversationMutation,
+    events::{EventBus, graphql::SubscriptionRoot},
     listings::graphql::{ListingMutation, ListingQuery},
     notes::graphql::NoteMutation,
     organizations::graphql::{OrganizationMutation, OrganizationQuery},
@@ -31,6 +34,7 @@ pub struct QueryRoot(
     PipelineQuery,
     ListingQuery,
     AuditQueryRoot,
+    ChannelQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,25 +47,27 @@ pub struct MutationRoot(
     PropertyMutation,
     PipelineMutation,
     ListingMutation,
+    ChannelMutation,
+    ConversationMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Limits that keep one query from costing the server more than a page of work.
 pub const MAX_DEPTH: usize = 15;
 pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
 }
 
 /// The schema served to clients. In production, introspection and field suggestions are off.
-pub fn build(db: DatabaseConnection, jwt: Arc<JwtKeys>, production: bool) -> AppSchema {
-    let mut b = builder().data(db).data(jwt);
+pub fn build(db: DatabaseConnection, jwt: Arc<JwtKeys>, events: Arc<EventBus>, production: bool) -> AppSchema {
+    let mut b = builder().data(db).data(jwt).data(events);
     if production {
         b = b.disable_introspection().disable_suggestions();
     }

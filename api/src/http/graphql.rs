@@ -20,11 +20,7 @@ use crate::{
 };
 
 pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let request_id = headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let rid = Some(request_id.as_str());
 
     if !is_json(&headers) {
@@ -38,12 +34,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "BAD_USER_INPUT",
-                "Request body too large",
-                rid,
-            );
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "Request body too large", rid);
         }
     };
     // A JSON array (a batch) does not parse as one request: one operation per request.
@@ -64,9 +55,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         let header = auth.to_str().unwrap_or_default();
         match authenticate(&state.db, &state.jwt, header).await {
             Ok(actor) => {
-                request = request
-                    .data(Loaders::new(&state.db, actor.organization_id()))
-                    .data(actor);
+                request = request.data(Loaders::new(&state.db, actor.organization_id())).data(actor);
             }
             Err(err) => return api_error_response(&err, rid),
         }
@@ -109,21 +98,16 @@ pub async fn ws_handler(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let schema = state.schema.clone();
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| connection_init(state, payload))
-                .serve()
-        })
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        GraphQLWebSocket::new(stream, schema, protocol)
+            .on_connection_init(move |payload| connection_init(state, payload))
+            .serve()
+    })
 }
 
 async fn connection_init(state: AppState, payload: serde_json::Value) -> async_graphql::Result<Data> {
     let mut data = Data::default();
-    let header = payload
-        .get("Authorization")
-        .or_else(|| payload.get("authorization"))
-        .and_then(|v| v.as_str());
+    let header = payload.get("Authorization").or_else(|| payload.get("authorization")).and_then(|v| v.as_str());
     if let Some(header) = header {
         let actor = authenticate(&state.db, &state.jwt, header).await?;
         data.insert(Loaders::new(&state.db, actor.organization_id()));

@@ -23,7 +23,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth::JwtKeys, config::Config, graphql::AppSchema};
+use crate::{auth::JwtKeys, config::Config, events::EventBus, graphql::AppSchema, ingest};
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -33,25 +33,18 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub jwt: Arc<JwtKeys>,
+    pub events: Arc<EventBus>,
     pub config: Arc<Config>,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
         let secret = config.jwt_secret()?;
-        let jwt = Arc::new(JwtKeys::new(
-            &secret.bytes,
-            &config.jwt_issuer,
-            &config.jwt_audience,
-            config.token_ttl_minutes,
-        ));
-        let schema = crate::graphql::build(db.clone(), jwt.clone(), config.is_production());
-        Ok(Self {
-            db,
-            schema,
-            jwt,
-            config: Arc::new(config),
-        })
+        let jwt =
+            Arc::new(JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes));
+        let events = EventBus::new(&db, &config.database_url);
+        let schema = crate::graphql::build(db.clone(), jwt.clone(), events.clone(), config.is_production());
+        Ok(Self { db, schema, jwt, events, config: Arc::new(config) })
     }
 }
 
@@ -61,6 +54,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", post(graphql::http_handler))
         .route("/graphql/ws", get(graphql::ws_handler))
+        .route("/webhooks/whatsapp", get(ingest::verify).post(ingest::receive))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready));
     if !config.is_production() {
@@ -84,11 +78,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn cors(config: &Config) -> CorsLayer {
-    let origins: Vec<HeaderValue> = config
-        .cors_origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
-        .collect();
+    let origins: Vec<HeaderValue> =
+        config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])
@@ -109,11 +100,7 @@ async fn ready(State(state): State<AppState>) -> Response {
         Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "database not ready");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable" })),
-            )
-                .into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" }))).into_response()
         }
     }
 }

@@ -15,11 +15,7 @@ pub fn error_response(status: StatusCode, code: &str, message: &str, request_id:
     if let Some(id) = request_id {
         extensions["requestId"] = json!(id);
     }
-    (
-        status,
-        Json(json!({ "errors": [{ "message": message, "extensions": extensions }] })),
-    )
-        .into_response()
+    (status, Json(json!({ "errors": [{ "message": message, "extensions": extensions }] }))).into_response()
 }
 
 /// The response for an `ApiError` raised outside a resolver (authentication, mostly).
@@ -39,10 +35,5 @@ pub fn api_error_response(err: &ApiError, request_id: Option<&str>) -> Response 
 /// A handler panicked: the client gets a 500 with a code, the server goes on.
 pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("request handler panicked");
-    error_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        "Internal server error",
-        None,
-    )
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error", None)
 }

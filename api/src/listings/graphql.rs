@@ -66,18 +66,8 @@ impl ListingQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<ListingConnection> {
-        let page = service::list(
-            db(ctx),
-            actor(ctx)?,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            wants_total(ctx),
-        )
-        .await?;
+        let page =
+            service::list(db(ctx), actor(ctx)?, PageArgs { first, after, last, before }, wants_total(ctx)).await?;
         let items = page.items.into_iter().map(|(c, l)| (c, Listing(l))).collect();
         Ok(ListingConnection::new(items, page.flags, page.total))
     }
@@ -90,11 +80,7 @@ pub struct ListingMutation;
 impl ListingMutation {
     /// Adds a listing (admins).
     async fn create_listing(&self, ctx: &Context<'_>, input: CreateListingInput) -> async_graphql::Result<Listing> {
-        let input = ListingInput {
-            title: Some(input.title),
-            slug: input.slug,
-            url: input.url,
-        };
+        let input = ListingInput { title: Some(input.title), slug: input.slug, url: input.url };
         Ok(Listing(service::create(db(ctx), actor(ctx)?, input).await?))
     }
 
@@ -105,13 +91,7 @@ impl ListingMutation {
         id: ID,
         input: UpdateListingInput,
     ) -> async_graphql::Result<Listing> {
-        let input = ListingInput {
-            title: input.title,
-            slug: input.slug,
-            url: input.url,
-        };
-        Ok(Listing(
-            service::update(db(ctx), actor(ctx)?, parse_id(&id, "id")?, input).await?,
-        ))
+        let input = ListingInput { title: input.title, slug: input.slug, url: input.url };
+        Ok(Listing(service::update(db(ctx), actor(ctx)?, parse_id(&id, "id")?, input).await?))
     }
 }

@@ -47,20 +47,10 @@ pub async fn list(
 ) -> ApiResult<ListingPage> {
     let page = args.resolve("listings", actor.organization_id())?;
     let query = listing::Entity::find().filter(listing::Column::OrganizationId.eq(actor.organization_id()));
-    let total = if want_total {
-        query.clone().count(db).await? as i64
-    } else {
-        0
-    };
-    let rows = page
-        .apply(query, listing::Column::CreatedAt, listing::Column::Id, true)
-        .all(db)
-        .await?;
+    let total = if want_total { query.clone().count(db).await? as i64 } else { 0 };
+    let rows = page.apply(query, listing::Column::CreatedAt, listing::Column::Id, true).all(db).await?;
     let (rows, flags) = page.finish(rows);
-    let items = rows
-        .into_iter()
-        .map(|l| (page.cursor(KeyValue::Time(l.created_at), l.id), l))
-        .collect();
+    let items = rows.into_iter().map(|l| (page.cursor(KeyValue::Time(l.created_at), l.id), l)).collect();
     Ok(ListingPage { items, flags, total })
 }
 
@@ -90,9 +80,7 @@ pub async fn update(
     input: ListingInput,
 ) -> ApiResult<listing::Model> {
     actor.require_admin()?;
-    let current = find(db, actor.organization_id(), id, "id")
-        .await
-        .map_err(|_| ApiError::not_found("Listing"))?;
+    let current = find(db, actor.organization_id(), id, "id").await.map_err(|_| ApiError::not_found("Listing"))?;
     let mut model: listing::ActiveModel = current.into();
     if let Some(title) = input.title {
         model.title = Set(validate::name("title", &title)?);
@@ -104,20 +92,14 @@ pub async fn update(
         model.url = Set(Some(validate::text("url", &url, 2000)?));
     }
     model.updated_at = Set(now());
-    model
-        .update(db)
-        .await
-        .map_err(|e| conflict_on_unique(e, "slug", "A listing with this slug already exists"))
+    model.update(db).await.map_err(|e| conflict_on_unique(e, "slug", "A listing with this slug already exists"))
 }
 
 /// `Apartment in Escazú` becomes `apartment-in-escazu`.
 fn slug(raw: &str) -> ApiResult<String> {
     let folded = validate::fold(raw);
-    let slug = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let slug =
+        folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     if slug.is_empty() || slug.len() > 120 {
         return Err(ApiError::bad_input("slug", "A slug needs 1 to 120 letters or digits"));
     }

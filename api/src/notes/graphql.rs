@@ -82,16 +82,12 @@ impl NoteMutation {
     ) -> async_graphql::Result<Note> {
         let contact_id = parse_id(&contact_id, "contactId")?;
         let conversation_id = conversation_id.map(|id| parse_id(&id, "conversationId")).transpose()?;
-        Ok(Note(
-            service::add(db(ctx), actor(ctx)?, contact_id, conversation_id, &body).await?,
-        ))
+        Ok(Note(service::add(db(ctx), actor(ctx)?, contact_id, conversation_id, &body).await?))
     }
 
     /// Changes a note's text (its author, or an admin).
     async fn update_note(&self, ctx: &Context<'_>, id: ID, body: String) -> async_graphql::Result<Note> {
-        Ok(Note(
-            service::edit(db(ctx), actor(ctx)?, parse_id(&id, "id")?, &body).await?,
-        ))
+        Ok(Note(service::edit(db(ctx), actor(ctx)?, parse_id(&id, "id")?, &body).await?))
     }
 
     /// Deletes a note (its author, or an admin).

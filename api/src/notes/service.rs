@@ -34,20 +34,10 @@ pub async fn list(
     let query = note::Entity::find()
         .filter(note::Column::OrganizationId.eq(actor.organization_id()))
         .filter(note::Column::ContactId.eq(contact.id));
-    let total = if want_total {
-        query.clone().count(db).await? as i64
-    } else {
-        0
-    };
-    let rows = page
-        .apply(query, note::Column::CreatedAt, note::Column::Id, true)
-        .all(db)
-        .await?;
+    let total = if want_total { query.clone().count(db).await? as i64 } else { 0 };
+    let rows = page.apply(query, note::Column::CreatedAt, note::Column::Id, true).all(db).await?;
     let (rows, flags) = page.finish(rows);
-    let items = rows
-        .into_iter()
-        .map(|n| (page.cursor(KeyValue::Time(n.created_at), n.id), n))
-        .collect();
+    let items = rows.into_iter().map(|n| (page.cursor(KeyValue::Time(n.created_at), n.id), n)).collect();
     Ok(NotePage { items, flags, total })
 }
 
@@ -69,10 +59,7 @@ pub async fn add(
             .one(db)
             .await?;
         if found.is_none() {
-            return Err(ApiError::bad_input(
-                "conversationId",
-                "Not a conversation of this contact",
-            ));
+            return Err(ApiError::bad_input("conversationId", "Not a conversation of this contact"));
         }
     }
     let at = now();
@@ -114,13 +101,9 @@ async fn editable(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResu
         .await?
         .ok_or_else(|| ApiError::not_found("Note"))?;
     // A note on a contact out of sight does not exist for this actor.
-    find_visible(db, actor, current.contact_id)
-        .await
-        .map_err(|_| ApiError::not_found("Note"))?;
+    find_visible(db, actor, current.contact_id).await.map_err(|_| ApiError::not_found("Note"))?;
     if !actor.is_admin() && current.author_id != actor.user_id() {
-        return Err(ApiError::Forbidden(
-            "Only the author or an admin can change this note".into(),
-        ));
+        return Err(ApiError::Forbidden("Only the author or an admin can change this note".into()));
     }
     Ok(current)
 }

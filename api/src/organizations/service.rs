@@ -40,10 +40,7 @@ pub async fn create(
 
 /// How many contacts the organization holds (all of them: the plan counts every contact).
 pub async fn contact_count(db: &impl ConnectionTrait, organization_id: uuid::Uuid) -> ApiResult<i64> {
-    let n = contact::Entity::find()
-        .filter(contact::Column::OrganizationId.eq(organization_id))
-        .count(db)
-        .await?;
+    let n = contact::Entity::find().filter(contact::Column::OrganizationId.eq(organization_id)).count(db).await?;
     Ok(n as i64)
 }
 
@@ -83,10 +80,7 @@ fn validate_name(name: &str) -> ApiResult<String> {
 fn validate_country(code: &str) -> ApiResult<String> {
     let code = code.trim().to_ascii_uppercase();
     if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(ApiError::bad_input(
-            "defaultCountry",
-            "Use a two-letter country code such as CR",
-        ));
+        return Err(ApiError::bad_input("defaultCountry", "Use a two-letter country code such as CR"));
     }
     Ok(code)
 }

@@ -64,12 +64,7 @@ pub struct PipelineStageInput {
 
 impl From<PipelineStageInput> for service::StageInput {
     fn from(i: PipelineStageInput) -> Self {
-        Self {
-            name: i.name,
-            color: i.color,
-            kind: i.kind.map(Into::into),
-            archived: i.archived,
-        }
+        Self { name: i.name, color: i.color, kind: i.kind.map(Into::into), archived: i.archived }
     }
 }
 
@@ -94,11 +89,7 @@ impl PipelineMutation {
         id: ID,
         input: PipelineStageInput,
     ) -> async_graphql::Result<PipelineStage> {
-        Ok(
-            service::update(db(ctx), actor(ctx)?, parse_id(&id, "id")?, input.into())
-                .await?
-                .into(),
-        )
+        Ok(service::update(db(ctx), actor(ctx)?, parse_id(&id, "id")?, input.into()).await?.into())
     }
 
     /// Puts the stages in this order (admins); list every stage once.
@@ -107,14 +98,7 @@ impl PipelineMutation {
         ctx: &Context<'_>,
         ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<PipelineStage>> {
-        let ids = ids
-            .iter()
-            .map(|id| parse_id(id, "ids"))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(service::reorder(db(ctx), actor(ctx)?, ids)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let ids = ids.iter().map(|id| parse_id(id, "ids")).collect::<Result<Vec<_>, _>>()?;
+        Ok(service::reorder(db(ctx), actor(ctx)?, ids).await?.into_iter().map(Into::into).collect())
     }
 }

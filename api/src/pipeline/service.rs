@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    db::{new_id, now},
+    db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     validate,
 };
@@ -23,20 +23,17 @@ pub const DEFAULT_STAGES: [(&str, &str, StageKind); 5] = [
 
 pub async fn create_default_stages(db: &impl ConnectionTrait, organization_id: Uuid) -> ApiResult<()> {
     let at = now();
-    let rows = DEFAULT_STAGES
-        .iter()
-        .enumerate()
-        .map(|(i, (name, color, kind))| pipeline_stage::ActiveModel {
-            id: Set(new_id()),
-            organization_id: Set(organization_id),
-            name: Set((*name).to_string()),
-            color: Set((*color).to_string()),
-            kind: Set(*kind),
-            position: Set(i as i32),
-            archived: Set(false),
-            created_at: Set(at),
-            updated_at: Set(at),
-        });
+    let rows = DEFAULT_STAGES.iter().enumerate().map(|(i, (name, color, kind))| pipeline_stage::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(organization_id),
+        name: Set((*name).to_string()),
+        color: Set((*color).to_string()),
+        kind: Set(*kind),
+        position: Set(i as i32),
+        archived: Set(false),
+        created_at: Set(at),
+        updated_at: Set(at),
+    });
     pipeline_stage::Entity::insert_many(rows).exec(db).await?;
     Ok(())
 }
@@ -52,11 +49,7 @@ pub async fn list(
     if !include_archived {
         query = query.filter(pipeline_stage::Column::Archived.eq(false));
     }
-    Ok(query
-        .order_by_asc(pipeline_stage::Column::Position)
-        .order_by_asc(pipeline_stage::Column::Id)
-        .all(db)
-        .await?)
+    Ok(query.order_by_asc(pipeline_stage::Column::Position).order_by_asc(pipeline_stage::Column::Id).all(db).await?)
 }
 
 /// A stage of the organization that is not archived: what a contact may be moved to.
@@ -105,12 +98,7 @@ pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: StageInput)
     actor.require_admin()?;
     let name = validate::name("name", input.name.as_deref().unwrap_or_default())?;
     let color = crate::tags::service::validate_color(input.color.as_deref().unwrap_or("#64748b"))?;
-    let position = list(db, actor, true)
-        .await?
-        .iter()
-        .map(|s| s.position + 1)
-        .max()
-        .unwrap_or(0);
+    let position = list(db, actor, true).await?.iter().map(|s| s.position + 1).max().unwrap_or(0);
     let at = now();
     Ok(pipeline_stage::ActiveModel {
         id: Set(new_id()),
@@ -135,9 +123,7 @@ pub async fn update(
     input: StageInput,
 ) -> ApiResult<pipeline_stage::Model> {
     actor.require_admin()?;
-    let current = find(db, actor.organization_id(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Pipeline stage"))?;
+    let current = find(db, actor.organization_id(), id).await?.ok_or_else(|| ApiError::not_found("Pipeline stage"))?;
     let mut model: pipeline_stage::ActiveModel = current.into();
     if let Some(name) = input.name {
         model.name = Set(validate::name("name", &name)?);
@@ -166,7 +152,7 @@ pub async fn reorder<C: ConnectionTrait + TransactionTrait>(
     ids: Vec<Uuid>,
 ) -> ApiResult<Vec<pipeline_stage::Model>> {
     actor.require_admin()?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let stages = list(&txn, actor, true).await?;
     let mut given = ids.clone();
     given.sort();
@@ -174,17 +160,11 @@ pub async fn reorder<C: ConnectionTrait + TransactionTrait>(
     let mut all: Vec<Uuid> = stages.iter().map(|s| s.id).collect();
     all.sort();
     if given != all || ids.len() != all.len() {
-        return Err(ApiError::bad_input(
-            "ids",
-            "List every stage of the organization exactly once",
-        ));
+        return Err(ApiError::bad_input("ids", "List every stage of the organization exactly once"));
     }
     for (position, id) in ids.iter().enumerate() {
         pipeline_stage::Entity::update_many()
-            .col_expr(
-                pipeline_stage::Column::Position,
-                sea_orm::sea_query::Expr::value(position as i32),
-            )
+            .col_expr(pipeline_stage::Column::Position, sea_orm::sea_query::Expr::value(position as i32))
             .filter(pipeline_stage::Column::OrganizationId.eq(actor.organization_id()))
             .filter(pipeline_stage::Column::Id.eq(*id))
             .exec(&txn)

@@ -57,10 +57,7 @@ pub struct PropertyValue {
 
 impl From<PropertyRow> for PropertyValue {
     fn from((definition, value): PropertyRow) -> Self {
-        Self {
-            definition: definition.into(),
-            value: Json(value.value),
-        }
+        Self { definition: definition.into(), value: Json(value.value) }
     }
 }
 
@@ -136,10 +133,6 @@ impl PropertyMutation {
             hidden: input.hidden,
             position: input.position,
         };
-        Ok(
-            service::update_definition(db(ctx), actor(ctx)?, parse_id(&id, "id")?, patch)
-                .await?
-                .into(),
-        )
+        Ok(service::update_definition(db(ctx), actor(ctx)?, parse_id(&id, "id")?, patch).await?.into())
     }
 }

@@ -43,11 +43,7 @@ pub async fn definitions(
     if !include_hidden {
         query = query.filter(definition::Column::Hidden.eq(false));
     }
-    Ok(query
-        .order_by_asc(definition::Column::Position)
-        .order_by_asc(definition::Column::Key)
-        .all(db)
-        .await?)
+    Ok(query.order_by_asc(definition::Column::Position).order_by_asc(definition::Column::Key).all(db).await?)
 }
 
 pub async fn create_definition(
@@ -61,12 +57,7 @@ pub async fn create_definition(
     let options = validate_options(input.kind, input.options)?;
     let position = match input.position {
         Some(p) => p,
-        None => definitions(db, actor, true)
-            .await?
-            .iter()
-            .map(|d| d.position + 1)
-            .max()
-            .unwrap_or(0),
+        None => definitions(db, actor, true).await?.iter().map(|d| d.position + 1).max().unwrap_or(0),
     };
     let at = now();
     definition::ActiveModel {
@@ -131,28 +122,15 @@ pub async fn set_contact_property(
     actor.require_writer()?;
     let contact = find_visible(db, actor, contact_id).await?;
     let def = definition_by_key(db, actor.organization_id(), key).await?;
-    let existing = value::Entity::find_by_id((actor.organization_id(), contact.id, def.id))
-        .one(db)
-        .await?;
+    let existing = value::Entity::find_by_id((actor.organization_id(), contact.id, def.id)).one(db).await?;
     if existing.is_some() && !overwrite {
         return Ok(contact);
     }
     let before = existing.map(|v| v.value);
-    let after = write_values(db, actor.organization_id(), contact.id, &[(def, raw)])
-        .await?
-        .pop()
-        .flatten();
+    let after = write_values(db, actor.organization_id(), contact.id, &[(def, raw)]).await?.pop().flatten();
     if before != after {
         let change = |v: Option<Value>| Some(serde_json::json!({ "key": key, "value": v }));
-        audit::record(
-            db,
-            actor,
-            Some(contact.id),
-            "contact.property_changed",
-            change(before),
-            change(after),
-        )
-        .await?;
+        audit::record(db, actor, Some(contact.id), "contact.property_changed", change(before), change(after)).await?;
     }
     Ok(contact)
 }
@@ -184,9 +162,7 @@ pub async fn write_values(
     let mut stored = Vec::with_capacity(values.len());
     for (def, raw) in values {
         if raw.is_null() {
-            value::Entity::delete_by_id((organization_id, contact_id, def.id))
-                .exec(db)
-                .await?;
+            value::Entity::delete_by_id((organization_id, contact_id, def.id)).exec(db).await?;
             stored.push(None);
             continue;
         }
@@ -240,16 +216,11 @@ fn validate_key(raw: &str) -> ApiResult<String> {
     let key = raw.trim().to_lowercase();
     let valid = (1..=50).contains(&key.len())
         && key.starts_with(|c: char| c.is_ascii_lowercase())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if valid {
         Ok(key)
     } else {
-        Err(ApiError::bad_input(
-            "key",
-            "Use 1 to 50 lower-case letters, digits or _, starting with a letter",
-        ))
+        Err(ApiError::bad_input("key", "Use 1 to 50 lower-case letters, digits or _, starting with a letter"))
     }
 }
 

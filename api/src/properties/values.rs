@@ -71,35 +71,19 @@ pub fn canonical(definition: &property_definition::Model, raw: &Value) -> Result
         let Some(option) = options.iter().find(|o| fold(o) == fold(chosen)) else {
             return Err(format!("Must be one of: {}", options.join(", ")));
         };
-        return Ok(Stored {
-            json: Value::String(option.clone()),
-            text: Some(fold(option)),
-            number: None,
-        });
+        return Ok(Stored { json: Value::String(option.clone()), text: Some(fold(option)), number: None });
     }
     Ok(match (definition.kind, typed) {
         // Whole numbers are stored as integers: 5, not 5.0.
-        (_, Typed::Number(n)) => Stored {
-            json: number_json(n),
-            text: None,
-            number: Some(n),
-        },
+        (_, Typed::Number(n)) => Stored { json: number_json(n), text: None, number: Some(n) },
         (PropertyType::Text, Typed::Text(folded)) => Stored {
             json: Value::String(raw.as_str().unwrap_or_default().trim().into()),
             text: Some(folded),
             number: None,
         },
         // Emails and dates are stored in their normal form; booleans as given.
-        (PropertyType::Boolean, Typed::Text(text)) => Stored {
-            json: raw.clone(),
-            text: Some(text),
-            number: None,
-        },
-        (_, Typed::Text(text)) => Stored {
-            json: Value::String(text.clone()),
-            text: Some(text),
-            number: None,
-        },
+        (PropertyType::Boolean, Typed::Text(text)) => Stored { json: raw.clone(), text: Some(text), number: None },
+        (_, Typed::Text(text)) => Stored { json: Value::String(text.clone()), text: Some(text), number: None },
     })
 }
 
@@ -113,14 +97,12 @@ pub fn typed(definition: &property_definition::Model, raw: &Value) -> Result<Typ
             }
             Ok(Typed::Text(fold(s)))
         }
-        (PropertyType::Email, Value::String(s)) => crate::validate::email("value", s)
-            .map(Typed::Text)
-            .map_err(|_| "Must be an email address".to_string()),
-        (PropertyType::Number, Value::Number(n)) => n
-            .as_f64()
-            .filter(|f| f.is_finite())
-            .map(Typed::Number)
-            .ok_or_else(|| "Must be a number".to_string()),
+        (PropertyType::Email, Value::String(s)) => {
+            crate::validate::email("value", s).map(Typed::Text).map_err(|_| "Must be an email address".to_string())
+        }
+        (PropertyType::Number, Value::Number(n)) => {
+            n.as_f64().filter(|f| f.is_finite()).map(Typed::Number).ok_or_else(|| "Must be a number".to_string())
+        }
         (PropertyType::Boolean, Value::Bool(b)) => Ok(Typed::Text(b.to_string())),
         (PropertyType::Date, Value::String(s)) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map(|d| Typed::Text(d.format("%Y-%m-%d").to_string()))
@@ -131,11 +113,7 @@ pub fn typed(definition: &property_definition::Model, raw: &Value) -> Result<Typ
 
 fn number_json(n: f64) -> Value {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: beyond it f64 no longer holds every integer
-    if n.fract() == 0.0 && n.abs() < EXACT {
-        Value::from(n as i64)
-    } else {
-        Value::from(n)
-    }
+    if n.fract() == 0.0 && n.abs() < EXACT { Value::from(n as i64) } else { Value::from(n) }
 }
 
 pub fn options(definition: &property_definition::Model) -> Vec<String> {
@@ -182,10 +160,7 @@ mod tests {
         assert!(canonical(&def(PropertyType::Boolean, json!([])), &json!("yes")).is_err());
         assert!(canonical(&def(PropertyType::Date, json!([])), &json!("2026-02-30")).is_err());
         assert_eq!(
-            canonical(&def(PropertyType::Date, json!([])), &json!("2026-02-03"))
-                .unwrap()
-                .text
-                .unwrap(),
+            canonical(&def(PropertyType::Date, json!([])), &json!("2026-02-03")).unwrap().text.unwrap(),
             "2026-02-03"
         );
         assert!(canonical(&def(PropertyType::Email, json!([])), &json!("nope")).is_err());

@@ -37,11 +37,7 @@ pub struct TagQuery;
 impl TagQuery {
     /// The organization's tags by name.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
-        Ok(service::list(db(ctx), actor(ctx)?)
-            .await?
-            .into_iter()
-            .map(Tag)
-            .collect())
+        Ok(service::list(db(ctx), actor(ctx)?).await?.into_iter().map(Tag).collect())
     }
 }
 
@@ -63,14 +59,7 @@ impl TagMutation {
         name: Option<String>,
         color: Option<String>,
     ) -> async_graphql::Result<Tag> {
-        Ok(Tag(service::update(
-            db(ctx),
-            actor(ctx)?,
-            parse_id(&id, "id")?,
-            name,
-            color,
-        )
-        .await?))
+        Ok(Tag(service::update(db(ctx), actor(ctx)?, parse_id(&id, "id")?, name, color).await?))
     }
 
     /// Deletes a tag and takes it off every contact (admins).

@@ -9,7 +9,7 @@ use crate::{
     audit,
     auth::Actor,
     contacts::scope::find_visible,
-    db::{new_id, now},
+    db::{begin_write, new_id, now},
     error::{ApiError, ApiResult, conflict_on_unique},
 };
 
@@ -20,10 +20,7 @@ pub const MAX_TAGS_PER_CALL: usize = 50;
 pub fn normalize(raw: &str) -> ApiResult<(String, String)> {
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > MAX_TAG_CHARS {
-        return Err(ApiError::bad_input(
-            "tags",
-            format!("A tag is 1 to {MAX_TAG_CHARS} characters"),
-        ));
+        return Err(ApiError::bad_input("tags", format!("A tag is 1 to {MAX_TAG_CHARS} characters")));
     }
     let key = name.to_lowercase();
     Ok((name, key))
@@ -40,10 +37,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<tag
 /// The tags with these names, creating the missing ones; safe when two requests create one at once.
 pub async fn ensure(db: &impl ConnectionTrait, organization_id: Uuid, names: &[String]) -> ApiResult<Vec<tag::Model>> {
     if names.len() > MAX_TAGS_PER_CALL {
-        return Err(ApiError::bad_input(
-            "tags",
-            format!("At most {MAX_TAGS_PER_CALL} tags at once"),
-        ));
+        return Err(ApiError::bad_input("tags", format!("At most {MAX_TAGS_PER_CALL} tags at once")));
     }
     let mut wanted: Vec<(String, String)> = Vec::new();
     for raw in names {
@@ -65,11 +59,7 @@ pub async fn ensure(db: &impl ConnectionTrait, organization_id: Uuid, names: &[S
         created_at: Set(at),
     });
     tag::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([tag::Column::OrganizationId, tag::Column::NameKey])
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::columns([tag::Column::OrganizationId, tag::Column::NameKey]).do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
     let keys: Vec<String> = wanted.into_iter().map(|(_, k)| k).collect();
@@ -148,20 +138,13 @@ pub async fn add_to_contact<C: ConnectionTrait + TransactionTrait>(
     names: &[String],
 ) -> ApiResult<contact::Model> {
     actor.require_writer()?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let contact = find_visible(&txn, actor, contact_id).await?;
     let tags = ensure(&txn, actor.organization_id(), names).await?;
     let added = link(&txn, &contact, &tags).await?;
     if !added.is_empty() {
-        audit::record(
-            &txn,
-            actor,
-            Some(contact.id),
-            "contact.tags_added",
-            None,
-            Some(serde_json::json!(added)),
-        )
-        .await?;
+        audit::record(&txn, actor, Some(contact.id), "contact.tags_added", None, Some(serde_json::json!(added)))
+            .await?;
     }
     txn.commit().await?;
     Ok(contact)
@@ -175,12 +158,9 @@ pub async fn remove_from_contact<C: ConnectionTrait + TransactionTrait>(
     names: &[String],
 ) -> ApiResult<contact::Model> {
     actor.require_writer()?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let contact = find_visible(&txn, actor, contact_id).await?;
-    let keys = names
-        .iter()
-        .map(|n| normalize(n).map(|(_, k)| k))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let keys = names.iter().map(|n| normalize(n).map(|(_, k)| k)).collect::<ApiResult<Vec<_>>>()?;
     let tags = tag::Entity::find()
         .filter(tag::Column::OrganizationId.eq(actor.organization_id()))
         .filter(tag::Column::NameKey.is_in(keys))
@@ -188,15 +168,8 @@ pub async fn remove_from_contact<C: ConnectionTrait + TransactionTrait>(
         .await?;
     let removed = unlink(&txn, &contact, &tags).await?;
     if !removed.is_empty() {
-        audit::record(
-            &txn,
-            actor,
-            Some(contact.id),
-            "contact.tags_removed",
-            Some(serde_json::json!(removed)),
-            None,
-        )
-        .await?;
+        audit::record(&txn, actor, Some(contact.id), "contact.tags_removed", Some(serde_json::json!(removed)), None)
+            .await?;
     }
     txn.commit().await?;
     Ok(contact)
@@ -243,16 +216,13 @@ pub async fn update(
     if let Some(color) = color {
         model.color = Set(Some(validate_color(&color)?));
     }
-    model
-        .update(db)
-        .await
-        .map_err(|e| conflict_on_unique(e, "name", "A tag with this name already exists"))
+    model.update(db).await.map_err(|e| conflict_on_unique(e, "name", "A tag with this name already exists"))
 }
 
 /// Deletes a tag and removes it from every contact (admins).
 pub async fn delete<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor, id: Uuid) -> ApiResult<()> {
     actor.require_admin()?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let tag = find(&txn, actor, id).await?;
     contact_tag::Entity::delete_many()
         .filter(contact_tag::Column::OrganizationId.eq(actor.organization_id()))
@@ -276,9 +246,5 @@ async fn find(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResult<t
 pub fn validate_color(raw: &str) -> ApiResult<String> {
     let c = raw.trim().to_lowercase();
     let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
-    if ok {
-        Ok(c)
-    } else {
-        Err(ApiError::bad_input("color", "Use a colour like #22c55e"))
-    }
+    if ok { Ok(c) } else { Err(ApiError::bad_input("color", "Use a colour like #22c55e")) }
 }

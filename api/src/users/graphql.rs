@@ -116,20 +116,12 @@ impl UserQuery {
     /// The caller: user, organization and role.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let actor = actor(ctx)?;
-        Ok(Me {
-            user: actor.user().cloned(),
-            organization: actor.organization().clone(),
-            role: actor.role(),
-        })
+        Ok(Me { user: actor.user().cloned(), organization: actor.organization().clone(), role: actor.role() })
     }
 
     /// Every member of the organization, by name.
     async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
-        Ok(service::list(db(ctx), actor(ctx)?)
-            .await?
-            .into_iter()
-            .map(User)
-            .collect())
+        Ok(service::list(db(ctx), actor(ctx)?).await?.into_iter().map(User).collect())
     }
 }
 

@@ -103,10 +103,7 @@ pub async fn update(db: &impl ConnectionTrait, actor: &Actor, id: Uuid, patch: U
         && target.active
         && (patch.active == Some(false) || patch.role.is_some_and(|r| r != UserRole::Owner));
     if loses_owner && active_owner_count(db, actor.organization_id()).await? <= 1 {
-        return Err(ApiError::bad_input(
-            "role",
-            "The organization must keep at least one active owner",
-        ));
+        return Err(ApiError::bad_input("role", "The organization must keep at least one active owner"));
     }
 
     let role = patch.role.unwrap_or(target.role);
@@ -123,10 +120,7 @@ pub async fn update(db: &impl ConnectionTrait, actor: &Actor, id: Uuid, patch: U
     }
     let scope = match patch.viewer_agent_ids {
         Some(ids) => ids,
-        None => target
-            .viewer_agent_ids
-            .as_ref()
-            .and_then(|v| serde_json::from_value(v.clone()).ok()),
+        None => target.viewer_agent_ids.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok()),
     };
     model.viewer_agent_ids = Set(viewer_scope(db, actor.organization_id(), role, scope).await?);
     model.role = Set(role);
@@ -143,9 +137,7 @@ pub async fn login(
     organization_id: Option<Uuid>,
 ) -> ApiResult<Session> {
     let email = email.trim().to_lowercase();
-    let mut query = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .filter(user::Column::Active.eq(true));
+    let mut query = user::Entity::find().filter(user::Column::Email.eq(email)).filter(user::Column::Active.eq(true));
     if let Some(org) = organization_id {
         query = query.filter(user::Column::OrganizationId.eq(org));
     }
@@ -189,10 +181,7 @@ pub async fn token_for_email(
     match users.len() {
         0 => Err(ApiError::not_found("Active user with this email")),
         1 => session_for(db, keys, users.remove(0)).await,
-        _ => Err(ApiError::bad_input(
-            "organization",
-            "Several organizations have this email: pass --organization",
-        )),
+        _ => Err(ApiError::bad_input("organization", "Several organizations have this email: pass --organization")),
     }
 }
 
@@ -202,12 +191,7 @@ pub(crate) async fn session_for(db: &impl ConnectionTrait, keys: &JwtKeys, user:
         .await?
         .ok_or_else(|| ApiError::not_found("Organization"))?;
     let (token, expires_at) = keys.issue(user.id, organization.id)?;
-    Ok(Session {
-        token,
-        expires_at,
-        user,
-        organization,
-    })
+    Ok(Session { token, expires_at, user, organization })
 }
 
 async fn active_owner_count(db: &impl ConnectionTrait, organization_id: Uuid) -> ApiResult<u64> {
@@ -239,10 +223,7 @@ async fn viewer_scope(
         .count(db)
         .await?;
     if found as usize != ids.len() {
-        return Err(ApiError::bad_input(
-            "viewerAgentIds",
-            "Every id must be an agent of this organization",
-        ));
+        return Err(ApiError::bad_input("viewerAgentIds", "Every id must be an agent of this organization"));
     }
     Ok(Some(serde_json::json!(ids)))
 }

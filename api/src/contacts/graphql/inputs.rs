@@ -124,8 +124,7 @@ pub struct ContactOrder {
 }
 
 fn ids(list: Option<Vec<ID>>, field: &str) -> Result<Option<Vec<uuid::Uuid>>, ApiError> {
-    list.map(|l| l.iter().take(1000).map(|id| parse_id(id, field)).collect())
-        .transpose()
+    list.map(|l| l.iter().take(1000).map(|id| parse_id(id, field)).collect()).transpose()
 }
 
 fn maybe_id(value: MaybeUndefined<ID>, field: &str) -> Result<Option<Option<uuid::Uuid>>, ApiError> {
@@ -137,10 +136,7 @@ fn maybe_id(value: MaybeUndefined<ID>, field: &str) -> Result<Option<Option<uuid
 }
 
 fn properties(list: Option<Vec<PropertyInput>>) -> Vec<(String, serde_json::Value)> {
-    list.unwrap_or_default()
-        .into_iter()
-        .map(|p| (p.key, p.value.0))
-        .collect()
+    list.unwrap_or_default().into_iter().map(|p| (p.key, p.value.0)).collect()
 }
 
 impl CreateContactInput {
@@ -150,10 +146,7 @@ impl CreateContactInput {
             phone: self.phone,
             email: self.email,
             source: self.source.map(Into::into),
-            source_listing_id: self
-                .source_listing_id
-                .map(|id| parse_id(&id, "sourceListingId"))
-                .transpose()?,
+            source_listing_id: self.source_listing_id.map(|id| parse_id(&id, "sourceListingId")).transpose()?,
             assignee_id: self.assignee_id.map(|id| parse_id(&id, "assigneeId")).transpose()?,
             stage_id: self.status_id.map(|id| parse_id(&id, "statusId")).transpose()?,
             tags: self.tags.unwrap_or_default(),
@@ -218,11 +211,7 @@ impl ContactFilter {
             last_activity_to: self.last_activity_to,
             properties: conditions
                 .into_iter()
-                .map(|c| Condition {
-                    key: c.key.trim().to_lowercase(),
-                    op: op(c.op),
-                    value: c.value.map(|v| v.0),
-                })
+                .map(|c| Condition { key: c.key.trim().to_lowercase(), op: op(c.op), value: c.value.map(|v| v.0) })
                 .collect(),
         })
     }

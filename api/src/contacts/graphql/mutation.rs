@@ -6,6 +6,7 @@ use super::{
 };
 use crate::{
     contacts::{identifiers, service},
+    events::{ContactEventKind, publish},
     graphql::context::{actor, db, parse_id},
     properties, tags,
 };
@@ -16,6 +17,12 @@ pub struct DeletePayload {
     pub id: ID,
 }
 
+/// Tells subscribers a contact changed, and answers with it.
+async fn updated(ctx: &Context<'_>, contact: entity::contact::Model) -> async_graphql::Result<Contact> {
+    publish(ctx, ContactEventKind::Updated, &contact).await;
+    Ok(Contact(contact))
+}
+
 #[derive(Default)]
 pub struct ContactMutation;
 
@@ -23,9 +30,9 @@ pub struct ContactMutation;
 impl ContactMutation {
     /// Adds a contact. One contact per phone number: a second answers CONFLICT.
     async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> async_graphql::Result<Contact> {
-        Ok(Contact(
-            service::create(db(ctx), actor(ctx)?, input.into_domain()?).await?,
-        ))
+        let contact = service::create(db(ctx), actor(ctx)?, input.into_domain()?).await?;
+        publish(ctx, ContactEventKind::Created, &contact).await;
+        Ok(Contact(contact))
     }
 
     /// Changes a contact the caller can see; a stage change is recorded in the audit trail.
@@ -36,14 +43,13 @@ impl ContactMutation {
         input: UpdateContactInput,
     ) -> async_graphql::Result<Contact> {
         let id = parse_id(&id, "id")?;
-        Ok(Contact(
-            service::update(db(ctx), actor(ctx)?, id, input.into_domain()?).await?,
-        ))
+        updated(ctx, service::update(db(ctx), actor(ctx)?, id, input.into_domain()?).await?).await
     }
 
     /// Deletes a contact and everything of theirs (owners and admins). It cannot be undone.
     async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
-        service::delete(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        let gone = service::delete(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        publish(ctx, ContactEventKind::Deleted, &gone).await;
         Ok(DeletePayload { id })
     }
 
@@ -67,7 +73,7 @@ impl ContactMutation {
             overwrite,
         )
         .await?;
-        Ok(Contact(c))
+        updated(ctx, c).await
     }
 
     /// Adds an identity (username, Telegram id, API id, ...) to a contact; unique in the organization.
@@ -79,9 +85,7 @@ impl ContactMutation {
         value: String,
     ) -> async_graphql::Result<Contact> {
         let id = parse_id(&contact_id, "contactId")?;
-        Ok(Contact(
-            identifiers::add(db(ctx), actor(ctx)?, id, kind.into(), &value).await?,
-        ))
+        updated(ctx, identifiers::add(db(ctx), actor(ctx)?, id, kind.into(), &value).await?).await
     }
 
     /// Removes an identity from a contact.
@@ -93,17 +97,13 @@ impl ContactMutation {
         value: String,
     ) -> async_graphql::Result<Contact> {
         let id = parse_id(&contact_id, "contactId")?;
-        Ok(Contact(
-            identifiers::remove(db(ctx), actor(ctx)?, id, kind.into(), &value).await?,
-        ))
+        updated(ctx, identifiers::remove(db(ctx), actor(ctx)?, id, kind.into(), &value).await?).await
     }
 
     /// Adds tags by name to a contact, creating tags on first use.
     async fn add_tags(&self, ctx: &Context<'_>, contact_id: ID, names: Vec<String>) -> async_graphql::Result<Contact> {
         let id = parse_id(&contact_id, "contactId")?;
-        Ok(Contact(
-            tags::service::add_to_contact(db(ctx), actor(ctx)?, id, &names).await?,
-        ))
+        updated(ctx, tags::service::add_to_contact(db(ctx), actor(ctx)?, id, &names).await?).await
     }
 
     /// Removes tags by name from a contact.
@@ -114,8 +114,6 @@ impl ContactMutation {
         names: Vec<String>,
     ) -> async_graphql::Result<Contact> {
         let id = parse_id(&contact_id, "contactId")?;
-        Ok(Contact(
-            tags::service::remove_from_contact(db(ctx), actor(ctx)?, id, &names).await?,
-        ))
+        updated(ctx, tags::service::remove_from_contact(db(ctx), actor(ctx)?, id, &names).await?).await
     }
 }

@@ -43,20 +43,13 @@ impl ContactQuery {
         filter: Option<ContactFilter>,
         order_by: Option<ContactOrder>,
     ) -> async_graphql::Result<ContactConnection> {
-        let (order, descending) = order_by
-            .map(ContactOrder::into_domain)
-            .unwrap_or((OrderField::LastActivityAt, true));
+        let (order, descending) = order_by.map(ContactOrder::into_domain).unwrap_or((OrderField::LastActivityAt, true));
         let q = ListQuery {
             filter: filter.unwrap_or_default().into_domain()?,
             search,
             order,
             descending,
-            page: PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
+            page: PageArgs { first, after, last, before },
             want_total: wants_total(ctx),
         };
         let page = list(db(ctx), actor(ctx)?, q).await?;

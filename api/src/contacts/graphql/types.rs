@@ -4,6 +4,7 @@ use entity::{contact, contact_identifier, enums};
 
 use crate::{
     connection,
+    conversations::graphql::Conversation,
     error::ApiError,
     graphql::{context::actor, context::db, loaders::Loaders},
     listings::graphql::Listing,
@@ -108,9 +109,7 @@ impl Contact {
     /// The contact's funnel stage.
     async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<PipelineStage> {
         let stage = loaders(ctx).stage(self.0.stage_id).await?;
-        Ok(stage
-            .ok_or_else(|| ApiError::internal("contact without a stage"))?
-            .into())
+        Ok(stage.ok_or_else(|| ApiError::internal("contact without a stage"))?.into())
     }
 
     async fn source(&self) -> ContactSource {
@@ -141,20 +140,16 @@ impl Contact {
         #[graphql(default = false)] include_hidden: bool,
     ) -> async_graphql::Result<Vec<PropertyValue>> {
         let rows = loaders(ctx).properties(self.0.id).await?;
-        Ok(rows
-            .into_iter()
-            .filter(|(d, _)| include_hidden || !d.hidden)
-            .map(PropertyValue::from)
-            .collect())
+        Ok(rows.into_iter().filter(|(d, _)| include_hidden || !d.hidden).map(PropertyValue::from).collect())
     }
 
     async fn identifiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactIdentifier>> {
-        Ok(loaders(ctx)
-            .identifiers(self.0.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(loaders(ctx).identifiers(self.0.id).await?.into_iter().map(Into::into).collect())
+    }
+
+    /// The contact's conversations, one per channel, most recent first.
+    async fn conversations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Conversation>> {
+        Ok(loaders(ctx).conversations(self.0.id).await?.into_iter().map(Conversation).collect())
     }
 
     /// The team's notes on this contact, newest first.
@@ -166,19 +161,7 @@ impl Contact {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<NoteConnection> {
-        Ok(notes_page(
-            ctx,
-            db(ctx),
-            actor(ctx)?,
-            self.0.id,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )
-        .await?)
+        Ok(notes_page(ctx, db(ctx), actor(ctx)?, self.0.id, PageArgs { first, after, last, before }).await?)
     }
 
     async fn stats(&self) -> ContactStats {

@@ -1,0 +1,269 @@
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{
+    conversation,
+    enums::{self, ContactSource as Source, IdentifierKind},
+    message,
+};
+
+use super::{inbound, outbound, read};
+use crate::{
+    channels::{self, graphql::Channel},
+    connection,
+    contacts::graphql::types::{Contact, ContactSource},
+    error::ApiError,
+    events::{ContactEventKind, publish},
+    graphql::{
+        context::{actor, db, parse_id},
+        loaders::Loaders,
+    },
+    pagination::{PageArgs, wants_total},
+    validate,
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "enums::MessageDirection")]
+pub enum MessageDirection {
+    Inbound,
+    Outbound,
+}
+
+pub struct Message(pub message::Model);
+
+#[Object]
+impl Message {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn direction(&self) -> MessageDirection {
+        self.0.direction.into()
+    }
+
+    /// text, image, audio, template, system, ... as the channel named it.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+
+    async fn body(&self) -> Option<&str> {
+        self.0.body.as_deref()
+    }
+
+    /// received (inbound); pending, sent, delivered, read or failed (outbound).
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+
+    /// The channel's own message id (WhatsApp `wamid`).
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+connection!(MessageConnection, MessageEdge, Message);
+
+/// A contact's thread on one channel.
+pub struct Conversation(pub conversation::Model);
+
+#[Object]
+impl Conversation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Channel> {
+        let ch = ctx.data_unchecked::<Loaders>().channel(self.0.channel_id).await?;
+        Ok(Channel(ch.ok_or_else(|| ApiError::internal("conversation without channel"))?))
+    }
+
+    /// Newest first.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<MessageConnection> {
+        let page =
+            read::messages(db(ctx), actor(ctx)?, &self.0, PageArgs { first, after, last, before }, wants_total(ctx))
+                .await?;
+        let items = page.items.into_iter().map(|(c, m)| (c, Message(m))).collect();
+        Ok(MessageConnection::new(items, page.flags, page.total))
+    }
+
+    async fn last_message_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_message_at
+    }
+
+    /// When the 24-hour customer-service window closes (from the contact's last message).
+    async fn window_closes_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_inbound_at.map(|t| t + chrono::Duration::hours(24))
+    }
+}
+
+/// Who sent an inbound message: at least one identity.
+#[derive(InputObject, Default)]
+pub struct SenderInput {
+    pub phone: Option<String>,
+    pub wa_id: Option<String>,
+    pub wa_user_id: Option<String>,
+    pub username: Option<String>,
+    pub telegram_id: Option<String>,
+    pub widget_session: Option<String>,
+    pub api_id: Option<String>,
+    /// The sender's display name; names a new contact, and follows later while no person edits it.
+    pub name: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RecordInboundMessageInput {
+    pub channel_id: ID,
+    pub sender: SenderInput,
+    /// The channel's message id: a message is stored once per id.
+    pub external_id: Option<String>,
+    #[graphql(default = "text")]
+    pub kind: String,
+    pub body: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// How a new contact found us; PROPERTY_PAGE with `listingId` for a listing's page.
+    pub source: Option<ContactSource>,
+    pub listing_id: Option<ID>,
+    pub payload: Option<Json<serde_json::Value>>,
+}
+
+#[derive(InputObject)]
+pub struct RecordOutboundMessageInput {
+    pub contact_id: ID,
+    pub channel_id: ID,
+    pub external_id: Option<String>,
+    #[graphql(default = "text")]
+    pub kind: String,
+    pub body: Option<String>,
+    #[graphql(default = "sent")]
+    pub status: String,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct RecordedMessage {
+    pub contact: Contact,
+    /// Whether this message created the contact.
+    pub contact_created: bool,
+    /// False when a message with this external id was already stored.
+    pub stored: bool,
+    pub message: Option<Message>,
+}
+
+#[derive(Default)]
+pub struct ConversationMutation;
+
+#[Object]
+impl ConversationMutation {
+    /// Records a message a person sent on a channel (partner integrations, widgets, other channels),
+    /// with the same identity and dedup rules as the WhatsApp webhook. Owners and admins.
+    async fn record_inbound_message(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordInboundMessageInput,
+    ) -> async_graphql::Result<RecordedMessage> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let channel = channels::service::find(
+            db(ctx),
+            actor.organization_id(),
+            parse_id(&input.channel_id, "channelId")?,
+            "channelId",
+        )
+        .await?;
+        let s = input.sender;
+        let phone = s
+            .phone
+            .as_deref()
+            .map(|p| validate::phone("sender.phone", p, &actor.organization().default_country))
+            .transpose()?;
+        let mut identities = Vec::new();
+        let pairs = [
+            (IdentifierKind::WaUserId, s.wa_user_id),
+            (IdentifierKind::WaId, s.wa_id.clone()),
+            (IdentifierKind::TelegramId, s.telegram_id),
+            (IdentifierKind::ApiId, s.api_id),
+            (IdentifierKind::WidgetSession, s.widget_session),
+            (IdentifierKind::Username, s.username),
+            (IdentifierKind::Phone, phone.clone()),
+        ];
+        for (kind, value) in pairs {
+            if let Some(v) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+                identities.push((kind, validate::text("sender", &v, 200)?));
+            }
+        }
+        let listing_id = input.listing_id.map(|id| parse_id(&id, "listingId")).transpose()?;
+        if let Some(id) = listing_id {
+            crate::listings::service::find(db(ctx), actor.organization_id(), id, "listingId").await?;
+        }
+        let source = match (input.source, listing_id) {
+            (Some(s), _) => s.into(),
+            (None, Some(_)) => Source::PropertyPage,
+            (None, None) => Source::Api,
+        };
+        let msg = inbound::InboundMessage {
+            identities,
+            phone,
+            wa_id: s.wa_id,
+            profile_name: s.name,
+            source,
+            listing_id,
+            external_id: input.external_id,
+            kind: validate::text("kind", &input.kind, 40)?,
+            body: input.body.map(|b| validate::text("body", &b, 65_536)).transpose()?,
+            payload: input.payload.map(|p| p.0),
+            sent_at: input.sent_at.map_or_else(crate::db::now, |t| t.min(crate::db::now())),
+        };
+        let recorded = inbound::record(db(ctx), &channel, msg).await?;
+        let kind = if recorded.created { ContactEventKind::Created } else { ContactEventKind::Updated };
+        publish(ctx, kind, &recorded.contact).await;
+        Ok(RecordedMessage {
+            contact: Contact(recorded.contact),
+            contact_created: recorded.created,
+            stored: recorded.message.is_some(),
+            message: recorded.message.map(Message),
+        })
+    }
+
+    /// Records a message the business sent to a contact the caller can see.
+    async fn record_outbound_message(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordOutboundMessageInput,
+    ) -> async_graphql::Result<RecordedMessage> {
+        let actor = actor(ctx)?;
+        let channel = channels::service::find(
+            db(ctx),
+            actor.organization_id(),
+            parse_id(&input.channel_id, "channelId")?,
+            "channelId",
+        )
+        .await?;
+        let msg = outbound::OutboundMessage {
+            contact_id: parse_id(&input.contact_id, "contactId")?,
+            channel,
+            external_id: input.external_id,
+            kind: input.kind,
+            body: input.body,
+            status: input.status,
+            sent_at: input.sent_at.map_or_else(crate::db::now, |t| t.min(crate::db::now())),
+        };
+        let (contact, stored) = outbound::record(db(ctx), actor, msg).await?;
+        publish(ctx, ContactEventKind::Updated, &contact).await;
+        Ok(RecordedMessage {
+            contact: Contact(contact),
+            contact_created: false,
+            stored: stored.is_some(),
+            message: stored.map(Message),
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! Live contact events. Each instance keeps a broadcast channel for its subscribers; on PostgreSQL an
+//! event is published with NOTIFY and every instance (this one included) relays what it hears with
+//! LISTEN, so a change made through any server reaches subscribers on all of them.
+
+pub mod graphql;
+
+use std::{sync::Arc, time::Duration};
+
+use async_graphql::{Context, Enum};
+use chrono::{DateTime, Utc};
+use entity::contact;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, sqlx::postgres::PgListener};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::db::{is_postgres, now};
+
+const PG_CHANNEL: &str = "contact_events";
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum ContactEventKind {
+    Created,
+    Updated,
+    Deleted,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContactEvent {
+    pub organization_id: Uuid,
+    pub contact_id: Uuid,
+    pub kind: ContactEventKind,
+    /// Who the contact was assigned to, so a deletion can still be shown only to those who saw it.
+    pub assignee_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+pub struct EventBus {
+    local: broadcast::Sender<ContactEvent>,
+    /// Set on PostgreSQL: events travel through NOTIFY.
+    notify: Option<DatabaseConnection>,
+}
+
+impl EventBus {
+    /// A bus for this database; on PostgreSQL it also starts relaying NOTIFY from `listen_url`.
+    pub fn new(db: &DatabaseConnection, listen_url: &str) -> Arc<Self> {
+        let (local, _) = broadcast::channel(1024);
+        let postgres = is_postgres(db);
+        let bus = Arc::new(Self { local, notify: postgres.then(|| db.clone()) });
+        if postgres {
+            tokio::spawn(relay(Arc::downgrade(&bus), listen_url.to_string()));
+        }
+        bus
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ContactEvent> {
+        self.local.subscribe()
+    }
+
+    pub async fn send(&self, event: ContactEvent) {
+        let Some(db) = &self.notify else {
+            let _ = self.local.send(event);
+            return;
+        };
+        let payload = serde_json::to_string(&event).unwrap_or_default();
+        let stmt = Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT pg_notify($1, $2)",
+            [PG_CHANNEL.into(), payload.into()],
+        );
+        if let Err(err) = db.execute_raw(stmt).await {
+            tracing::warn!(error = %err, "could not publish a contact event; delivering locally only");
+            let _ = self.local.send(event);
+        }
+    }
+
+    pub async fn contact(&self, kind: ContactEventKind, contact: &contact::Model) {
+        self.send(ContactEvent {
+            organization_id: contact.organization_id,
+            contact_id: contact.id,
+            kind,
+            assignee_id: contact.assignee_id,
+            at: now(),
+        })
+        .await;
+    }
+}
+
+/// Relays NOTIFY payloads to this instance's subscribers, reconnecting after failures, until the bus
+/// is gone.
+async fn relay(bus: std::sync::Weak<EventBus>, url: String) {
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut listener) => {
+                if listener.listen(PG_CHANNEL).await.is_ok() {
+                    while let Ok(note) = listener.recv().await {
+                        let Some(bus) = bus.upgrade() else { return };
+                        if let Ok(event) = serde_json::from_str::<ContactEvent>(note.payload()) {
+                            let _ = bus.local.send(event);
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "event listener cannot connect; retrying"),
+        }
+        if bus.strong_count() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Publishes an event about `contact` from a resolver.
+pub async fn publish(ctx: &Context<'_>, kind: ContactEventKind, contact: &contact::Model) {
+    if let Some(bus) = ctx.data_opt::<Arc<EventBus>>() {
+        bus.contact(kind, contact).await;
+    }
+}
