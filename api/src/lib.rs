@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod bootstrap;
 pub mod channels;
 pub mod config;

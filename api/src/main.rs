@@ -54,12 +54,31 @@ enum Command {
         #[arg(long, default_value = "CR")]
         country: String,
     },
+    /// Drive a server in this process with a workload and print throughput and latency.
+    Bench {
+        #[command(subcommand)]
+        workload: BenchWorkload,
+    },
     /// Print a fresh token for an existing user.
     Token {
         #[arg(long)]
         email: String,
         #[arg(long)]
         organization: Option<uuid::Uuid>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWorkload {
+    /// Signed WhatsApp webhook deliveries, one message each.
+    Webhook {
+        #[arg(long, default_value_t = 5000)]
+        messages: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Distinct sender numbers (new contacts, then repeat senders).
+        #[arg(long, default_value_t = 1000)]
+        senders: usize,
     },
 }
 
@@ -120,6 +139,10 @@ async fn main() -> anyhow::Result<()> {
                 println!("password {pw}");
             }
             println!("token {}", done.session.token);
+        }
+        Command::Bench { workload: BenchWorkload::Webhook { messages, concurrency, senders } } => {
+            let opts = api::bench::webhook::Options { messages, concurrency, senders };
+            api::bench::webhook::run(config, opts).await?.print();
         }
         Command::Token { email, organization } => {
             let state = prepare(config).await?;

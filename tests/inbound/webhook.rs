@@ -214,3 +214,19 @@ async fn plan_limits_never_drop_an_inbound_message() {
     assert_eq!(app.webhook(&fixture("inbound_text.json"), Some(SECRET)).await.0, 200);
     assert_eq!(contacts(&app).await["totalCount"], 101);
 }
+
+#[tokio::test]
+async fn a_database_failure_answers_5xx_so_meta_delivers_again() {
+    let app = TestApp::new().await;
+    app.whatsapp_channel(NUMBER_ID, SECRET).await;
+    app.execute("ALTER TABLE messages RENAME TO messages_away").await;
+    let (status, body) = app.webhook(&fixture("inbound_text.json"), Some(SECRET)).await;
+    assert!(status.is_server_error(), "{status}");
+    assert!(!body.to_lowercase().contains("messages"), "no internals in the answer: {body}");
+    app.execute("ALTER TABLE messages_away RENAME TO messages").await;
+    // The redelivery succeeds and the contact created by the first attempt gets its one message.
+    assert_eq!(app.webhook(&fixture("inbound_text.json"), Some(SECRET)).await.0, 200);
+    let list = contacts(&app).await;
+    assert_eq!(list["totalCount"], 1);
+    assert_eq!(list["edges"][0]["node"]["conversations"][0]["messages"]["totalCount"], 1);
+}

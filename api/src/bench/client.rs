@@ -1,0 +1,27 @@
+//! A small keep-alive HTTP/1.1 client for the load generators.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use http_body_util::BodyExt;
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+
+pub type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
+
+pub fn new() -> HttpClient {
+    Client::builder(TokioExecutor::new()).pool_max_idle_per_host(256).build_http()
+}
+
+/// Sends one request; returns its latency and whether it succeeded (2xx).
+pub async fn timed(client: &HttpClient, request: axum::http::Request<Body>) -> (Duration, bool) {
+    let start = Instant::now();
+    let ok = match client.request(request).await {
+        Ok(res) => {
+            let ok = res.status().is_success();
+            let _ = res.into_body().collect().await;
+            ok
+        }
+        Err(_) => false,
+    };
+    (start.elapsed(), ok)
+}

@@ -1,0 +1,52 @@
+//! `api bench ...`: load generators that drive a real server over HTTP and print throughput, latency
+//! percentiles, errors and peak memory. The server runs in this process on a fresh database (a temporary
+//! SQLite file, or `DATABASE_URL` when it names PostgreSQL), so figures include the client's own cost.
+
+mod client;
+pub mod webhook;
+
+use std::time::Duration;
+
+/// Latency summary of one workload.
+pub struct Report {
+    pub name: String,
+    pub requests: usize,
+    pub errors: usize,
+    pub elapsed: Duration,
+    pub latencies: Vec<Duration>,
+}
+
+impl Report {
+    fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[idx]
+    }
+
+    pub fn print(&self) {
+        let rps = self.requests as f64 / self.elapsed.as_secs_f64().max(1e-9);
+        println!(
+            "{:<28} {:>7} req  {:>9.1} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  peak RSS {} MB",
+            self.name,
+            self.requests,
+            rps,
+            self.percentile(0.50).as_secs_f64() * 1000.0,
+            self.percentile(0.99).as_secs_f64() * 1000.0,
+            self.errors,
+            peak_rss_mb(),
+        );
+    }
+}
+
+/// Peak resident memory of this process (server and load generator), from `/proc/self/status`.
+pub fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+        .map_or(0, |kb| kb / 1024)
+}
