@@ -39,6 +39,7 @@ pub struct TestApp {
     pub org_id: Uuid,
     pub owner_id: Uuid,
     pub owner_token: String,
+    _files: tempfile::TempDir,
     _guard: DbGuard,
 }
 
@@ -54,6 +55,11 @@ pub fn test_config() -> Config {
         jwt_audience: "contacts-api".into(),
         token_ttl_minutes: 60,
         cors_origins: vec!["https://app.example.com".into()],
+        max_upload_bytes: 5 * 1024 * 1024,
+        import_max_rows: 200_000,
+        files_dir: String::new(),
+        file_link_ttl_secs: 900,
+        run_jobs: false,
         max_body_bytes: 64 * 1024,
         request_timeout_secs: 30,
         log_format: LogFormat::Pretty,
@@ -75,6 +81,8 @@ impl TestApp {
         });
         let mut config = test_config();
         config.database_url = url;
+        let files = tempfile::tempdir().expect("files dir");
+        config.files_dir = files.path().display().to_string();
         adjust(&mut config);
         let state = AppState::new(db.clone(), config).expect("state");
         let input = BootstrapInput {
@@ -94,6 +102,7 @@ impl TestApp {
             org_id: done.organization.id,
             owner_id: done.owner.id,
             owner_token: done.session.token,
+            _files: files,
             _guard: guard,
         }
     }
@@ -182,6 +191,51 @@ impl TestApp {
         let status = response.status();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Sends a GraphQL multipart request (one file at `variables.file`) as `token`.
+    pub async fn upload(
+        &self,
+        token: &str,
+        query: &str,
+        mut variables: Value,
+        name: &str,
+        bytes: &[u8],
+    ) -> (StatusCode, Value) {
+        variables["file"] = Value::Null;
+        let boundary = "----contacts-test-boundary";
+        let operations = json!({ "query": query, "variables": variables }).to_string();
+        let mut body = Vec::new();
+        for (field, value) in [("operations", operations), ("map", r#"{"0":["variables.file"]}"#.to_string())] {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("apollo-require-preflight", "true")
+            .body(Body::from(body))
+            .unwrap();
+        let response = self.send(req).await;
+        let status = response.status();
+        (status, body_json(response).await)
+    }
+
+    /// Runs every queued job to its end, as the background worker would.
+    pub async fn run_jobs(&self) -> usize {
+        api::jobs::drain(&self.state, "test-worker").await.expect("jobs")
+    }
+
+    /// Downloads a signed link through the router.
+    pub async fn download(&self, link: &str) -> (StatusCode, Vec<u8>) {
+        let response = self.send(Request::get(link).body(Body::empty()).unwrap()).await;
+        let status = response.status();
+        (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
     }
 
     pub async fn execute(&self, sql: &str) {

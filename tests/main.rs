@@ -6,6 +6,7 @@ mod harness;
 mod auth;
 mod contacts;
 mod http;
+mod imports;
 mod inbound;
 mod live;
 mod organization;

@@ -56,6 +56,21 @@ pub struct Config {
     /// Requests taking longer are answered 408/504 and their work is dropped.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
     pub request_timeout_secs: u64,
+    /// Largest accepted upload (GraphQL multipart request), in bytes.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 20 * 1024 * 1024, global = true)]
+    pub max_upload_bytes: usize,
+    /// Most rows one import may hold.
+    #[arg(long, env = "IMPORT_MAX_ROWS", default_value_t = 200_000, global = true)]
+    pub import_max_rows: usize,
+    /// Folder for uploaded files, reports and exports.
+    #[arg(long, env = "FILES_DIR", default_value = "data/files", global = true)]
+    pub files_dir: String,
+    /// How long a download link works, in seconds.
+    #[arg(long, env = "FILE_LINK_TTL_SECS", default_value_t = 900, global = true)]
+    pub file_link_ttl_secs: i64,
+    /// Run background jobs (imports, exports) in this server.
+    #[arg(long, env = "RUN_JOBS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub run_jobs: bool,
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
     pub log_format: LogFormat,
 }

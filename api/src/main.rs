@@ -171,6 +171,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if !production {
         announce_demo(&state).await?;
     }
+    if state.config.run_jobs {
+        api::jobs::spawn_worker(state.clone());
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{addr} (GraphiQL at /, GraphQL at /graphql)");
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;

@@ -10,6 +10,7 @@ pub mod contact_tag;
 pub mod conversation;
 pub mod enums;
 pub mod job;
+pub mod job_row;
 pub mod listing;
 pub mod message;
 pub mod note;

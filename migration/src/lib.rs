@@ -7,6 +7,7 @@ mod m20261121_000001_tenancy;
 mod m20261121_000002_contacts;
 mod m20261121_000003_conversations;
 mod m20261121_000004_operations;
+mod m20261121_000005_job_rows;
 mod util;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_contacts::Migration),
             Box::new(m20261121_000003_conversations::Migration),
             Box::new(m20261121_000004_operations::Migration),
+            Box::new(m20261121_000005_job_rows::Migration),
         ]
     }
 }

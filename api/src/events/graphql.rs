@@ -6,7 +6,7 @@ use futures_util::{Stream, stream};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{ContactEvent, ContactEventKind, EventBus};
+use super::{BusEvent, ContactEvent, ContactEventKind, EventBus};
 use crate::{
     auth::Actor,
     contacts::{
@@ -27,10 +27,10 @@ pub struct ContactEventPayload {
 }
 
 #[derive(Default)]
-pub struct SubscriptionRoot;
+pub struct ContactSubscription;
 
 #[Subscription]
-impl SubscriptionRoot {
+impl ContactSubscription {
     /// Contacts created, updated and deleted in the organization, only those the caller may see. The
     /// caller's access is checked again for every event, so a deactivated user stops receiving them.
     async fn contact_events(
@@ -44,7 +44,8 @@ impl SubscriptionRoot {
         Ok(stream::unfold((rx, actor, db), |(mut rx, actor, db)| async move {
             loop {
                 let event = match rx.recv().await {
-                    Ok(e) => e,
+                    Ok(BusEvent::Contact(e)) => e,
+                    Ok(_) => continue,
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return None,
                 };

@@ -35,8 +35,22 @@ pub struct ContactEvent {
     pub at: DateTime<Utc>,
 }
 
+/// Progress of a background job; subscribers read the job itself.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JobEvent {
+    pub organization_id: Uuid,
+    pub job_id: Uuid,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum BusEvent {
+    Contact(ContactEvent),
+    Job(JobEvent),
+}
+
 pub struct EventBus {
-    local: broadcast::Sender<ContactEvent>,
+    local: broadcast::Sender<BusEvent>,
     /// Set on PostgreSQL: events travel through NOTIFY.
     notify: Option<DatabaseConnection>,
 }
@@ -53,11 +67,15 @@ impl EventBus {
         bus
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<ContactEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
         self.local.subscribe()
     }
 
-    pub async fn send(&self, event: ContactEvent) {
+    pub async fn job(&self, job: &entity::job::Model) {
+        self.send(BusEvent::Job(JobEvent { organization_id: job.organization_id, job_id: job.id })).await;
+    }
+
+    pub async fn send(&self, event: BusEvent) {
         let Some(db) = &self.notify else {
             let _ = self.local.send(event);
             return;
@@ -75,13 +93,13 @@ impl EventBus {
     }
 
     pub async fn contact(&self, kind: ContactEventKind, contact: &contact::Model) {
-        self.send(ContactEvent {
+        self.send(BusEvent::Contact(ContactEvent {
             organization_id: contact.organization_id,
             contact_id: contact.id,
             kind,
             assignee_id: contact.assignee_id,
             at: now(),
-        })
+        }))
         .await;
     }
 }
@@ -95,7 +113,7 @@ async fn relay(bus: std::sync::Weak<EventBus>, url: String) {
                 if listener.listen(PG_CHANNEL).await.is_ok() {
                     while let Ok(note) = listener.recv().await {
                         let Some(bus) = bus.upgrade() else { return };
-                        if let Ok(event) = serde_json::from_str::<ContactEvent>(note.payload()) {
+                        if let Ok(event) = serde_json::from_str::<BusEvent>(note.payload()) {
                             let _ = bus.local.send(event);
                         }
                     }

@@ -5,16 +5,20 @@ pub mod loaders;
 
 use std::sync::Arc;
 
-use async_graphql::{MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
 
 use crate::{
     audit::graphql::AuditQueryRoot,
     auth::JwtKeys,
     channels::graphql::{ChannelMutation, ChannelQuery},
+    config::Config,
     contacts::graphql::{mutation::ContactMutation, query::ContactQuery},
     conversations::graphql::ConversationMutation,
-    events::{EventBus, graphql::SubscriptionRoot},
+    events::{EventBus, graphql::ContactSubscription},
+    files::FileStore,
+    imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
     listings::graphql::{ListingMutation, ListingQuery},
     notes::graphql::NoteMutation,
     organizations::graphql::{OrganizationMutation, OrganizationQuery},
@@ -35,6 +39,7 @@ pub struct QueryRoot(
     ListingQuery,
     AuditQueryRoot,
     ChannelQuery,
+    ImportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,7 +54,11 @@ pub struct MutationRoot(
     ListingMutation,
     ChannelMutation,
     ConversationMutation,
+    ImportMutation,
 );
+
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(ContactSubscription, ImportSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -59,15 +68,26 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
 }
 
 /// The schema served to clients. In production, introspection and field suggestions are off.
-pub fn build(db: DatabaseConnection, jwt: Arc<JwtKeys>, events: Arc<EventBus>, production: bool) -> AppSchema {
-    let mut b = builder().data(db).data(jwt).data(events);
+/// What resolvers may reach besides the request's own actor and loaders.
+pub struct SchemaData {
+    pub db: DatabaseConnection,
+    pub jwt: Arc<JwtKeys>,
+    pub events: Arc<EventBus>,
+    pub files: FileStore,
+    pub jobs_wakeup: Arc<Notify>,
+    pub config: Arc<Config>,
+}
+
+pub fn build(d: SchemaData) -> AppSchema {
+    let production = d.config.is_production();
+    let mut b = builder().data(d.db).data(d.jwt).data(d.events).data(d.files).data(d.jobs_wakeup).data(d.config);
     if production {
         b = b.disable_introspection().disable_suggestions();
     }

@@ -22,32 +22,9 @@ use crate::{
 pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let rid = Some(request_id.as_str());
-
-    if !is_json(&headers) {
-        return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_USER_INPUT",
-            "Send GraphQL requests as `Content-Type: application/json`",
-            rid,
-        );
-    }
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "Request body too large", rid);
-        }
-    };
-    // A JSON array (a batch) does not parse as one request: one operation per request.
-    let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
+    let request = match read_request(&state, &headers, body).await {
         Ok(request) => request,
-        Err(_) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                "The body must be one GraphQL request: {\"query\", \"variables\", \"operationName\"}",
-                rid,
-            );
-        }
+        Err((status, message)) => return error_response(status, "BAD_USER_INPUT", message, rid),
     };
 
     let mut request = request.data(RequestId(request_id.clone()));
@@ -65,12 +42,50 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     GraphQLResponse::from(annotate(response, &request_id)).into_response()
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+type Refusal = (StatusCode, &'static str);
+
+/// One GraphQL request from a JSON body, or from a multipart upload (GraphQL multipart request spec).
+/// Each kind has its own size limit, checked against the declared length before reading a byte.
+async fn read_request(state: &AppState, headers: &HeaderMap, body: Body) -> Result<async_graphql::Request, Refusal> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let mime = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let (limit, multipart) = match mime.as_str() {
+        "application/json" => (state.config.max_body_bytes, false),
+        "multipart/form-data" => {
+            // A browser cannot send these headers cross-site without a preflight (Apollo's CSRF rule).
+            if !headers.contains_key("apollo-require-preflight") && !headers.contains_key("x-apollo-operation-name") {
+                return Err((StatusCode::BAD_REQUEST, "Uploads need the `Apollo-Require-Preflight: true` header"));
+            }
+            (state.config.max_upload_bytes, true)
+        }
+        _ => {
+            return Err((
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Send GraphQL requests as `Content-Type: application/json`",
+            ));
+        }
+    };
+    let too_large = (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large");
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large)?;
+    let not_one = (
+        StatusCode::BAD_REQUEST,
+        "The body must be one GraphQL request: {\"query\", \"variables\", \"operationName\"}",
+    );
+    if !multipart {
+        // A JSON array (a batch) does not parse as one request: one operation per request.
+        return serde_json::from_slice(&bytes).map_err(|_| not_one);
+    }
+    let options = async_graphql::http::MultipartOptions::default().max_file_size(limit).max_num_files(1);
+    let reader = futures_util::io::Cursor::new(bytes.to_vec());
+    // `receive_body` takes one operation; a batch in `operations` is refused like a JSON array.
+    async_graphql::http::receive_body(Some(content_type), reader, options)
+        .await
+        .map_err(|_| (StatusCode::BAD_REQUEST, "The multipart request is malformed or not one operation"))
 }
 
 /// Gives every error a code: errors of our own already have one; parse and validation errors from the

@@ -23,7 +23,16 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth::JwtKeys, config::Config, events::EventBus, graphql::AppSchema, ingest};
+use tokio::sync::Notify;
+
+use crate::{
+    auth::JwtKeys,
+    config::Config,
+    events::EventBus,
+    files::{self, FileStore},
+    graphql::{AppSchema, SchemaData},
+    ingest,
+};
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -34,6 +43,9 @@ pub struct AppState {
     pub schema: AppSchema,
     pub jwt: Arc<JwtKeys>,
     pub events: Arc<EventBus>,
+    pub files: FileStore,
+    /// Woken when a job is queued, so a local worker starts at once.
+    pub jobs_wakeup: Arc<Notify>,
     pub config: Arc<Config>,
 }
 
@@ -43,8 +55,19 @@ impl AppState {
         let jwt =
             Arc::new(JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes));
         let events = EventBus::new(&db, &config.database_url);
-        let schema = crate::graphql::build(db.clone(), jwt.clone(), events.clone(), config.is_production());
-        Ok(Self { db, schema, jwt, events, config: Arc::new(config) })
+        let files = FileStore::local(&config.files_dir, &secret.bytes, config.file_link_ttl_secs);
+        let jobs_wakeup = Arc::new(Notify::new());
+        let config = Arc::new(config);
+        let data = SchemaData {
+            db: db.clone(),
+            jwt: jwt.clone(),
+            events: events.clone(),
+            files: files.clone(),
+            jobs_wakeup: jobs_wakeup.clone(),
+            config: config.clone(),
+        };
+        let schema = crate::graphql::build(data);
+        Ok(Self { db, schema, jwt, events, files, jobs_wakeup, config })
     }
 }
 
@@ -55,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", post(graphql::http_handler))
         .route("/graphql/ws", get(graphql::ws_handler))
         .route("/webhooks/whatsapp", get(ingest::verify).post(ingest::receive))
+        .route("/files/{*key}", get(files::download))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready));
     if !config.is_production() {
@@ -72,7 +96,7 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout()));
     router
         // Refuses a declared Content-Length over the limit before reading a byte, and caps streamed bodies.
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes.max(config.max_upload_bytes)))
         .layer(middleware)
         .with_state(state)
 }

@@ -1,0 +1,122 @@
+//! Stored files (uploaded imports, reports, templates, exports) and the signed links that download them.
+//! Files live under one local folder; a key names the organization first, and a link is an HMAC over the
+//! key and its expiry, so it needs no other credential, cannot be altered to reach another
+//! organization's file, and stops working when it expires.
+
+use std::{path::PathBuf, sync::Arc};
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult},
+    http::AppState,
+};
+
+#[derive(Clone)]
+pub struct FileStore {
+    root: PathBuf,
+    secret: Arc<Vec<u8>>,
+    link_ttl_secs: i64,
+}
+
+impl FileStore {
+    pub fn local(root: impl Into<PathBuf>, signing_secret: &[u8], link_ttl_secs: i64) -> Self {
+        // Domain-separated from the token key: a link signature is never a valid token signature.
+        let mut mac = Hmac::<Sha256>::new_from_slice(signing_secret).expect("HMAC takes any key length");
+        mac.update(b"file-links");
+        Self { root: root.into(), secret: Arc::new(mac.finalize().into_bytes().to_vec()), link_ttl_secs }
+    }
+
+    /// A new key: `<organization>/<kind>/<random>.<ext>`.
+    pub fn new_key(organization_id: Uuid, kind: &str, ext: &str) -> String {
+        format!("{organization_id}/{kind}/{}.{ext}", Uuid::new_v4().simple())
+    }
+
+    /// The path of a key; refuses anything that is not a key we made.
+    pub fn path(&self, key: &str) -> ApiResult<PathBuf> {
+        let ok = !key.is_empty()
+            && key.split('/').count() == 3
+            && key.split('/').all(|p| !p.is_empty() && p != "." && p != "..")
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+        if !ok {
+            return Err(ApiError::not_found("File"));
+        }
+        Ok(self.root.join(key))
+    }
+
+    /// Writes the bytes under `key`, atomically (a reader never sees half a file).
+    pub async fn put(&self, key: &str, bytes: &[u8]) -> ApiResult<()> {
+        let path = self.path(key)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(ApiError::internal)?;
+        }
+        let tmp = path.with_extension("partial");
+        tokio::fs::write(&tmp, bytes).await.map_err(ApiError::internal)?;
+        tokio::fs::rename(&tmp, &path).await.map_err(ApiError::internal)
+    }
+
+    pub async fn get(&self, key: &str) -> ApiResult<Vec<u8>> {
+        tokio::fs::read(self.path(key)?).await.map_err(|_| ApiError::not_found("File"))
+    }
+
+    /// A relative download link valid for the configured time.
+    pub fn signed_url(&self, key: &str) -> String {
+        let expires = chrono::Utc::now().timestamp() + self.link_ttl_secs;
+        format!("/files/{key}?expires={expires}&signature={}", self.sign(key, expires))
+    }
+
+    fn sign(&self, key: &str, expires: i64) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(format!("{key}\n{expires}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn verify(&self, key: &str, expires: i64, signature: &str) -> bool {
+        if expires < chrono::Utc::now().timestamp() {
+            return false;
+        }
+        let Ok(given) = hex::decode(signature) else { return false };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(format!("{key}\n{expires}").as_bytes());
+        mac.verify_slice(&given).is_ok()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkParams {
+    expires: Option<i64>,
+    signature: Option<String>,
+}
+
+/// `GET /files/{key}`: 403 for a bad, altered or expired signature; 404 when the file is gone.
+pub async fn download(State(state): State<AppState>, Path(key): Path<String>, Query(p): Query<LinkParams>) -> Response {
+    let (Some(expires), Some(signature)) = (p.expires, p.signature) else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    if !state.files.verify(&key, expires, &signature) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match state.files.get(&key).await {
+        Ok(bytes) => {
+            let name = key.rsplit('/').next().unwrap_or("file");
+            let mime = match name.rsplit('.').next() {
+                Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                Some("csv") => "text/csv; charset=utf-8",
+                Some("json") => "application/json",
+                _ => "application/octet-stream",
+            };
+            let disposition = format!("attachment; filename=\"{name}\"");
+            ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+                .into_response()
+        }
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}

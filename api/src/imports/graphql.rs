@@ -1,0 +1,300 @@
+use std::{io::Read, sync::Arc};
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription, Upload};
+use chrono::{DateTime, Utc};
+use entity::{
+    enums::{self, JobKind},
+    job,
+};
+use futures_util::{Stream, stream};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use tokio::sync::Notify;
+
+use super::{
+    mapping::{ColumnMap, ImportField, suggest},
+    report,
+    run::ImportParams,
+    source::{Limits, open},
+};
+use crate::{
+    config::Config,
+    connection,
+    error::ApiError,
+    events::{BusEvent, EventBus},
+    files::FileStore,
+    graphql::context::{actor, db, parse_id},
+    jobs,
+    pagination::{KeyValue, PageArgs, wants_total},
+    properties,
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "enums::JobState")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// An import: its progress, counts, and the report once it ends.
+pub struct ImportJob(pub job::Model);
+
+#[Object]
+impl ImportJob {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn state(&self) -> JobState {
+        self.0.state.into()
+    }
+
+    async fn file_name(&self) -> Option<String> {
+        self.0.params.get("file_name").and_then(|v| v.as_str()).map(String::from)
+    }
+
+    async fn dry_run(&self) -> bool {
+        self.0.params.get("dry_run").and_then(|v| v.as_bool()).unwrap_or(false)
+    }
+
+    /// Data rows in the file.
+    async fn total(&self) -> i64 {
+        self.0.total
+    }
+
+    async fn processed(&self) -> i64 {
+        self.0.processed
+    }
+
+    /// Contacts created (in a dry run: that would be created).
+    async fn created(&self) -> i64 {
+        self.0.created_count
+    }
+
+    /// Rows skipped: duplicate phones, or beyond the plan's limit.
+    async fn skipped(&self) -> i64 {
+        self.0.skipped
+    }
+
+    async fn invalid(&self) -> i64 {
+        self.0.invalid
+    }
+
+    /// Why the job failed.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+
+    /// A signed link to the xlsx report (one row per input row with its outcome), once the job ends.
+    async fn report_url(&self, ctx: &Context<'_>) -> Option<String> {
+        let key = self.0.result_file.as_deref()?;
+        Some(ctx.data_unchecked::<FileStore>().signed_url(key))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+}
+
+connection!(ImportJobConnection, ImportJobEdge, ImportJob);
+
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "ColumnMappingInput")]
+pub struct ColumnMapping {
+    /// 0-based column of the file.
+    pub column: i32,
+    pub field: ImportField,
+    /// For PROPERTY: the property's key.
+    pub property_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ImportPreview {
+    pub headers: Vec<String>,
+    /// The first rows, as text.
+    pub rows: Vec<Vec<String>>,
+    pub total_rows: i64,
+    pub suggested_mapping: Vec<ColumnMapping>,
+}
+
+fn to_graphql(m: ColumnMap) -> ColumnMapping {
+    ColumnMapping { column: m.column as i32, field: m.field, property_key: m.property_key }
+}
+
+/// Reads an upload (already capped by the multipart limits).
+fn read_upload(ctx: &Context<'_>, file: &Upload) -> async_graphql::Result<(String, Vec<u8>)> {
+    let mut value = file.value(ctx).map_err(|_| ApiError::bad_input("file", "The upload could not be read"))?;
+    let mut bytes = Vec::new();
+    value.content.read_to_end(&mut bytes).map_err(ApiError::internal)?;
+    Ok((value.filename, bytes))
+}
+
+#[derive(Default)]
+pub struct ImportQuery;
+
+#[Object]
+impl ImportQuery {
+    /// One import of the organization (owners and admins).
+    async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ImportJob>> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        match jobs::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await {
+            Ok(j) => Ok(Some(ImportJob(j))),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Past imports, newest first (owners and admins).
+    async fn import_jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ImportJobConnection> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let page = PageArgs { first, after, last, before }.resolve("imports", actor.organization_id())?;
+        let query = job::Entity::find()
+            .filter(job::Column::OrganizationId.eq(actor.organization_id()))
+            .filter(job::Column::Kind.eq(JobKind::Import));
+        let total =
+            if wants_total(ctx) { query.clone().count(db(ctx)).await.map_err(ApiError::from)? as i64 } else { 0 };
+        let rows = page
+            .apply(query, job::Column::CreatedAt, job::Column::Id, true)
+            .all(db(ctx))
+            .await
+            .map_err(ApiError::from)?;
+        let (rows, flags) = page.finish(rows);
+        let items = rows.into_iter().map(|j| (page.cursor(KeyValue::Time(j.created_at), j.id), ImportJob(j))).collect();
+        Ok(ImportJobConnection::new(items, flags, total))
+    }
+
+    /// A signed link to an xlsx template with the expected columns (owners and admins).
+    async fn import_template(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let defs = properties::service::definitions(db(ctx), actor, false).await?;
+        let bytes = report::template(&defs).map_err(ApiError::internal)?;
+        let files = ctx.data_unchecked::<FileStore>();
+        let key = FileStore::new_key(actor.organization_id(), "templates", "xlsx");
+        files.put(&key, &bytes).await?;
+        Ok(files.signed_url(&key))
+    }
+}
+
+#[derive(Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Reads an uploaded file's header and first rows and suggests a column mapping (owners and admins).
+    async fn preview_import(&self, ctx: &Context<'_>, file: Upload) -> async_graphql::Result<ImportPreview> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let (_, bytes) = read_upload(ctx, &file)?;
+        let limits = Limits::new(ctx.data_unchecked::<Arc<Config>>().import_max_rows);
+        let table = tokio::task::spawn_blocking(move || open(&bytes, &limits))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(|reason| ApiError::bad_input("file", reason))?;
+        let defs = properties::service::definitions(db(ctx), actor, true).await?;
+        Ok(ImportPreview {
+            suggested_mapping: suggest(&table.headers, &defs).into_iter().map(to_graphql).collect(),
+            total_rows: table.rows.len() as i64,
+            rows: table.rows.into_iter().take(10).collect(),
+            headers: table.headers,
+        })
+    }
+
+    /// Starts importing an uploaded xlsx or CSV in the background (owners and admins). Without a
+    /// mapping, the suggested one is used. A dry run checks every row and writes no contact.
+    async fn start_import(
+        &self,
+        ctx: &Context<'_>,
+        file: Upload,
+        mapping: Option<Vec<ColumnMapping>>,
+        dry_run: Option<bool>,
+    ) -> async_graphql::Result<ImportJob> {
+        let dry_run = dry_run.unwrap_or(false);
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let mapping: Vec<ColumnMap> = mapping
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| {
+                let column =
+                    usize::try_from(m.column).map_err(|_| ApiError::bad_input("mapping", "Columns start at 0"))?;
+                Ok(ColumnMap { column, field: m.field, property_key: m.property_key.map(|k| k.trim().to_lowercase()) })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        if !mapping.is_empty() {
+            let defs = properties::service::definitions(db(ctx), actor, true).await?;
+            super::mapping::check(&mapping, usize::MAX, &defs)?;
+        }
+        let (file_name, bytes) = read_upload(ctx, &file)?;
+        let ext = if bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
+        let files = ctx.data_unchecked::<FileStore>();
+        let key = FileStore::new_key(actor.organization_id(), "imports", ext);
+        files.put(&key, &bytes).await?;
+        let params = ImportParams { mapping, dry_run, file_name };
+        let params = serde_json::to_value(params).map_err(ApiError::internal)?;
+        let job = jobs::enqueue(db(ctx), actor, JobKind::Import, params, Some(key)).await?;
+        ctx.data_unchecked::<Arc<Notify>>().notify_one();
+        Ok(ImportJob(job))
+    }
+
+    /// Stops an import between batches; what was imported stays (owners and admins).
+    async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ImportJob> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let job = jobs::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await?;
+        Ok(ImportJob(jobs::cancel(db(ctx), &job).await?))
+    }
+}
+
+#[derive(Default)]
+pub struct ImportSubscription;
+
+#[Subscription]
+impl ImportSubscription {
+    /// An import's progress: its current state first, then every change until it ends.
+    async fn import_job_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = ImportJob> + use<>> {
+        let actor = actor(ctx)?.clone();
+        actor.require_admin()?;
+        let db = db(ctx).clone();
+        let current = jobs::find(&db, &actor, parse_id(&id, "id")?, JobKind::Import).await?;
+        let rx = ctx.data_unchecked::<Arc<EventBus>>().subscribe();
+        let first = stream::once(async move { ImportJob(current) });
+        let job_id = parse_id(&id, "id")?;
+        let updates = stream::unfold((rx, db, false), move |(mut rx, db, ended)| async move {
+            if ended {
+                return None;
+            }
+            loop {
+                match rx.recv().await {
+                    Ok(BusEvent::Job(e)) if e.job_id == job_id => {
+                        let job = job::Entity::find_by_id(job_id).one(&db).await.ok()??;
+                        let ended = !matches!(job.state, enums::JobState::Queued | enums::JobState::Running);
+                        return Some((ImportJob(job), (rx, db, ended)));
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => return None,
+                }
+            }
+        });
+        Ok(futures_util::StreamExt::chain(first, updates))
+    }
+}

@@ -1,0 +1,9 @@
+//! Imports: xlsx and CSV contact lists, mapped column by column, validated, and written by a background
+//! job in checkpointed batches, with a downloadable report.
+
+pub mod graphql;
+pub mod mapping;
+pub mod report;
+mod rows;
+pub mod run;
+pub mod source;
