@@ -122,3 +122,27 @@ async fn an_event_raised_on_one_server_reaches_subscribers_on_another() {
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(700)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_subscription_starts_with_the_current_state_and_follows_to_the_end() {
+    let app = TestApp::new().await;
+    let (_, res) = app
+        .upload(&app.owner_token, crate::imports::START, json!({}), "a.csv", b"phone,name\n+50688881111,Ana\n")
+        .await;
+    let id = res["data"]["startImport"]["id"].as_str().unwrap().to_string();
+    let addr = serve(app.router.clone()).await;
+    let (mut ws, _) = connect(addr, &app.owner_token).await;
+    let q = format!("subscription {{ importJobUpdated(id: \"{id}\") {{ state created }} }}");
+    ws.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": { "query": q } }).to_string()))
+        .await
+        .unwrap();
+    let first = next_json(&mut ws).await.unwrap();
+    assert_eq!(first["payload"]["data"]["importJobUpdated"]["state"], "QUEUED", "{first}");
+    settle().await;
+    app.run_jobs().await;
+    let mut last = first;
+    while last["payload"]["data"]["importJobUpdated"]["state"] != "DONE" {
+        last = next_json(&mut ws).await.expect("updates until the end");
+    }
+    assert_eq!(last["payload"]["data"]["importJobUpdated"]["created"], 1);
+}

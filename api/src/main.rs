@@ -80,6 +80,24 @@ enum BenchWorkload {
         #[arg(long, default_value_t = 1000)]
         senders: usize,
     },
+    /// An xlsx of `rows` contacts uploaded and imported, timed to the finished job.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
+}
+
+impl BenchWorkload {
+    async fn run(self, config: Config) -> anyhow::Result<()> {
+        match self {
+            Self::Webhook { messages, concurrency, senders } => {
+                let opts = api::bench::webhook::Options { messages, concurrency, senders };
+                api::bench::webhook::run(config, opts).await?.print();
+            }
+            Self::Import { rows } => api::bench::import::run(config, api::bench::import::Options { rows }).await?,
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -140,10 +158,7 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("token {}", done.session.token);
         }
-        Command::Bench { workload: BenchWorkload::Webhook { messages, concurrency, senders } } => {
-            let opts = api::bench::webhook::Options { messages, concurrency, senders };
-            api::bench::webhook::run(config, opts).await?.print();
-        }
+        Command::Bench { workload } => workload.run(config).await?,
         Command::Token { email, organization } => {
             let state = prepare(config).await?;
             let session = token_for_email(&state.db, &state.jwt, &email, organization).await?;

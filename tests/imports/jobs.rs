@@ -95,3 +95,25 @@ async fn report_links_are_signed_and_refuse_tampering() {
     assert_eq!(app.download(&bare).await.0, 403);
     assert_eq!(app.download(&format!("{bare}?expires=9999999999&signature=00")).await.0, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_claiming_at_once_get_each_job_exactly_once() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    for _ in 0..3 {
+        start(&app, &rows(2)).await;
+    }
+    let claims: Vec<_> = (0..6)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move { api::jobs::claim(&app.db, &format!("server-{i}")).await.unwrap().map(|j| j.id) })
+        })
+        .collect();
+    let mut got = Vec::new();
+    for c in claims {
+        got.extend(c.await.unwrap());
+    }
+    got.sort();
+    let before = got.len();
+    got.dedup();
+    assert_eq!((before, got.len()), (3, 3), "three jobs, each claimed by exactly one server");
+}

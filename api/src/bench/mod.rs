@@ -3,6 +3,7 @@
 //! SQLite file, or `DATABASE_URL` when it names PostgreSQL), so figures include the client's own cost.
 
 mod client;
+pub mod import;
 pub mod webhook;
 
 use std::time::Duration;

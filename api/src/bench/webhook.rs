@@ -102,7 +102,7 @@ fn delivery(number_id: &str, i: usize, senders: usize) -> String {
 }
 
 /// Uses a throw-away SQLite file unless the configuration names PostgreSQL.
-fn fresh_database(config: &mut Config) -> anyhow::Result<Option<tempfile::TempDir>> {
+pub(super) fn fresh_database(config: &mut Config) -> anyhow::Result<Option<tempfile::TempDir>> {
     if config.database_url.starts_with("postgres") {
         return Ok(None);
     }

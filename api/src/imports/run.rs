@@ -2,7 +2,7 @@
 //! per-row outcomes and the job's checkpoint in one transaction. A job resumed after a crash starts
 //! at the checkpoint, so every row is imported exactly once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use entity::{
     audit_event, contact, contact_identifier, contact_property_value, contact_tag,
@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -124,16 +124,11 @@ async fn write_batch(
             }
         }
     }
-    let phones: Vec<String> = valid.iter().map(|(_, c)| c.phone.clone()).collect();
-    let existing: HashSet<String> = contact_identifier::Entity::find()
-        .filter(contact_identifier::Column::OrganizationId.eq(org.id))
-        .filter(contact_identifier::Column::Kind.eq(IdentifierKind::Phone))
-        .filter(contact_identifier::Column::Value.is_in(phones))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|i| i.value)
-        .collect();
+    let (existing, claimed) = if params.dry_run {
+        (known_phones(&txn, org.id, &valid).await?, HashMap::new())
+    } else {
+        claim_phones(&txn, org.id, &valid, seen).await?
+    };
     let mut room = match org.plan.contact_limit() {
         Some(limit) => {
             let count =
@@ -144,6 +139,7 @@ async fn write_batch(
         None => i64::MAX,
     };
     let mut creating: Vec<(i64, Uuid, Candidate)> = Vec::new();
+    let mut unclaim: Vec<Uuid> = Vec::new();
     for (number, c) in valid {
         if existing.contains(&c.phone) || !seen.insert(c.phone.clone()) {
             outcomes.push(Outcome {
@@ -153,6 +149,7 @@ async fn write_batch(
                 contact_id: None,
             });
         } else if room <= 0 {
+            unclaim.extend(claimed.get(&c.phone));
             outcomes.push(Outcome {
                 row: number,
                 outcome: "LIMIT",
@@ -161,12 +158,19 @@ async fn write_batch(
             });
         } else {
             room -= 1;
-            let id = new_id();
+            let id = claimed.get(&c.phone).copied().unwrap_or_else(new_id);
             let outcome = if params.dry_run { "WOULD_CREATE" } else { "CREATED" };
             let reason = (!c.warnings.is_empty()).then(|| c.warnings.join("; "));
             outcomes.push(Outcome { row: number, outcome, reason, contact_id: (!params.dry_run).then_some(id) });
             creating.push((number, id, c));
         }
+    }
+    if !unclaim.is_empty() {
+        contact_identifier::Entity::delete_many()
+            .filter(contact_identifier::Column::OrganizationId.eq(org.id))
+            .filter(contact_identifier::Column::ContactId.is_in(unclaim))
+            .exec(&txn)
+            .await?;
     }
     if !params.dry_run {
         insert_contacts(&txn, org, &job, &creating).await?;
@@ -231,20 +235,10 @@ async fn insert_contacts(
         last_inbound_at: Set(None),
     });
     contact::Entity::insert_many(contacts).exec_without_returning(txn).await?;
-    let identities = creating.iter().map(|(_, id, c)| contact_identifier::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(org.id),
-        contact_id: Set(*id),
-        kind: Set(IdentifierKind::Phone),
-        value: Set(c.phone.clone()),
-        channel_id: Set(None),
-        created_at: Set(at),
-    });
-    contact_identifier::Entity::insert_many(identities).exec_without_returning(txn).await?;
 
     let names: Vec<String> =
         creating.iter().flat_map(|(_, _, c)| c.tags.iter().cloned()).collect::<HashSet<_>>().into_iter().collect();
-    let mut tag_ids = std::collections::HashMap::new();
+    let mut tag_ids = HashMap::new();
     for chunk in names.chunks(tags::service::MAX_TAGS_PER_CALL) {
         for t in tags::service::ensure(txn, org.id, chunk).await.unwrap_or_default() {
             tag_ids.insert(t.name_key.clone(), t.id);
@@ -298,6 +292,63 @@ async fn insert_contacts(
     });
     audit_event::Entity::insert_many(audits).exec_without_returning(txn).await?;
     Ok(())
+}
+
+/// Phones of these rows the organization already has (a dry run only looks).
+async fn known_phones(txn: &impl ConnectionTrait, org: Uuid, valid: &[(i64, Candidate)]) -> ApiResult<HashSet<String>> {
+    let phones: Vec<String> = valid.iter().map(|(_, c)| c.phone.clone()).collect();
+    Ok(contact_identifier::Entity::find()
+        .filter(contact_identifier::Column::OrganizationId.eq(org))
+        .filter(contact_identifier::Column::Kind.eq(IdentifierKind::Phone))
+        .filter(contact_identifier::Column::Value.is_in(phones))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|i| i.value)
+        .collect())
+}
+
+/// Claims the PHONE identity of every new phone in the batch with `ON CONFLICT DO NOTHING RETURNING`:
+/// the unique index answers which phones already exist (whatever the table statistics say while a big
+/// import grows it), and a webhook creating the same person meanwhile cannot slip in between.
+/// Returns the phones taken before, and the new contact id of each phone claimed.
+async fn claim_phones(
+    txn: &impl ConnectionTrait,
+    org: Uuid,
+    valid: &[(i64, Candidate)],
+    seen: &HashSet<String>,
+) -> ApiResult<(HashSet<String>, HashMap<String, Uuid>)> {
+    let mut fresh: Vec<(String, Uuid)> = Vec::new();
+    let mut batch: HashSet<&str> = HashSet::new();
+    for (_, c) in valid {
+        if !seen.contains(&c.phone) && batch.insert(&c.phone) {
+            fresh.push((c.phone.clone(), new_id()));
+        }
+    }
+    let at = now();
+    let rows = fresh.iter().map(|(phone, id)| contact_identifier::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(org),
+        contact_id: Set(*id),
+        kind: Set(IdentifierKind::Phone),
+        value: Set(phone.clone()),
+        channel_id: Set(None),
+        created_at: Set(at),
+    });
+    let inserted = contact_identifier::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([
+            contact_identifier::Column::OrganizationId,
+            contact_identifier::Column::Kind,
+            contact_identifier::Column::Value,
+        ])
+        .exec_with_returning_many(txn)
+        .await?;
+    let claimed: HashMap<String, Uuid> = match inserted {
+        TryInsertResult::Inserted(rows) => rows.into_iter().map(|r| (r.value, r.contact_id)).collect(),
+        _ => HashMap::new(),
+    };
+    let taken = fresh.into_iter().map(|(p, _)| p).filter(|p| !claimed.contains_key(p)).collect();
+    Ok((taken, claimed))
 }
 
 async fn load_lookups(db: &impl ConnectionTrait, org: &organization::Model) -> ApiResult<Lookups> {
