@@ -10,38 +10,18 @@ use std::{
 };
 
 use axum::body::Body;
-use migration::{Migrator, MigratorTrait};
 use rust_xlsxwriter::Workbook;
 
 use super::client;
-use crate::{
-    AppState, app,
-    bootstrap::{BootstrapInput, bootstrap},
-    config::Config,
-    db::{DbOptions, connect},
-};
+use crate::{app, config::Config};
 
 pub struct Options {
     pub rows: usize,
 }
 
 pub async fn run(mut config: Config, opts: Options) -> anyhow::Result<()> {
-    let _tmp = super::webhook::fresh_database(&mut config)?;
-    let files = tempfile::tempdir()?;
-    config.files_dir = files.path().display().to_string();
     config.max_upload_bytes = 100 * 1024 * 1024;
-    let db = connect(DbOptions::from_config(&config)).await?;
-    Migrator::up(&db, None).await?;
-    let state = AppState::new(db.clone(), config)?;
-    let input = BootstrapInput {
-        organization_name: format!("Bench {}", uuid::Uuid::new_v4().simple()),
-        owner_email: "bench@example.com".into(),
-        owner_name: "Bench".into(),
-        password: Some("bench-password".into()),
-        plan: entity::enums::PlanTier::Scale,
-        default_country: "CR".into(),
-    };
-    let owner = bootstrap(&db, &state.jwt, input).await?;
+    let (state, owner, _tmp) = super::setup(config).await?;
     let file = workbook(opts.rows)?;
     println!("generated {} rows, {:.1} MB xlsx", opts.rows, file.len() as f64 / 1e6);
 

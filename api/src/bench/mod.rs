@@ -8,6 +8,32 @@ pub mod webhook;
 
 use std::time::Duration;
 
+/// A fresh database (a temporary SQLite file unless `DATABASE_URL` names PostgreSQL), migrated, with
+/// one organization on the Scale plan; returns the state, the owner's session and the temp folder guard.
+pub async fn setup(
+    mut config: crate::config::Config,
+) -> anyhow::Result<(crate::AppState, crate::bootstrap::Bootstrapped, tempfile::TempDir)> {
+    use migration::MigratorTrait;
+    let tmp = tempfile::tempdir()?;
+    if !config.database_url.starts_with("postgres") {
+        config.database_url = format!("sqlite://{}?mode=rwc", tmp.path().join("bench.db").display());
+    }
+    config.files_dir = tmp.path().join("files").display().to_string();
+    let db = crate::db::connect(crate::db::DbOptions::from_config(&config)).await?;
+    migration::Migrator::up(&db, None).await?;
+    let state = crate::AppState::new(db.clone(), config)?;
+    let input = crate::bootstrap::BootstrapInput {
+        organization_name: format!("Bench {}", uuid::Uuid::new_v4().simple()),
+        owner_email: "bench@example.com".into(),
+        owner_name: "Bench".into(),
+        password: Some("bench-password".into()),
+        plan: entity::enums::PlanTier::Scale,
+        default_country: "CR".into(),
+    };
+    let org = crate::bootstrap::bootstrap(&db, &state.jwt, input).await?;
+    Ok((state, org, tmp))
+}
+
 /// Latency summary of one workload.
 pub struct Report {
     pub name: String,

@@ -4,16 +4,13 @@
 use std::{sync::Arc, time::Instant};
 
 use axum::body::Body;
-use migration::{Migrator, MigratorTrait};
 use tokio::sync::Semaphore;
 
 use super::{Report, client};
 use crate::{
-    AppState, app,
-    bootstrap::{BootstrapInput, bootstrap},
+    app,
     channels::service::{ChannelInput, create},
     config::Config,
-    db::{DbOptions, connect},
     ingest::signature,
 };
 
@@ -26,20 +23,9 @@ pub struct Options {
     pub senders: usize,
 }
 
-pub async fn run(mut config: Config, opts: Options) -> anyhow::Result<Report> {
-    let _tmp = fresh_database(&mut config)?;
-    let db = connect(DbOptions::from_config(&config)).await?;
-    Migrator::up(&db, None).await?;
-    let state = AppState::new(db.clone(), config)?;
-    let input = BootstrapInput {
-        organization_name: format!("Bench {}", uuid::Uuid::new_v4().simple()),
-        owner_email: "bench@example.com".into(),
-        owner_name: "Bench".into(),
-        password: Some("bench-password".into()),
-        plan: entity::enums::PlanTier::Scale,
-        default_country: "CR".into(),
-    };
-    let org = bootstrap(&db, &state.jwt, input).await?;
+pub async fn run(config: Config, opts: Options) -> anyhow::Result<Report> {
+    let (state, org, _tmp) = super::setup(config).await?;
+    let db = state.db.clone();
     let actor = crate::auth::Actor::system(org.organization.clone());
     let channel = ChannelInput {
         kind: Some(entity::enums::ChannelKind::Whatsapp),
@@ -99,14 +85,4 @@ fn delivery(number_id: &str, i: usize, senders: usize) -> String {
         }}]}]
     })
     .to_string()
-}
-
-/// Uses a throw-away SQLite file unless the configuration names PostgreSQL.
-pub(super) fn fresh_database(config: &mut Config) -> anyhow::Result<Option<tempfile::TempDir>> {
-    if config.database_url.starts_with("postgres") {
-        return Ok(None);
-    }
-    let dir = tempfile::tempdir()?;
-    config.database_url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    Ok(Some(dir))
 }

@@ -76,30 +76,21 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     if let Some(p) = &phone {
         phone_taken(&txn, actor, p, None).await?;
     }
-    let at = now();
-    let inserted = contact::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(org.id),
-        search_text: Set(search_text(&name, email.as_deref(), phone.as_deref())),
-        sort_name: Set(validate::fold(&name)),
-        name: Set(name),
-        name_edited_manually: Set(true),
-        phone: Set(phone.clone()),
-        wa_id: Set(None),
-        email: Set(email),
-        stage_id: Set(stage.id),
-        source: Set(input.source.unwrap_or(ContactSource::Manual)),
-        source_listing_id: Set(input.source_listing_id),
-        assignee_id: Set(input.assignee_id),
-        user_initiated_conversations: Set(0),
-        business_initiated_conversations: Set(0),
-        cancelled_outbounds: Set(0),
-        received_notifications: Set(0),
-        created_at: Set(at),
-        updated_at: Set(at),
-        last_activity_at: Set(at),
-        last_inbound_at: Set(None),
+    let inserted = NewRow {
+        id: new_id(),
+        organization_id: org.id,
+        name,
+        name_edited_manually: true,
+        phone: phone.clone(),
+        wa_id: None,
+        email,
+        stage_id: stage.id,
+        source: input.source.unwrap_or(ContactSource::Manual),
+        source_listing_id: input.source_listing_id,
+        assignee_id: input.assignee_id,
+        last_activity_at: now(),
     }
+    .into_active_model()
     .insert(&txn)
     .await;
     let contact = match inserted {

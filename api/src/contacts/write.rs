@@ -110,3 +110,50 @@ pub async fn check_assignment(
     }
     Ok(())
 }
+
+/// What a new contact starts with, however it arrives (typed in, imported, or from a first message).
+pub struct NewRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    /// Typed or imported by a person: later WhatsApp profile names leave it alone.
+    pub name_edited_manually: bool,
+    pub phone: Option<String>,
+    pub wa_id: Option<String>,
+    pub email: Option<String>,
+    pub stage_id: Uuid,
+    pub source: entity::enums::ContactSource,
+    pub source_listing_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub last_activity_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl NewRow {
+    /// The row with its derived columns (search text, sort name) and zeroed statistics.
+    pub fn into_active_model(self) -> contact::ActiveModel {
+        let at = now();
+        contact::ActiveModel {
+            id: Set(self.id),
+            organization_id: Set(self.organization_id),
+            search_text: Set(search_text(&self.name, self.email.as_deref(), self.phone.as_deref())),
+            sort_name: Set(fold(&self.name)),
+            name: Set(self.name),
+            name_edited_manually: Set(self.name_edited_manually),
+            phone: Set(self.phone),
+            wa_id: Set(self.wa_id),
+            email: Set(self.email),
+            stage_id: Set(self.stage_id),
+            source: Set(self.source),
+            source_listing_id: Set(self.source_listing_id),
+            assignee_id: Set(self.assignee_id),
+            user_initiated_conversations: Set(0),
+            business_initiated_conversations: Set(0),
+            cancelled_outbounds: Set(0),
+            received_notifications: Set(0),
+            created_at: Set(at),
+            updated_at: Set(at),
+            last_activity_at: Set(self.last_activity_at),
+            last_inbound_at: Set(None),
+        }
+    }
+}

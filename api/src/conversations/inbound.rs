@@ -18,7 +18,7 @@ use super::window;
 use crate::{
     audit,
     auth::Actor,
-    contacts::write::search_text,
+    contacts::write::{NewRow, search_text},
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     pipeline, validate,
@@ -107,30 +107,21 @@ async fn resolve_contact(
         let name = msg.profile_name.clone().or_else(|| msg.phone.clone()).unwrap_or_else(|| "Unknown".into());
         let name = validate::name("name", &name).unwrap_or_else(|_| "Unknown".into());
         let stage = pipeline::service::first_stage(&txn, actor.organization_id()).await?;
-        let at = now();
-        let inserted = contact::ActiveModel {
-            id: Set(contact_id),
-            organization_id: Set(actor.organization_id()),
-            search_text: Set(search_text(&name, None, msg.phone.as_deref())),
-            sort_name: Set(validate::fold(&name)),
-            name: Set(name),
-            name_edited_manually: Set(false),
-            phone: Set(msg.phone.clone()),
-            wa_id: Set(msg.wa_id.clone()),
-            email: Set(None),
-            stage_id: Set(stage.id),
-            source: Set(msg.source),
-            source_listing_id: Set(msg.listing_id),
-            assignee_id: Set(None),
-            user_initiated_conversations: Set(0),
-            business_initiated_conversations: Set(0),
-            cancelled_outbounds: Set(0),
-            received_notifications: Set(0),
-            created_at: Set(at),
-            updated_at: Set(at),
-            last_activity_at: Set(msg.sent_at.min(at)),
-            last_inbound_at: Set(None),
+        let inserted = NewRow {
+            id: contact_id,
+            organization_id: actor.organization_id(),
+            name,
+            name_edited_manually: false,
+            phone: msg.phone.clone(),
+            wa_id: msg.wa_id.clone(),
+            email: None,
+            stage_id: stage.id,
+            source: msg.source,
+            source_listing_id: msg.listing_id,
+            assignee_id: None,
+            last_activity_at: msg.sent_at.min(now()),
         }
+        .into_active_model()
         .insert(&txn)
         .await;
         let contact = match inserted {

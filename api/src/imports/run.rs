@@ -23,11 +23,11 @@ use super::{
     source::{self, Limits, Table},
 };
 use crate::{
-    contacts::write::search_text,
+    contacts::write::NewRow,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     http::AppState,
-    jobs, properties, tags, validate,
+    jobs, properties, tags,
 };
 
 pub const BATCH: usize = 1000;
@@ -211,28 +211,22 @@ async fn insert_contacts(
     }
     let at = now();
     let first_stage = crate::pipeline::service::first_stage(txn, org.id).await?;
-    let contacts = creating.iter().map(|(_, id, c)| contact::ActiveModel {
-        id: Set(*id),
-        organization_id: Set(org.id),
-        search_text: Set(search_text(&c.name, c.email.as_deref(), Some(&c.phone))),
-        sort_name: Set(validate::fold(&c.name)),
-        name: Set(c.name.clone()),
-        name_edited_manually: Set(true),
-        phone: Set(Some(c.phone.clone())),
-        wa_id: Set(None),
-        email: Set(c.email.clone()),
-        stage_id: Set(c.stage_id.unwrap_or(first_stage.id)),
-        source: Set(ContactSource::Import),
-        source_listing_id: Set(c.listing_id),
-        assignee_id: Set(c.assignee_id),
-        user_initiated_conversations: Set(0),
-        business_initiated_conversations: Set(0),
-        cancelled_outbounds: Set(0),
-        received_notifications: Set(0),
-        created_at: Set(at),
-        updated_at: Set(at),
-        last_activity_at: Set(at),
-        last_inbound_at: Set(None),
+    let contacts = creating.iter().map(|(_, id, c)| {
+        NewRow {
+            id: *id,
+            organization_id: org.id,
+            name: c.name.clone(),
+            name_edited_manually: true,
+            phone: Some(c.phone.clone()),
+            wa_id: None,
+            email: c.email.clone(),
+            stage_id: c.stage_id.unwrap_or(first_stage.id),
+            source: ContactSource::Import,
+            source_listing_id: c.listing_id,
+            assignee_id: c.assignee_id,
+            last_activity_at: at,
+        }
+        .into_active_model()
     });
     contact::Entity::insert_many(contacts).exec_without_returning(txn).await?;
 
