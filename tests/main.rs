@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod bulk;
 mod contacts;
 mod http;
 mod imports;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod bootstrap;
+pub mod bulk;
 pub mod channels;
 pub mod config;
 pub mod contacts;

@@ -58,23 +58,44 @@ impl AuditEvent {
 
 connection!(AuditEventConnection, AuditEventEdge, AuditEvent);
 
+/// Narrows the audit trail; dates are inclusive.
+#[derive(async_graphql::InputObject, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<ID>,
+    pub kinds: Option<Vec<String>>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
 #[derive(Default)]
 pub struct AuditQueryRoot;
 
 #[Object]
 impl AuditQueryRoot {
-    /// Changes newest first: of one contact, or (admins) of the whole organization.
+    /// Changes newest first: of one contact, or (admins) of the whole organization; filterable by
+    /// actor, kind and period.
+    #[allow(clippy::too_many_arguments)]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
         contact_id: Option<ID>,
+        filter: Option<AuditFilter>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<AuditEventConnection> {
         let contact_id = contact_id.map(|id| parse_id(&id, "contactId")).transpose()?;
-        let q = AuditQuery { contact_id, page: PageArgs { first, after, last, before }, want_total: wants_total(ctx) };
+        let f = filter.unwrap_or_default();
+        let q = AuditQuery {
+            contact_id,
+            actor_id: f.actor_id.map(|id| parse_id(&id, "filter.actorId")).transpose()?,
+            kinds: f.kinds,
+            from: f.from,
+            to: f.to,
+            page: PageArgs { first, after, last, before },
+            want_total: wants_total(ctx),
+        };
         let page = list(db(ctx), actor(ctx)?, q).await?;
         let items = page.items.into_iter().map(|(c, e)| (c, AuditEvent(e))).collect();
         Ok(AuditEventConnection::new(items, page.flags, page.total))

@@ -40,6 +40,12 @@ pub async fn record(
 
 pub struct AuditQuery {
     pub contact_id: Option<Uuid>,
+    /// Only events by this user.
+    pub actor_id: Option<Uuid>,
+    /// Only these kinds (`contact.stage_changed`, ...).
+    pub kinds: Option<Vec<String>>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
     pub page: PageArgs,
     pub want_total: bool,
 }
@@ -59,6 +65,18 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: AuditQuery) -> Ap
             query = query.filter(audit_event::Column::ContactId.eq(id));
         }
         None => actor.require_admin()?,
+    }
+    if let Some(id) = q.actor_id {
+        query = query.filter(audit_event::Column::ActorUserId.eq(id));
+    }
+    if let Some(kinds) = q.kinds {
+        query = query.filter(audit_event::Column::Kind.is_in(kinds.into_iter().take(50)));
+    }
+    if let Some(from) = q.from {
+        query = query.filter(audit_event::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = q.to {
+        query = query.filter(audit_event::Column::CreatedAt.lte(to));
     }
     let page: Page = q.page.resolve("audit", actor.organization_id())?;
     let total = if q.want_total { query.clone().count(db).await? as i64 } else { 0 };

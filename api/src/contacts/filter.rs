@@ -21,7 +21,7 @@ use crate::{
 
 const MAX_SEARCH_CHARS: usize = 100;
 
-#[derive(Default, Clone)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ContactFilter {
     pub stage_ids: Option<Vec<Uuid>>,
     /// Contacts with any of these tags.
@@ -40,14 +40,14 @@ pub struct ContactFilter {
     pub properties: Vec<PropertyCondition>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct PropertyCondition {
     pub key: String,
     pub op: PropertyOp,
     pub value: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum PropertyOp {
     Eq,
     Neq,

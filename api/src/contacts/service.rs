@@ -249,12 +249,16 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(
 
 /// Removes a contact's rows from every table that hangs off it, then the contact.
 pub async fn purge(txn: &impl ConnectionTrait, contact: &contact::Model) -> ApiResult<()> {
-    let (org, id) = (contact.organization_id, contact.id);
+    purge_many(txn, contact.organization_id, &[contact.id]).await.map(|_| ())
+}
+
+/// The same for many contacts of one organization at once; returns how many contacts were deleted.
+pub async fn purge_many(txn: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiResult<u64> {
     macro_rules! wipe {
         ($($entity:ident),*) => {$(
             $entity::Entity::delete_many()
                 .filter($entity::Column::OrganizationId.eq(org))
-                .filter($entity::Column::ContactId.eq(id))
+                .filter($entity::Column::ContactId.is_in(ids.to_vec()))
                 .exec(txn)
                 .await?;
         )*};
@@ -270,12 +274,12 @@ pub async fn purge(txn: &impl ConnectionTrait, contact: &contact::Model) -> ApiR
         reservation,
         audit_event
     );
-    contact::Entity::delete_many()
+    let deleted = contact::Entity::delete_many()
         .filter(contact::Column::OrganizationId.eq(org))
-        .filter(contact::Column::Id.eq(id))
+        .filter(contact::Column::Id.is_in(ids.to_vec()))
         .exec(txn)
         .await?;
-    Ok(())
+    Ok(deleted.rows_affected)
 }
 
 /// LIMIT_EXCEEDED when `adding` contacts would pass the plan's cap. On PostgreSQL the organization row

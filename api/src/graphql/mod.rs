@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::{
     audit::graphql::AuditQueryRoot,
     auth::JwtKeys,
+    bulk::graphql::{BulkMutation, JobQuery},
     channels::graphql::{ChannelMutation, ChannelQuery},
     config::Config,
     contacts::graphql::{mutation::ContactMutation, query::ContactQuery},
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     AuditQueryRoot,
     ChannelQuery,
     ImportQuery,
+    JobQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     ChannelMutation,
     ConversationMutation,
     ImportMutation,
+    BulkMutation,
 );
 
 #[derive(MergedSubscription, Default)]

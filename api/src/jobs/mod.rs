@@ -150,6 +150,9 @@ pub async fn run(state: &AppState, job: job::Model, max_batches: Option<usize>) 
     }
     let outcome = match job.kind {
         JobKind::Import => crate::imports::run::execute(state, job.clone(), max_batches).await,
+        JobKind::BulkUpdate | JobKind::BulkDelete => {
+            crate::bulk::service::execute(state, job.clone(), max_batches).await
+        }
         _ => Err(ApiError::internal("no runner for this kind of job")),
     };
     if let Err(err) = outcome {

@@ -1,0 +1,187 @@
+//! Applying a patch or a deletion to one batch of contact ids, set-based, with an audit event per contact.
+
+use entity::{audit_event, contact, contact_tag, enums::UserRole, tag};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    auth::Actor,
+    db::{new_id, now},
+    error::{ApiError, ApiResult},
+    pipeline, tags,
+};
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct Patch {
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+    pub stage_id: Option<Uuid>,
+    /// `Some(None)` unassigns.
+    pub assignee: Option<Option<Uuid>>,
+}
+
+impl Patch {
+    pub fn is_empty(&self) -> bool {
+        self.add_tags.is_empty() && self.remove_tags.is_empty() && self.stage_id.is_none() && self.assignee.is_none()
+    }
+
+    /// Checks the patch against the organization and the actor's rights before anything is touched.
+    pub async fn check(&self, db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<()> {
+        if self.is_empty() {
+            return Err(ApiError::bad_input("patch", "The patch changes nothing"));
+        }
+        for name in self.add_tags.iter().chain(&self.remove_tags) {
+            tags::service::normalize(name)?;
+        }
+        if let Some(stage) = self.stage_id {
+            pipeline::service::find_active(db, actor.organization_id(), stage).await?;
+        }
+        match self.assignee {
+            Some(Some(id)) if actor.role() == UserRole::Agent && Some(id) != actor.user_id() => {
+                Err(ApiError::Forbidden("Agents can only take unassigned contacts or release their own".into()))
+            }
+            Some(Some(id)) if actor.is_admin() => {
+                crate::contacts::write::check_assignment(db, actor, None, Some(id)).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Agents may only take unassigned contacts (assign to themselves) or release their own.
+    pub fn narrow(&self, actor: &Actor, query: sea_orm::Select<contact::Entity>) -> sea_orm::Select<contact::Entity> {
+        if actor.role() != UserRole::Agent {
+            return query;
+        }
+        match self.assignee {
+            Some(Some(_)) => query.filter(contact::Column::AssigneeId.is_null()),
+            Some(None) => query.filter(contact::Column::AssigneeId.eq(actor.user_id())),
+            None => query,
+        }
+    }
+}
+
+/// Applies the patch to these contacts (already selected and visible); returns how many were updated.
+pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], patch: &Patch) -> ApiResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let org = actor.organization_id();
+    let at = now();
+    if !patch.add_tags.is_empty() {
+        let wanted = tags::service::ensure(txn, org, &patch.add_tags).await?;
+        let links: Vec<contact_tag::ActiveModel> = ids
+            .iter()
+            .flat_map(|id| wanted.iter().map(move |t| (id, t.id)))
+            .map(|(id, tag_id)| contact_tag::ActiveModel {
+                organization_id: sea_orm::ActiveValue::Set(org),
+                contact_id: sea_orm::ActiveValue::Set(*id),
+                tag_id: sea_orm::ActiveValue::Set(tag_id),
+                created_at: sea_orm::ActiveValue::Set(at),
+            })
+            .collect();
+        for chunk in links.chunks(5000) {
+            contact_tag::Entity::insert_many(chunk.to_vec())
+                .on_conflict_do_nothing_on([
+                    contact_tag::Column::OrganizationId,
+                    contact_tag::Column::ContactId,
+                    contact_tag::Column::TagId,
+                ])
+                .exec_without_returning(txn)
+                .await?;
+        }
+    }
+    if !patch.remove_tags.is_empty() {
+        let keys: Vec<String> =
+            patch.remove_tags.iter().filter_map(|n| tags::service::normalize(n).ok().map(|(_, k)| k)).collect();
+        let gone: Vec<Uuid> = tag::Entity::find()
+            .filter(tag::Column::OrganizationId.eq(org))
+            .filter(tag::Column::NameKey.is_in(keys))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        contact_tag::Entity::delete_many()
+            .filter(contact_tag::Column::OrganizationId.eq(org))
+            .filter(contact_tag::Column::ContactId.is_in(ids.to_vec()))
+            .filter(contact_tag::Column::TagId.is_in(gone))
+            .exec(txn)
+            .await?;
+    }
+    let mut update = contact::Entity::update_many().col_expr(contact::Column::UpdatedAt, Expr::value(at));
+    if let Some(stage) = patch.stage_id {
+        update = update.col_expr(contact::Column::StageId, Expr::value(stage));
+    }
+    if let Some(assignee) = patch.assignee {
+        update = update.col_expr(contact::Column::AssigneeId, Expr::value(assignee));
+    }
+    let stage_moves: Vec<(Uuid, Uuid)> = match patch.stage_id {
+        Some(stage) => {
+            contact::Entity::find()
+                .select_only()
+                .column(contact::Column::Id)
+                .column(contact::Column::StageId)
+                .filter(contact::Column::OrganizationId.eq(org))
+                .filter(contact::Column::Id.is_in(ids.to_vec()))
+                .filter(contact::Column::StageId.ne(stage))
+                .into_tuple()
+                .all(txn)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let updated = update
+        .filter(contact::Column::OrganizationId.eq(org))
+        .filter(contact::Column::Id.is_in(ids.to_vec()))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let summary = serde_json::json!({
+        "addTags": patch.add_tags, "removeTags": patch.remove_tags, "statusId": patch.stage_id, "assigneeId": patch.assignee,
+    });
+    let mut events: Vec<audit_event::ActiveModel> =
+        ids.iter().map(|id| event(actor, *id, "contact.bulk_updated", None, Some(summary.clone()))).collect();
+    events.extend(stage_moves.into_iter().map(|(id, from)| {
+        let to = patch.stage_id.map(|s| serde_json::json!({ "id": s }));
+        event(actor, id, "contact.stage_changed", Some(serde_json::json!({ "id": from })), to)
+    }));
+    for chunk in events.chunks(3000) {
+        audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
+    Ok(updated)
+}
+
+/// Deletes these contacts and everything of theirs, leaving a tombstone each.
+pub async fn delete(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> ApiResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let deleted = crate::contacts::service::purge_many(txn, actor.organization_id(), ids).await?;
+    let tombstones: Vec<_> = ids.iter().map(|id| event(actor, *id, "contact.deleted", None, None)).collect();
+    for chunk in tombstones.chunks(3000) {
+        audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
+    Ok(deleted)
+}
+
+fn event(
+    actor: &Actor,
+    contact: Uuid,
+    kind: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> audit_event::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    audit_event::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(actor.organization_id()),
+        contact_id: Set(Some(contact)),
+        actor_user_id: Set(actor.user_id()),
+        actor_kind: Set(if actor.user_id().is_some() { "USER" } else { "SYSTEM" }.into()),
+        kind: Set(kind.into()),
+        before: Set(before),
+        after: Set(after),
+        created_at: Set(now()),
+    }
+}

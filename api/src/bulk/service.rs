@@ -1,0 +1,162 @@
+//! Bulk update and delete: at once for a few thousand contacts, as a job beyond that.
+
+use entity::{
+    contact,
+    enums::{JobKind, JobState},
+    job, organization, user,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    apply::{self, Patch},
+    selection::Selection,
+};
+use crate::{
+    auth::Actor,
+    db::begin_write,
+    error::{ApiError, ApiResult},
+    http::AppState,
+    jobs,
+};
+
+/// Selections larger than this run as a job.
+pub const JOB_THRESHOLD: u64 = 5_000;
+const BATCH: u64 = 5_000;
+
+pub struct BulkOutcome {
+    pub matched: u64,
+    pub updated: u64,
+    pub not_found: u64,
+    pub job: Option<job::Model>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BulkParams {
+    selection: Selection,
+    /// `None` for a deletion.
+    patch: Option<Patch>,
+    last_id: Option<Uuid>,
+}
+
+fn ids(query: Select<contact::Entity>) -> sea_orm::Selector<sea_orm::SelectGetableTuple<Uuid>> {
+    query.select_only().column(contact::Column::Id).order_by_asc(contact::Column::Id).into_tuple::<Uuid>()
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    selection: Selection,
+    patch: Patch,
+) -> ApiResult<BulkOutcome> {
+    actor.require_writer()?;
+    patch.check(db, actor).await?;
+    run(db, actor, selection, Some(patch), JobKind::BulkUpdate).await
+}
+
+/// Owners and admins only.
+pub async fn delete(db: &DatabaseConnection, actor: &Actor, selection: Selection) -> ApiResult<BulkOutcome> {
+    actor.require_admin()?;
+    run(db, actor, selection, None, JobKind::BulkDelete).await
+}
+
+async fn run(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    selection: Selection,
+    patch: Option<Patch>,
+    kind: JobKind,
+) -> ApiResult<BulkOutcome> {
+    let query = selection.query(db, actor).await?;
+    let matched = query.clone().count(db).await?;
+    let not_found = selection.requested().map_or(0, |r| r.saturating_sub(matched));
+    if matched > JOB_THRESHOLD {
+        let params =
+            serde_json::to_value(BulkParams { selection, patch, last_id: None }).map_err(ApiError::internal)?;
+        let job = jobs::enqueue(db, actor, kind, params, None).await?;
+        let mut model: job::ActiveModel = job.into();
+        model.total = Set(matched as i64);
+        let job = model.update(db).await?;
+        return Ok(BulkOutcome { matched, updated: 0, not_found, job: Some(job) });
+    }
+    let query = match &patch {
+        Some(p) => p.narrow(actor, query),
+        None => query,
+    };
+    let chosen = ids(query).all(db).await?;
+    let txn = begin_write(db).await?;
+    let updated = match &patch {
+        Some(p) => apply::update(&txn, actor, &chosen, p).await?,
+        None => apply::delete(&txn, actor, &chosen).await?,
+    };
+    txn.commit().await?;
+    Ok(BulkOutcome { matched, updated, not_found, job: None })
+}
+
+/// The job of a large bulk action: batches in id order, each in one transaction with the job's progress
+/// and position, acting with the rights its creator has now.
+pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
+    let db = &state.db;
+    let Some(actor) = creator(db, &job).await? else {
+        let done =
+            jobs::finish(db, &job, JobState::Failed, Some("The user who started it can no longer act".into()), None)
+                .await?;
+        state.events.job(&done).await;
+        return Ok(());
+    };
+    let mut params: BulkParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
+    let mut current = job;
+    for n in 0.. {
+        if max_batches.is_some_and(|m| n >= m) {
+            return Ok(());
+        }
+        let fresh = job::Entity::find_by_id(current.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
+        if fresh.cancel_requested {
+            let done = jobs::finish(db, &fresh, JobState::Cancelled, None, None).await?;
+            state.events.job(&done).await;
+            return Ok(());
+        }
+        let mut query = params.selection.query(db, &actor).await?;
+        if let Some(p) = &params.patch {
+            query = p.narrow(&actor, query);
+        }
+        if let Some(last) = params.last_id {
+            query = query.filter(contact::Column::Id.gt(last));
+        }
+        let batch = ids(query.limit(BATCH)).all(db).await?;
+        let Some(last) = batch.last().copied() else { break };
+        let txn = begin_write(db).await?;
+        let changed = match &params.patch {
+            Some(p) => apply::update(&txn, &actor, &batch, p).await?,
+            None => apply::delete(&txn, &actor, &batch).await?,
+        };
+        params.last_id = Some(last);
+        let mut model: job::ActiveModel = fresh.clone().into();
+        model.processed = Set(fresh.processed + batch.len() as i64);
+        model.updated_count = Set(fresh.updated_count + changed as i64);
+        model.params = Set(serde_json::to_value(&params).map_err(ApiError::internal)?);
+        jobs::heartbeat(&mut model);
+        current = model.update(&txn).await?;
+        txn.commit().await?;
+        state.events.job(&current).await;
+    }
+    let done = jobs::finish(db, &current, JobState::Done, None, None).await?;
+    state.events.job(&done).await;
+    Ok(())
+}
+
+async fn creator(db: &impl ConnectionTrait, job: &job::Model) -> ApiResult<Option<Actor>> {
+    let org = organization::Entity::find_by_id(job.organization_id).one(db).await?;
+    let user = match job.created_by {
+        Some(id) => user::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok(match (org, user) {
+        (Some(org), Some(user)) if user.active && user.organization_id == org.id => Some(Actor::for_user(user, org)),
+        _ => None,
+    })
+}
