@@ -10,6 +10,7 @@ mod http;
 mod imports;
 mod inbound;
 mod live;
+mod merge;
 mod organization;
 mod schema;
 mod storage;

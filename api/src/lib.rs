@@ -20,6 +20,7 @@ pub mod imports;
 pub mod ingest;
 pub mod jobs;
 pub mod listings;
+pub mod merges;
 pub mod notes;
 pub mod organizations;
 pub mod pagination;

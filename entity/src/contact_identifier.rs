@@ -1,9 +1,10 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::enums::IdentifierKind;
 
 /// One way of recognising a contact (phone, wa_id, username, ...); unique per organization.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "contact_identifiers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

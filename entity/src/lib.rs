@@ -12,6 +12,7 @@ pub mod enums;
 pub mod job;
 pub mod job_row;
 pub mod listing;
+pub mod merge;
 pub mod message;
 pub mod note;
 pub mod organization;

@@ -8,6 +8,7 @@ mod m20261121_000002_contacts;
 mod m20261121_000003_conversations;
 mod m20261121_000004_operations;
 mod m20261121_000005_job_rows;
+mod m20261121_000006_merges;
 mod util;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_conversations::Migration),
             Box::new(m20261121_000004_operations::Migration),
             Box::new(m20261121_000005_job_rows::Migration),
+            Box::new(m20261121_000006_merges::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ use crate::{
     files::FileStore,
     imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
     listings::graphql::{ListingMutation, ListingQuery},
+    merges::graphql::MergeMutation,
     notes::graphql::NoteMutation,
     organizations::graphql::{OrganizationMutation, OrganizationQuery},
     pipeline::graphql::{PipelineMutation, PipelineQuery},
@@ -58,6 +59,7 @@ pub struct MutationRoot(
     ConversationMutation,
     ImportMutation,
     BulkMutation,
+    MergeMutation,
 );
 
 #[derive(MergedSubscription, Default)]

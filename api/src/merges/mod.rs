@@ -1,0 +1,8 @@
+//! Merging duplicates into one contact, previewing a merge, and undoing one.
+
+pub mod graphql;
+mod record;
+pub mod service;
+mod undo;
+
+pub use undo::undo;

@@ -1,0 +1,164 @@
+//! Merging duplicates, previewing a merge, and undoing it.
+
+use serde_json::{Value, json};
+
+use crate::{
+    harness::{TestApp, code},
+    inbound::{NUMBER_ID, SECRET, text},
+};
+
+const MERGE: &str = "mutation($p: ID!, $d: [ID!]!, $k: [MergeChoiceInput!], $preview: Boolean) {
+  mergeContacts(primaryId: $p, duplicateIds: $d, keep: $k, preview: $preview) { mergeId contact { id name email phone } } }";
+const VIEW: &str =
+    "query($id: ID!) { contact(id: $id) { name email phone tags { name } properties { definition { key } value }
+  notes { totalCount } identifiers { value } stats { userInitiatedConversations }
+  conversations { messages { totalCount } } } }";
+
+/// Two people who are one: Ana (primary, from WhatsApp) and "Ana María" (duplicate, also from WhatsApp).
+async fn pair(app: &TestApp) -> (String, String) {
+    app.whatsapp_channel(NUMBER_ID, SECRET).await;
+    app.webhook(&text("50688881111", Some("Ana"), "wamid.a1", "hola", 1_760_000_000), Some(SECRET)).await;
+    for (i, ts) in [1_760_000_100, 1_760_000_200].iter().enumerate() {
+        app.webhook(&text("50688882222", Some("Ana María"), &format!("wamid.b{i}"), "hola", *ts), Some(SECRET)).await;
+    }
+    let list = app
+        .gql(
+            Some(&app.owner_token),
+            "{ contacts(orderBy: { field: NAME, direction: ASC }) { edges { node { id name } } } }",
+            json!({}),
+        )
+        .await;
+    let ids: Vec<String> = list["data"]["contacts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let (a, b) = (ids[0].clone(), ids[1].clone());
+    app.gql(
+        Some(&app.owner_token),
+        "mutation { createPropertyDefinition(input: { key: \"budget\", label: \"Budget\", type: NUMBER }) { id } }",
+        json!({}),
+    )
+    .await;
+    app.gql(
+        Some(&app.owner_token),
+        "mutation { createPropertyDefinition(input: { key: \"city\", label: \"City\", type: TEXT }) { id } }",
+        json!({}),
+    )
+    .await;
+    let set =
+        "mutation($id: ID!, $k: String!, $v: JSON) { setContactProperty(contactId: $id, key: $k, value: $v) { id } }";
+    app.gql(Some(&app.owner_token), set, json!({ "id": a, "k": "budget", "v": 100 })).await;
+    app.gql(Some(&app.owner_token), set, json!({ "id": b, "k": "budget", "v": 200 })).await;
+    app.gql(Some(&app.owner_token), set, json!({ "id": b, "k": "city", "v": "Escazú" })).await;
+    let tag = "mutation($id: ID!, $t: String!) { addTags(contactId: $id, names: [$t]) { id } }";
+    app.gql(Some(&app.owner_token), tag, json!({ "id": a, "t": "VIP" })).await;
+    app.gql(Some(&app.owner_token), tag, json!({ "id": b, "t": "Buyer" })).await;
+    app.gql(
+        Some(&app.owner_token),
+        "mutation($id: ID!) { updateContact(id: $id, input: { email: \"ana@mail.com\" }) { id } }",
+        json!({ "id": b }),
+    )
+    .await;
+    for id in [&a, &b] {
+        app.gql(
+            Some(&app.owner_token),
+            "mutation($id: ID!) { addNote(contactId: $id, body: \"called\") { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    }
+    (a, b)
+}
+
+async fn view(app: &TestApp, id: &str) -> Value {
+    app.gql(Some(&app.owner_token), VIEW, json!({ "id": id })).await["data"]["contact"].clone()
+}
+
+#[tokio::test]
+async fn merging_moves_everything_to_the_primary_and_undo_splits_it_back() {
+    let app = TestApp::new().await;
+    let (a, b) = pair(&app).await;
+    let (a_before, b_before) = (view(&app, &a).await, view(&app, &b).await);
+    let keep = json!([{ "field": "NAME", "fromContactId": b }]);
+
+    let preview = app.gql(Some(&app.owner_token), MERGE, json!({ "p": a, "d": [b], "k": keep, "preview": true })).await;
+    assert!(preview["data"]["mergeContacts"]["mergeId"].is_null(), "{preview}");
+    assert_eq!(preview["data"]["mergeContacts"]["contact"]["name"], "Ana María");
+    assert_eq!(view(&app, &a).await, a_before, "a preview writes nothing");
+    assert_eq!(view(&app, &b).await, b_before);
+
+    let res = app.gql(Some(&app.owner_token), MERGE, json!({ "p": a, "d": [b], "k": keep })).await;
+    let merge_id = res["data"]["mergeContacts"]["mergeId"].as_str().unwrap_or_else(|| panic!("{res}")).to_string();
+    let merged = view(&app, &a).await;
+    assert_eq!(merged["name"], "Ana María");
+    assert_eq!(merged["email"], "ana@mail.com", "empty fields are filled from the duplicate");
+    assert_eq!(merged["phone"], "+50688881111", "the primary's phone stays");
+    assert_eq!(merged["tags"], json!([{ "name": "Buyer" }, { "name": "VIP" }]));
+    assert_eq!(
+        merged["properties"],
+        json!([{ "definition": { "key": "budget" }, "value": 100 }, { "definition": { "key": "city" }, "value": "Escazú" }])
+    );
+    assert_eq!(merged["notes"]["totalCount"], 2);
+    assert_eq!(merged["conversations"].as_array().unwrap().len(), 1, "one conversation per channel");
+    assert_eq!(merged["conversations"][0]["messages"]["totalCount"], 3);
+    assert_eq!(merged["identifiers"].as_array().unwrap().len(), 6);
+    assert_eq!(merged["stats"]["userInitiatedConversations"], 2);
+    assert!(view(&app, &b).await.is_null(), "the duplicate is gone");
+    // A message from the duplicate's number now joins the primary.
+    app.webhook(&text("50688882222", Some("Ana María"), "wamid.b9", "sigo aquí", 1_760_000_300), Some(SECRET)).await;
+    assert_eq!(
+        app.gql(Some(&app.owner_token), "{ contacts { totalCount } }", json!({})).await["data"]["contacts"]["totalCount"],
+        1
+    );
+
+    let undo = "mutation($m: ID!) { undoMerge(mergeId: $m) { contact { name } restored { id name } } }";
+    let res = app.gql(Some(&app.owner_token), undo, json!({ "m": merge_id })).await;
+    assert_eq!(res["data"]["undoMerge"]["restored"][0]["id"], b, "{res}");
+    let a_after = view(&app, &a).await;
+    let b_after = view(&app, &b).await;
+    assert_eq!(a_after["name"], "Ana");
+    assert_eq!(a_after["tags"], a_before["tags"]);
+    assert_eq!(a_after["properties"], a_before["properties"]);
+    assert_eq!(a_after["notes"], a_before["notes"]);
+    assert_eq!(a_after["identifiers"], a_before["identifiers"]);
+    assert_eq!(b_after["name"], b_before["name"]);
+    assert_eq!(b_after["tags"], b_before["tags"]);
+    assert_eq!(b_after["properties"], b_before["properties"]);
+    assert_eq!(b_after["notes"], b_before["notes"]);
+    assert_eq!(b_after["identifiers"], b_before["identifiers"]);
+    assert_eq!(b_after["conversations"][0]["messages"]["totalCount"], 2);
+    assert_eq!(
+        code(&app.gql(Some(&app.owner_token), undo, json!({ "m": merge_id })).await),
+        "NOT_FOUND",
+        "undone once"
+    );
+}
+
+#[tokio::test]
+async fn merges_refuse_bad_input_and_contacts_out_of_sight() {
+    let app = TestApp::new().await;
+    let a = app.contact(&app.owner_token, json!({ "name": "A" })).await["id"].clone();
+    let b = app.contact(&app.owner_token, json!({ "name": "B" })).await["id"].clone();
+    let (_, other) = app.other_organization().await;
+    let foreign = app.contact(&other, json!({ "name": "F" })).await["id"].clone();
+    let (_, agent) = app.user("AGENT", "agent@acme.test").await;
+    let cases = [
+        (json!({ "p": a, "d": [a] }), "BAD_USER_INPUT"),
+        (json!({ "p": a, "d": [] }), "BAD_USER_INPUT"),
+        (json!({ "p": a, "d": [b], "k": [{ "field": "NAME", "fromContactId": foreign }] }), "BAD_USER_INPUT"),
+        (json!({ "p": a, "d": [foreign] }), "NOT_FOUND"),
+        (json!({ "p": foreign, "d": [a] }), "NOT_FOUND"),
+    ];
+    for (vars, expected) in cases {
+        assert_eq!(code(&app.gql(Some(&app.owner_token), MERGE, vars.clone()).await), expected, "{vars}");
+    }
+    assert_eq!(code(&app.gql(Some(&agent), MERGE, json!({ "p": a, "d": [b] })).await), "FORBIDDEN");
+    let all = app.gql(Some(&app.owner_token), "{ contacts { totalCount } }", json!({})).await;
+    assert_eq!(all["data"]["contacts"]["totalCount"], 2, "nothing moved");
+    assert_eq!(
+        app.gql(Some(&other), "{ contacts { totalCount } }", json!({})).await["data"]["contacts"]["totalCount"],
+        1
+    );
+}
