@@ -162,3 +162,47 @@ async fn merges_refuse_bad_input_and_contacts_out_of_sight() {
         1
     );
 }
+
+#[tokio::test]
+async fn duplicate_candidates_group_contacts_that_are_probably_one_person() {
+    let app = TestApp::new().await;
+    let mk =
+        |name: &str, phone: Option<&str>, email: Option<&str>| json!({ "name": name, "phone": phone, "email": email });
+    for input in [
+        mk("Ana López", Some("+50688881234"), Some("ana@mail.com")),
+        mk("Ana Lopez", Some("+50688871234"), None),
+        mk("Someone", Some("+50587881234"), Some("ANA@mail.com")),
+        mk("Unrelated", Some("+50688880000"), Some("u@mail.com")),
+        mk("Nicaragua Twin", Some("+50588880000"), None),
+    ] {
+        app.contact(&app.owner_token, input).await;
+    }
+    let q = "query($after: String) { duplicateCandidates(first: 2, after: $after) { edges { cursor node { reason contacts { name } } } pageInfo { hasNextPage endCursor } } }";
+    let page1 = app.gql(Some(&app.owner_token), q, json!({})).await["data"]["duplicateCandidates"].clone();
+    let page2 = app.gql(Some(&app.owner_token), q, json!({ "after": page1["pageInfo"]["endCursor"] })).await["data"]["duplicateCandidates"].clone();
+    let groups: Vec<(String, Vec<String>)> = [page1.clone(), page2.clone()]
+        .iter()
+        .flat_map(|p| p["edges"].as_array().unwrap().clone())
+        .map(|e| {
+            let mut names: Vec<String> = e["node"]["contacts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect();
+            names.sort();
+            (e["node"]["reason"].as_str().unwrap().to_string(), names)
+        })
+        .collect();
+    assert_eq!(page1["pageInfo"]["hasNextPage"], true, "{page1} {groups:?}");
+    assert_eq!(
+        groups,
+        vec![
+            ("SAME_EMAIL".to_string(), vec!["Ana López".to_string(), "Someone".to_string()]),
+            ("SAME_PHONE_DIGITS".to_string(), vec!["Nicaragua Twin".to_string(), "Unrelated".to_string()]),
+            ("SAME_NAME_AND_PHONE_DIGITS".to_string(), vec!["Ana Lopez".to_string(), "Ana López".to_string()]),
+        ]
+    );
+    let (_, agent) = app.user("AGENT", "agent@acme.test").await;
+    assert_eq!(code(&app.gql(Some(&agent), q, json!({})).await), "FORBIDDEN");
+}

@@ -21,7 +21,7 @@ use crate::{
     files::FileStore,
     imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
     listings::graphql::{ListingMutation, ListingQuery},
-    merges::graphql::MergeMutation,
+    merges::graphql::{DuplicateQuery, MergeMutation},
     notes::graphql::NoteMutation,
     organizations::graphql::{OrganizationMutation, OrganizationQuery},
     pipeline::graphql::{PipelineMutation, PipelineQuery},
@@ -43,6 +43,7 @@ pub struct QueryRoot(
     ChannelQuery,
     ImportQuery,
     JobQuery,
+    DuplicateQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -1,10 +1,18 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
-use super::service::{self, Choice, MergeField};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use super::{
+    candidates::{self, DuplicateReason},
+    service::{self, Choice, MergeField},
+};
 use crate::{
+    connection,
     contacts::graphql::types::Contact,
+    error::ApiError,
     events::{ContactEventKind, publish},
     graphql::context::{actor, db, parse_id},
+    pagination::{MAX_PAGE, PageInfoFlags},
 };
 
 /// Take `field` (for PROPERTY: the property `propertyKey`) from the contact `fromContactId`.
@@ -70,5 +78,67 @@ impl MergeMutation {
             publish(ctx, ContactEventKind::Created, c).await;
         }
         Ok(UndoMergeResult { contact: Contact(primary), restored: restored.into_iter().map(Contact).collect() })
+    }
+}
+
+/// Contacts that are probably one person, and why.
+#[derive(SimpleObject)]
+pub struct DuplicateGroup {
+    pub reason: DuplicateReason,
+    pub contacts: Vec<Contact>,
+}
+
+connection!(DuplicateGroupConnection, DuplicateGroupEdge, DuplicateGroup);
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct GroupCursor {
+    o: uuid::Uuid,
+    r: DuplicateReason,
+    k: String,
+}
+
+#[derive(Default)]
+pub struct DuplicateQuery;
+
+#[Object]
+impl DuplicateQuery {
+    /// Groups of contacts that are probably one person (owners and admins, who can merge them).
+    async fn duplicate_candidates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<DuplicateGroupConnection> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let size = first.unwrap_or(20);
+        if !(0..=MAX_PAGE).contains(&size) {
+            return Err(ApiError::bad_input("first", format!("Must be between 0 and {MAX_PAGE}")).into());
+        }
+        let bad = || ApiError::bad_input("after", "This cursor does not belong to this list");
+        let after = after
+            .map(|raw| {
+                let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?;
+                let c: GroupCursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+                if c.o != actor.organization_id() {
+                    return Err(bad());
+                }
+                Ok((c.r, c.k))
+            })
+            .transpose()?;
+        let had_cursor = after.is_some();
+        let mut groups = candidates::groups(db(ctx), actor, after, size as u64 + 1).await?;
+        let more = groups.len() > size as usize;
+        groups.truncate(size as usize);
+        let items = groups
+            .into_iter()
+            .map(|g| {
+                let cursor = GroupCursor { o: actor.organization_id(), r: g.reason, k: g.key };
+                let cursor = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default());
+                (cursor, DuplicateGroup { reason: g.reason, contacts: g.contacts.into_iter().map(Contact).collect() })
+            })
+            .collect();
+        let flags = PageInfoFlags { has_next_page: more, has_previous_page: had_cursor };
+        Ok(DuplicateGroupConnection::new(items, flags, 0))
     }
 }

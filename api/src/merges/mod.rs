@@ -1,5 +1,6 @@
 //! Merging duplicates into one contact, previewing a merge, and undoing one.
 
+pub mod candidates;
 pub mod graphql;
 mod record;
 pub mod service;
