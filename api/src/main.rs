@@ -85,6 +85,11 @@ enum BenchWorkload {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
     },
+    /// A bulk tag-add over every contact of an organization of `contacts`, selected by filter.
+    Bulk {
+        #[arg(long, default_value_t = 100_000)]
+        contacts: usize,
+    },
 }
 
 impl BenchWorkload {
@@ -95,6 +100,7 @@ impl BenchWorkload {
                 api::bench::webhook::run(config, opts).await?.print();
             }
             Self::Import { rows } => api::bench::import::run(config, api::bench::import::Options { rows }).await?,
+            Self::Bulk { contacts } => api::bench::bulk::run(config, api::bench::bulk::Options { contacts }).await?,
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! percentiles, errors and peak memory. The server runs in this process on a fresh database (a temporary
 //! SQLite file, or `DATABASE_URL` when it names PostgreSQL), so figures include the client's own cost.
 
+pub mod bulk;
 mod client;
 pub mod import;
 pub mod webhook;

@@ -131,12 +131,17 @@ pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], pat
         }
         None => Vec::new(),
     };
-    let updated = update
-        .filter(contact::Column::OrganizationId.eq(org))
-        .filter(contact::Column::Id.is_in(ids.to_vec()))
-        .exec(txn)
-        .await?
-        .rows_affected;
+    // Tags live in their own table: a tags-only patch leaves the contact rows (and their indexes) alone.
+    let updated = if patch.stage_id.is_none() && patch.assignee.is_none() {
+        ids.len() as u64
+    } else {
+        update
+            .filter(contact::Column::OrganizationId.eq(org))
+            .filter(contact::Column::Id.is_in(ids.to_vec()))
+            .exec(txn)
+            .await?
+            .rows_affected
+    };
     let summary = serde_json::json!({
         "addTags": patch.add_tags, "removeTags": patch.remove_tags, "statusId": patch.stage_id, "assigneeId": patch.assignee,
     });
