@@ -47,7 +47,7 @@ pub fn test_config() -> Config {
     Config {
         database_url: String::new(),
         database_max_connections: 5,
-        database_acquire_timeout_ms: 5000,
+        database_acquire_timeout_ms: 10_000,
         bind_addr: "127.0.0.1:0".parse().unwrap(),
         app_env: AppEnv::Development,
         jwt_secret: Some(TEST_SECRET.into()),
@@ -60,6 +60,9 @@ pub fn test_config() -> Config {
         files_dir: String::new(),
         file_link_ttl_secs: 900,
         run_jobs: false,
+        rate_limit_user_per_minute: 0,
+        rate_limit_ip_per_minute: 0,
+        max_concurrent_requests: 512,
         max_body_bytes: 64 * 1024,
         request_timeout_secs: 30,
         log_format: LogFormat::Pretty,
@@ -72,18 +75,18 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
-        let (mut db, guard, url) = fresh_database().await;
+        let mut config = test_config();
+        adjust(&mut config);
+        let (mut db, guard, url) = fresh_database(config.database_acquire_timeout_ms).await;
         Migrator::up(&db, None).await.expect("migrations");
         let queries = Arc::new(AtomicUsize::new(0));
         let counter = queries.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let mut config = test_config();
         config.database_url = url;
         let files = tempfile::tempdir().expect("files dir");
         config.files_dir = files.path().display().to_string();
-        adjust(&mut config);
         let state = AppState::new(db.clone(), config).expect("state");
         let input = BootstrapInput {
             organization_name: "Acme Realty".into(),
@@ -259,7 +262,7 @@ enum DbGuard {
     Postgres { url: String, schema: String },
 }
 
-async fn fresh_database() -> (DatabaseConnection, DbGuard, String) {
+async fn fresh_database(acquire_ms: u64) -> (DatabaseConnection, DbGuard, String) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let schema = format!("t_{}_{}", unix_now(), &Uuid::new_v4().simple().to_string()[..12]);
@@ -267,13 +270,27 @@ async fn fresh_database() -> (DatabaseConnection, DbGuard, String) {
             sweep_stale_schemas(&admin).await;
             admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create schema");
             admin.close().await.ok();
-            let db = connect(options(&url, Some(format!("{schema},public")))).await.expect("connect");
+            let db = connect(DbOptions {
+                acquire_timeout: std::time::Duration::from_millis(acquire_ms),
+                ..options(&url, Some(format!("{schema},public")))
+            })
+            .await
+            .expect("connect");
             (db, DbGuard::Postgres { url: url.clone(), schema }, url)
         }
         _ => {
             let dir = tempfile::tempdir().expect("tempdir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (connect(options(&url, None)).await.expect("sqlite"), DbGuard::Sqlite(dir), url)
+            (
+                connect(DbOptions {
+                    acquire_timeout: std::time::Duration::from_millis(acquire_ms),
+                    ..options(&url, None)
+                })
+                .await
+                .expect("sqlite"),
+                DbGuard::Sqlite(dir),
+                url,
+            )
         }
     }
 }

@@ -71,6 +71,15 @@ pub struct Config {
     /// Run background jobs (imports, exports) in this server.
     #[arg(long, env = "RUN_JOBS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub run_jobs: bool,
+    /// Requests one user may make per minute (0: no limit).
+    #[arg(long, env = "RATE_LIMIT_USER_PER_MINUTE", default_value_t = 1200, global = true)]
+    pub rate_limit_user_per_minute: u32,
+    /// Requests one client address may make per minute (0: no limit).
+    #[arg(long, env = "RATE_LIMIT_IP_PER_MINUTE", default_value_t = 3000, global = true)]
+    pub rate_limit_ip_per_minute: u32,
+    /// Requests handled at once; beyond it the server answers 503 straight away.
+    #[arg(long, env = "MAX_CONCURRENT_REQUESTS", default_value_t = 512, global = true)]
+    pub max_concurrent_requests: usize,
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
     pub log_format: LogFormat,
 }

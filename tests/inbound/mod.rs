@@ -31,6 +31,6 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-pub const CONTACTS: &str = "{ contacts(first: 50) { totalCount edges { node { id name phone waId source nameEditedManually status { name } assignee { id }
+pub const CONTACTS: &str = "{ contacts(first: 5) { totalCount edges { node { id name phone waId source nameEditedManually status { name } assignee { id }
   identifiers { kind value } stats { userInitiatedConversations businessInitiatedConversations cancelledOutbounds receivedNotifications }
-  lastActivityAt conversations { id channel { name } lastMessageAt messages(first: 100) { totalCount edges { node { direction kind body status externalId } } } } } } } }";
+  lastActivityAt conversations { id channel { name } lastMessageAt messages(first: 60) { totalCount edges { node { direction kind body status externalId } } } } } } } }";

@@ -81,6 +81,7 @@ impl Conversation {
     }
 
     /// Newest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
     async fn messages(
         &self,
         ctx: &Context<'_>,

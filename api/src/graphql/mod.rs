@@ -1,6 +1,7 @@
 //! Assembles the GraphQL schema from the per-domain roots, with its limits.
 
 pub mod context;
+pub mod guard;
 pub mod loaders;
 
 use std::sync::Arc;
@@ -70,14 +71,17 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Limits that keep one query from costing the server more than a page of work.
 pub const MAX_DEPTH: usize = 15;
-pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_COMPLEXITY: usize = 10_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
+pub const MAX_DIRECTIVES: usize = 20;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+        .limit_directives(MAX_DIRECTIVES)
+        .extension(guard::QueryGuard(guard::QueryLimits::default()))
 }
 
 /// The schema served to clients. In production, introspection and field suggestions are off.
@@ -98,6 +102,13 @@ pub fn build(d: SchemaData) -> AppSchema {
         b = b.disable_introspection().disable_suggestions();
     }
     b.finish()
+}
+
+/// What a page of a connection costs: its children once per requested item (default 50).
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let items =
+        first.or(last).unwrap_or(crate::pagination::DEFAULT_PAGE).clamp(0, crate::pagination::MAX_PAGE) as usize;
+    1 + items.max(1) * child_complexity
 }
 
 /// The SDL written to `schema.graphql` by `api export-schema`.

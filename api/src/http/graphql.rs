@@ -32,6 +32,10 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         let header = auth.to_str().unwrap_or_default();
         match authenticate(&state.db, &state.jwt, header).await {
             Ok(actor) => {
+                let key = actor.user_id().map_or_else(|| format!("org:{}", actor.organization_id()), |u| u.to_string());
+                if let Err(retry) = state.user_limits.check(&key) {
+                    return super::limits::too_many(retry, rid);
+                }
                 request = request.data(Loaders::new(&state.db, actor.organization_id())).data(actor);
             }
             Err(err) => return api_error_response(&err, rid),
@@ -98,6 +102,13 @@ fn annotate(mut response: GqlResponse, request_id: &str) -> GqlResponse {
         match code {
             Some(Value::String(code)) if code == "INTERNAL" => extensions.set("requestId", request_id),
             Some(_) => {}
+            // The engine's own depth and complexity limits.
+            None if error.message.contains("too deep")
+                || error.message.contains("too complex")
+                || error.message.contains("directives") =>
+            {
+                extensions.set("code", "QUERY_TOO_COMPLEX")
+            }
             None if error.path.is_empty() => extensions.set("code", "GRAPHQL_VALIDATION_FAILED"),
             None => extensions.set("code", "BAD_USER_INPUT"),
         }

@@ -1,10 +1,12 @@
 //! The axum router: GraphQL over HTTP and WebSocket, GraphiQL, probes, and the middleware around them.
 
 mod graphql;
+pub mod limits;
 mod response;
 
 use std::{sync::Arc, time::Duration};
 
+use axum::error_handling::HandleErrorLayer;
 use axum::{
     Json, Router,
     extract::State,
@@ -13,7 +15,7 @@ use axum::{
     routing::{get, post},
 };
 use sea_orm::DatabaseConnection;
-use tower::ServiceBuilder;
+use tower::{ServiceBuilder, limit::ConcurrencyLimitLayer, load_shed::LoadShedLayer};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
@@ -44,6 +46,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub events: Arc<EventBus>,
     pub files: FileStore,
+    pub user_limits: Arc<limits::RateLimiter>,
+    pub address_limits: Arc<limits::RateLimiter>,
     /// Woken when a job is queued, so a local worker starts at once.
     pub jobs_wakeup: Arc<Notify>,
     pub config: Arc<Config>,
@@ -67,7 +71,9 @@ impl AppState {
             config: config.clone(),
         };
         let schema = crate::graphql::build(data);
-        Ok(Self { db, schema, jwt, events, files, jobs_wakeup, config })
+        let user_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_user_per_minute));
+        let address_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_ip_per_minute));
+        Ok(Self { db, schema, jwt, events, files, user_limits, address_limits, jobs_wakeup, config })
     }
 }
 
@@ -94,16 +100,34 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(response::panic_response))
         .layer(cors(&config))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout()));
+    let shedding = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            response::error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "The server is busy: try again shortly",
+                None,
+            )
+        }))
+        .layer(LoadShedLayer::new())
+        .layer(ConcurrencyLimitLayer::new(config.max_concurrent_requests.max(1)));
     router
         // Refuses a declared Content-Length over the limit before reading a byte, and caps streamed bodies.
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes.max(config.max_upload_bytes)))
+        .layer(shedding)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::per_address))
         .layer(middleware)
         .with_state(state)
 }
 
 fn cors(config: &Config) -> CorsLayer {
-    let origins: Vec<HeaderValue> =
-        config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST])

@@ -152,6 +152,7 @@ impl ImportQuery {
     }
 
     /// Past imports, newest first (owners and admins).
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
     async fn import_jobs(
         &self,
         ctx: &Context<'_>,

@@ -32,6 +32,7 @@ impl ContactQuery {
     /// The contacts the caller can see. `search` matches name (ignoring case and accents), email and
     /// phone digits. Default order: most recent activity first.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,

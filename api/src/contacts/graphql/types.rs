@@ -153,6 +153,7 @@ impl Contact {
     }
 
     /// The team's notes on this contact, newest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
     async fn notes(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,208 @@
+//! Guards that run before the GraphQL engine parses a query. The parser recurses on nested values and
+//! selections before any of async-graphql's `limit_*` checks, and its own limits only reject wide
+//! fragment fan-out after expanding it; so the raw text is measured first (size, tokens, nesting) in
+//! one iterative pass, and the parsed document's expanded size is counted with a budget that stops early.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ErrorExtensionValues, ServerError, ServerResult, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    parser::types::{ExecutableDocument, Selection},
+};
+
+/// Limits on one query, with their defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryLimits {
+    pub max_bytes: usize,
+    pub max_tokens: usize,
+    pub max_nesting: usize,
+    /// Fields after expanding every fragment spread.
+    pub max_fields: usize,
+    pub max_aliases: usize,
+    pub max_variable_depth: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 32 * 1024,
+            max_tokens: 5_000,
+            max_nesting: 40,
+            max_fields: 2_000,
+            max_aliases: 100,
+            max_variable_depth: 16,
+        }
+    }
+}
+
+pub struct QueryGuard(pub QueryLimits);
+
+impl ExtensionFactory for QueryGuard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(QueryGuardExtension(self.0))
+    }
+}
+
+struct QueryGuardExtension(QueryLimits);
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for QueryGuardExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        check_text(query, &self.0).map_err(too_complex)?;
+        check_variables(variables, &self.0).map_err(too_complex)?;
+        let document = next.run(ctx, query, variables).await?;
+        check_expansion(&document, &self.0).map_err(too_complex)?;
+        Ok(document)
+    }
+}
+
+fn too_complex(message: String) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", "QUERY_TOO_COMPLEX");
+    err.extensions = Some(ext);
+    err
+}
+
+/// Size, token count and bracket nesting of the raw text, skipping strings and comments.
+pub fn check_text(query: &str, limits: &QueryLimits) -> Result<(), String> {
+    if query.len() > limits.max_bytes {
+        return Err(format!("The query is longer than {} bytes", limits.max_bytes));
+    }
+    let bytes = query.as_bytes();
+    let (mut i, mut depth, mut tokens) = (0usize, 0usize, 0usize);
+    let mut in_word = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let word = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+        if word {
+            if !in_word {
+                tokens += 1;
+            }
+            in_word = true;
+            i += 1;
+            continue;
+        }
+        in_word = false;
+        match b {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                tokens += 1;
+                let block = bytes[i..].starts_with(b"\"\"\"");
+                i += if block { 3 } else { 1 };
+                while i < bytes.len() {
+                    if block && bytes[i..].starts_with(b"\"\"\"") {
+                        i += 2;
+                        break;
+                    }
+                    if !block && bytes[i] == b'\\' {
+                        i += 1;
+                    } else if !block && bytes[i] == b'"' {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                tokens += 1;
+                depth += 1;
+                if depth > limits.max_nesting {
+                    return Err(format!("The query nests deeper than {} levels", limits.max_nesting));
+                }
+            }
+            b'}' | b']' | b')' => {
+                tokens += 1;
+                depth = depth.saturating_sub(1);
+            }
+            b if b.is_ascii_whitespace() || b == b',' => {}
+            _ => tokens += 1,
+        }
+        if tokens > limits.max_tokens {
+            return Err(format!("The query has more than {} tokens", limits.max_tokens));
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn check_variables(variables: &Variables, limits: &QueryLimits) -> Result<(), String> {
+    let mut stack: Vec<(&Value, usize)> = variables.values().map(|v| (v, 1)).collect();
+    while let Some((value, depth)) = stack.pop() {
+        if depth > limits.max_variable_depth {
+            return Err(format!("A variable nests deeper than {} levels", limits.max_variable_depth));
+        }
+        match value {
+            Value::List(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Counts fields with fragments expanded, stopping as soon as the budget is spent, so a document that
+/// fans out exponentially is refused after a bounded amount of work.
+pub fn check_expansion(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), String> {
+    let (mut fields, mut aliases) = (0usize, 0usize);
+    let mut stack: Vec<(&Selection, usize)> = Vec::new();
+    for (_, op) in doc.operations.iter() {
+        stack.extend(op.node.selection_set.node.items.iter().map(|s| (&s.node, 0)));
+    }
+    while let Some((selection, spreads)) = stack.pop() {
+        match selection {
+            Selection::Field(f) => {
+                fields += 1;
+                aliases += usize::from(f.node.alias.is_some());
+                stack.extend(f.node.selection_set.node.items.iter().map(|s| (&s.node, spreads)));
+            }
+            Selection::InlineFragment(f) => {
+                stack.extend(f.node.selection_set.node.items.iter().map(|s| (&s.node, spreads)))
+            }
+            Selection::FragmentSpread(s) => {
+                if spreads > limits.max_nesting {
+                    return Err("Fragment spreads nest too deep (or refer to themselves)".into());
+                }
+                if let Some(frag) = doc.fragments.get(&s.node.fragment_name.node) {
+                    stack.extend(frag.node.selection_set.node.items.iter().map(|s| (&s.node, spreads + 1)));
+                }
+            }
+        }
+        if fields > limits.max_fields {
+            return Err(format!(
+                "The query selects more than {} fields once fragments are expanded",
+                limits.max_fields
+            ));
+        }
+        if aliases > limits.max_aliases {
+            return Err(format!("The query uses more than {} aliases", limits.max_aliases));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_and_token_floods_are_caught_without_parsing() {
+        let limits = QueryLimits::default();
+        let deep = format!("{{ a(x: {}1{}) }}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(check_text(&deep, &limits).unwrap_err().contains("deeper"));
+        let flood = "{ a ".to_string() + &"b ".repeat(6_000) + "}";
+        assert!(check_text(&flood, &limits).unwrap_err().contains("tokens"));
+        let braces_in_strings = format!("{{ a(x: \"{}\") }} # {}", "{".repeat(500), "(".repeat(500));
+        assert!(check_text(&braces_in_strings, &limits).is_ok());
+    }
+}

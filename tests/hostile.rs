@@ -1,0 +1,141 @@
+//! Hostile queries and heavy use: each guard answers a coded error quickly, and a normal query works
+//! right after.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, code};
+
+const FAST: Duration = Duration::from_secs(2);
+
+async fn refused(app: &TestApp, query: &str, variables: Value, expected: &str) {
+    let start = Instant::now();
+    let (_, res) = app.gql_status(Some(&app.owner_token), query, variables).await;
+    assert!(start.elapsed() < FAST, "took {:?}", start.elapsed());
+    assert_eq!(code(&res), expected, "{}", &res.to_string()[..res.to_string().len().min(300)]);
+    let ok = app.gql(Some(&app.owner_token), "{ me { role } }", json!({})).await;
+    assert_eq!(ok["data"]["me"]["role"], "OWNER", "the server goes on serving");
+}
+
+#[tokio::test]
+async fn values_nested_thousands_deep_are_refused_before_parsing() {
+    let app = TestApp::new().await;
+    let deep_list = format!(
+        "{{ contacts(search: \"x\", filter: {{ tagIds: {}\"a\"{} }}) {{ totalCount }} }}",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    refused(&app, &deep_list, json!({}), "QUERY_TOO_COMPLEX").await;
+    let deep_object =
+        format!("{{ contacts(filter: {}) {{ totalCount }} }}", "{ a: ".repeat(3_000) + "1" + &"}".repeat(3_000));
+    refused(&app, &deep_object, json!({}), "QUERY_TOO_COMPLEX").await;
+    let mut nested = json!(1);
+    for _ in 0..100 {
+        nested = json!([nested]);
+    }
+    refused(
+        &app,
+        "query($v: [ID!]) { contacts(filter: { tagIds: $v }) { totalCount } }",
+        json!({ "v": nested }),
+        "QUERY_TOO_COMPLEX",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn long_queries_and_token_floods_are_refused() {
+    let app = TestApp::new().await;
+    let long = format!("{{ me {{ role }} }} # {}", "x".repeat(40_000));
+    refused(&app, &long, json!({}), "QUERY_TOO_COMPLEX").await;
+    let flood = format!("{{ me {{ {} }} }}", "role ".repeat(6_000));
+    refused(&app, &flood, json!({}), "QUERY_TOO_COMPLEX").await;
+}
+
+#[tokio::test]
+async fn depth_complexity_aliases_and_directives_are_limited() {
+    let app = TestApp::new().await;
+    let mut q = String::from("{ __schema { types { fields { type { ");
+    for _ in 0..20 {
+        q.push_str("ofType { ");
+    }
+    q.push_str("name");
+    q.push_str(&" }".repeat(20));
+    q.push_str(" } } } } }");
+    refused(&app, &q, json!({}), "QUERY_TOO_COMPLEX").await;
+
+    let heavy = "{ contacts(first: 200) { edges { node { notes(first: 200) { edges { node { id body } } } } } } }";
+    refused(&app, heavy, json!({}), "QUERY_TOO_COMPLEX").await;
+
+    let aliases: String = (0..300).map(|i| format!("a{i}: me {{ role }} ")).collect();
+    refused(&app, &format!("{{ {aliases} }}"), json!({}), "QUERY_TOO_COMPLEX").await;
+
+    let directives = "@include(if: true) ".repeat(50);
+    refused(&app, &format!("{{ me {directives} {{ role }} }}"), json!({}), "QUERY_TOO_COMPLEX").await;
+}
+
+#[tokio::test]
+async fn fragments_that_fan_out_wide_or_refer_to_themselves_are_refused() {
+    let app = TestApp::new().await;
+    // Each fragment spreads the next one three times: 3^12 fields once expanded.
+    let mut doc = String::from("query { me { ...F0 } }\n");
+    for i in 0..12 {
+        doc.push_str(&format!(
+            "fragment F{i} on Me {{ a: user {{ id }} ...F{n} b: user {{ id }} ...F{n} c: user {{ id }} ...F{n} }}\n",
+            n = i + 1
+        ));
+    }
+    doc.push_str("fragment F12 on Me { role }\n");
+    refused(&app, &doc, json!({}), "QUERY_TOO_COMPLEX").await;
+    let cycle = "query { me { ...A } } fragment A on Me { ...B } fragment B on Me { ...A }";
+    let start = Instant::now();
+    let res = app.gql(Some(&app.owner_token), cycle, json!({})).await;
+    assert!(start.elapsed() < FAST);
+    assert!(res["errors"].is_array(), "{res}");
+}
+
+#[tokio::test]
+async fn mutations_are_never_served_over_get() {
+    let app = TestApp::new().await;
+    let req =
+        axum::http::Request::get("/graphql?query=mutation%20%7B%20createTag(name%3A%22x%22)%20%7B%20id%20%7D%20%7D")
+            .header("authorization", format!("Bearer {}", app.owner_token))
+            .body(axum::body::Body::empty())
+            .unwrap();
+    assert_eq!(app.send(req).await.status(), 405);
+}
+
+#[tokio::test]
+async fn a_user_over_the_rate_limit_gets_429_with_a_retry_hint() {
+    let app = TestApp::with_config(|c| c.rate_limit_user_per_minute = 5).await;
+    let (_, agent) = app.user("AGENT", "agent@acme.test").await;
+    for _ in 0..4 {
+        assert_eq!(app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await.0, 200);
+    }
+    let req = axum::http::Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", app.owner_token))
+        .body(axum::body::Body::from(json!({ "query": "{ me { role } }" }).to_string()))
+        .unwrap();
+    let response = app.send(req).await;
+    assert_eq!(response.status(), 429);
+    let retry: u64 = response.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    assert_eq!(code(&crate::harness::body_json(response).await), "RATE_LIMITED");
+    // Another user is not affected.
+    assert_eq!(app.gql_status(Some(&agent), "{ me { role } }", json!({})).await.0, 200);
+}
+
+#[tokio::test]
+async fn an_exhausted_database_pool_answers_quickly() {
+    let app = TestApp::with_config(|c| c.database_acquire_timeout_ms = 300).await;
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(sea_orm::TransactionTrait::begin(&app.db).await.unwrap());
+    }
+    let start = Instant::now();
+    let (status, res) = app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await;
+    assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
+    assert!(status.is_server_error() || res["errors"].is_array(), "{status} {res}");
+    drop(held);
+}
