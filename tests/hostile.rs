@@ -139,3 +139,32 @@ async fn an_exhausted_database_pool_answers_quickly() {
     assert!(status.is_server_error() || res["errors"].is_array(), "{status} {res}");
     drop(held);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_the_concurrency_cap_requests_are_shed_at_once() {
+    let app = std::sync::Arc::new(
+        TestApp::with_config(|c| {
+            c.max_concurrent_requests = 1;
+            c.database_acquire_timeout_ms = 1500;
+        })
+        .await,
+    );
+    // Hold every pooled connection so the first request sits waiting for one.
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(sea_orm::TransactionTrait::begin(&app.db).await.unwrap());
+    }
+    let slow = {
+        let app = app.clone();
+        tokio::spawn(async move { app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await.0 })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let start = Instant::now();
+    let (status, res) = app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await;
+    assert_eq!(status, 503, "{res}");
+    assert!(start.elapsed() < Duration::from_millis(500), "shed at once, not queued: {:?}", start.elapsed());
+    assert_eq!(code(&res), "UNAVAILABLE");
+    slow.await.unwrap();
+    drop(held);
+    assert_eq!(app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await.0, 200);
+}
