@@ -90,6 +90,14 @@ enum BenchWorkload {
         #[arg(long, default_value_t = 100_000)]
         contacts: usize,
     },
+    /// Mixed reads and writes at `concurrency` for `seconds` (set RATE_LIMIT_*_PER_MINUTE=0 to measure
+    /// the server rather than the limits).
+    Mixed {
+        #[arg(long, default_value_t = 200)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 180)]
+        seconds: u64,
+    },
 }
 
 impl BenchWorkload {
@@ -101,6 +109,9 @@ impl BenchWorkload {
             }
             Self::Import { rows } => api::bench::import::run(config, api::bench::import::Options { rows }).await?,
             Self::Bulk { contacts } => api::bench::bulk::run(config, api::bench::bulk::Options { contacts }).await?,
+            Self::Mixed { concurrency, seconds } => {
+                api::bench::mixed::run(config, api::bench::mixed::Options { concurrency, seconds }).await?
+            }
         }
         Ok(())
     }

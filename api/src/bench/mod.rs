@@ -5,6 +5,7 @@
 pub mod bulk;
 mod client;
 pub mod import;
+pub mod mixed;
 pub mod webhook;
 
 use std::time::Duration;

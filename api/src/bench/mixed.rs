@@ -1,0 +1,185 @@
+//! A mixed load of reads and writes at high concurrency for a fixed time: lists, searches, contact
+//! creation and edits, and signed webhook deliveries. Prints throughput, latency, how many answers were
+//! errors (429 and 503 counted apart, as deliberate), and memory before, at peak and after the run.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::body::Body;
+use entity::contact;
+use sea_orm::EntityTrait;
+use tokio::sync::Mutex;
+
+use super::{Report, client};
+use crate::{app, config::Config, contacts::write::NewRow, db::new_id, ingest::signature};
+
+pub struct Options {
+    pub concurrency: usize,
+    pub seconds: u64,
+}
+
+const SECRET: &str = "bench-app-secret";
+
+fn rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
+    let (state, owner, _tmp) = super::setup(config).await?;
+    let org = owner.organization.id;
+    let stage = crate::pipeline::service::first_stage(&state.db, org).await?;
+    let rows = (0..2_000).map(|i| {
+        NewRow {
+            id: new_id(),
+            organization_id: org,
+            name: format!("Seed {i}"),
+            name_edited_manually: false,
+            phone: Some(format!("+50683{i:06}")),
+            wa_id: None,
+            email: None,
+            stage_id: stage.id,
+            source: entity::enums::ContactSource::Import,
+            source_listing_id: None,
+            assignee_id: None,
+            last_activity_at: crate::db::now(),
+        }
+        .into_active_model()
+    });
+    for chunk in rows.collect::<Vec<_>>().chunks(500) {
+        contact::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await?;
+    }
+    let actor = crate::auth::Actor::system(owner.organization.clone());
+    let number = format!("9{}", &uuid::Uuid::new_v4().as_u128().to_string()[..12]);
+    let channel = crate::channels::service::ChannelInput {
+        kind: Some(entity::enums::ChannelKind::Whatsapp),
+        name: Some("Load".into()),
+        external_id: Some(number.clone()),
+        display_phone_number: None,
+        app_secret: Some(SECRET.into()),
+        verify_token: Some("load".into()),
+        active: None,
+    };
+    crate::channels::service::create(&state.db, &actor, channel).await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    let start_rss = rss_mb();
+    let http = client::new();
+    let token = owner.session.token.clone();
+    let counter = Arc::new(AtomicUsize::new(0));
+    let (rate_limited, shed, errors) =
+        (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let peak = Arc::new(AtomicU64::new(start_rss));
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss_mb(), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(opts.seconds);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..opts.concurrency)
+        .map(|w| {
+            let (http, base, token, number) = (http.clone(), base.clone(), token.clone(), number.clone());
+            let (counter, rate_limited, shed, errors, latencies) =
+                (counter.clone(), rate_limited.clone(), shed.clone(), errors.clone(), latencies.clone());
+            tokio::spawn(async move {
+                let mut local = Vec::new();
+                while Instant::now() < deadline {
+                    let i = counter.fetch_add(1, Ordering::Relaxed);
+                    let request = build(i, w, &base, &token, &number);
+                    let t = Instant::now();
+                    let outcome = match http.request(request).await {
+                        Ok(res) => {
+                            let status = res.status().as_u16();
+                            let bytes = http_body_util::BodyExt::collect(res.into_body())
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let graphql_error =
+                                bytes.starts_with(b"{\"errors\"") || bytes.windows(10).any(|w| w == b"\"errors\":[");
+                            (status, graphql_error)
+                        }
+                        Err(_) => (0, true),
+                    };
+                    local.push(t.elapsed());
+                    match outcome {
+                        (429, _) => rate_limited.fetch_add(1, Ordering::Relaxed),
+                        (503, _) => shed.fetch_add(1, Ordering::Relaxed),
+                        (200, false) => 0,
+                        _ => errors.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+                latencies.lock().await.extend(local);
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await?;
+    }
+    let elapsed = started.elapsed();
+    sampler.abort();
+    let latencies = std::mem::take(&mut *latencies.lock().await);
+    let report = Report {
+        name: format!("mixed c={}", opts.concurrency),
+        requests: latencies.len(),
+        errors: errors.load(Ordering::Relaxed) as usize,
+        elapsed,
+        latencies,
+    };
+    report.print();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    println!(
+        "429: {}  503: {}  RSS start {} MB, peak {} MB, 5 s after {} MB",
+        rate_limited.load(Ordering::Relaxed),
+        shed.load(Ordering::Relaxed),
+        start_rss,
+        peak.load(Ordering::Relaxed),
+        rss_mb()
+    );
+    Ok(())
+}
+
+/// The i-th request: half lists, then searches, creations, edits and webhook deliveries.
+fn build(i: usize, worker: usize, base: &str, token: &str, number: &str) -> axum::http::Request<Body> {
+    let graphql = |query: String| {
+        axum::http::Request::post(format!("{base}/graphql"))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(query))
+            .unwrap_or_default()
+    };
+    match i % 10 {
+        0..=4 => graphql(serde_json::json!({ "query": "{ contacts(first: 50) { totalCount edges { node { id name phone status { name } tags { name } assignee { name } } } } }" }).to_string()),
+        5 | 6 => graphql(serde_json::json!({ "query": "query($s: String) { contacts(first: 20, search: $s) { edges { node { id name } } } }", "variables": { "s": format!("seed {}", i % 97) } }).to_string()),
+        7 => graphql(serde_json::json!({ "query": "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }", "variables": { "i": { "name": format!("Load {i}"), "phone": format!("+50685{:06}", i % 1_000_000) } } }).to_string()),
+        8 => graphql(serde_json::json!({ "query": "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }", "variables": { "i": { "name": format!("Tagged {i}"), "tags": ["load", format!("w{}", worker % 10)] } } }).to_string()),
+        _ => {
+            let from = format!("5068{:07}", i % 500);
+            let body = serde_json::json!({ "object": "whatsapp_business_account", "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": {
+                "messaging_product": "whatsapp", "metadata": { "display_phone_number": "1", "phone_number_id": number },
+                "contacts": [{ "profile": { "name": "Load sender" }, "wa_id": from }],
+                "messages": [{ "from": from, "id": format!("wamid.load.{i}"), "timestamp": "1760000000", "type": "text", "text": { "body": "hi" } }] } }] }] }).to_string();
+            axum::http::Request::post(format!("{base}/webhooks/whatsapp"))
+                .header("content-type", "application/json")
+                .header("x-hub-signature-256", signature::sign(SECRET, body.as_bytes()))
+                .body(Body::from(body))
+                .unwrap_or_default()
+        }
+    }
+}
