@@ -152,6 +152,9 @@ async fn malformed_huge_and_unknown_deliveries_harm_nothing_else() {
     assert_eq!(app.webhook("{ not json", Some(SECRET)).await.0, 400);
     let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(10 * 1024 * 1024));
     assert_eq!(app.webhook(&huge, Some(SECRET)).await.0, 413);
+    // Within the upload limit (5 MB here) but over the JSON limit (1 MB): still refused.
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    assert_eq!(app.webhook(&big, Some(SECRET)).await.0, 413);
 
     let mixed = delivery(json!({
         "contacts": [{ "profile": { "name": "Ana" }, "wa_id": "50688880001" }],

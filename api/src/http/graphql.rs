@@ -69,13 +69,9 @@ async fn read_request(state: &AppState, headers: &HeaderMap, body: Body) -> Resu
             ));
         }
     };
-    let too_large = (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large");
-    let declared =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large);
-    }
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large)?;
+    let bytes = super::read_body(headers, body, limit)
+        .await
+        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"))?;
     let not_one = (
         StatusCode::BAD_REQUEST,
         "The body must be one GraphQL request: {\"query\", \"variables\", \"operationName\"}",

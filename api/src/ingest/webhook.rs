@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::{
-    body::Bytes,
+    body::Body,
     extract::{Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
@@ -50,7 +50,11 @@ pub async fn verify(State(state): State<AppState>, Query(h): Query<Handshake>) -
 /// A delivery: checked against the app secret of the channels it names, then every message and status
 /// is applied. Unknown numbers are acknowledged and ignored; a database failure answers 5xx so Meta
 /// delivers again (and redeliveries are stored once).
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match crate::http::read_body(&headers, body, state.config.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(status) => return (status, "delivery too large").into_response(),
+    };
     let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "malformed JSON").into_response();
     };
