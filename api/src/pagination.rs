@@ -136,6 +136,44 @@ impl Page {
     }
 }
 
+/// One page of rows with their cursors, whether more pages follow, and the list's total when asked for.
+pub struct Fetched<M> {
+    pub items: Vec<(String, M)>,
+    pub flags: PageInfoFlags,
+    pub total: i64,
+}
+
+impl Page {
+    /// Runs `query` as this page, ordered by `(key, id)`; counts the whole list only when `want_total`.
+    /// `position` gives a row's sort key and id, from which its cursor is made.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn fetch<E: EntityTrait>(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        query: Select<E>,
+        key: E::Column,
+        id: E::Column,
+        descending: bool,
+        want_total: bool,
+        position: impl Fn(&E::Model) -> (KeyValue, Uuid),
+    ) -> ApiResult<Fetched<E::Model>>
+    where
+        E::Model: Sync,
+    {
+        let total = if want_total { sea_orm::PaginatorTrait::count(query.clone(), db).await? as i64 } else { 0 };
+        let rows = self.apply(query, key, id, descending).all(db).await?;
+        let (rows, flags) = self.finish(rows);
+        let items = rows
+            .into_iter()
+            .map(|m| {
+                let (value, id) = position(&m);
+                (self.cursor(value, id), m)
+            })
+            .collect();
+        Ok(Fetched { items, flags, total })
+    }
+}
+
 pub struct PageInfoFlags {
     pub has_next_page: bool,
     pub has_previous_page: bool,

@@ -1,7 +1,5 @@
 use entity::audit_event;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -10,7 +8,7 @@ use crate::{
     contacts::scope::find_visible,
     db::{new_id, now},
     error::ApiResult,
-    pagination::{KeyValue, Page, PageArgs, PageInfoFlags},
+    pagination::{Fetched, KeyValue, Page, PageArgs},
 };
 
 /// Writes one event, in the caller's transaction when it has one.
@@ -50,14 +48,8 @@ pub struct AuditQuery {
     pub want_total: bool,
 }
 
-pub struct AuditPage {
-    pub items: Vec<(String, audit_event::Model)>,
-    pub flags: PageInfoFlags,
-    pub total: i64,
-}
-
 /// Events newest first: of one contact the actor can see, or of the whole organization (admins).
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: AuditQuery) -> ApiResult<AuditPage> {
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: AuditQuery) -> ApiResult<Fetched<audit_event::Model>> {
     let mut query = audit_event::Entity::find().filter(audit_event::Column::OrganizationId.eq(actor.organization_id()));
     match q.contact_id {
         Some(id) => {
@@ -79,9 +71,8 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: AuditQuery) -> Ap
         query = query.filter(audit_event::Column::CreatedAt.lte(to));
     }
     let page: Page = q.page.resolve("audit", actor.organization_id())?;
-    let total = if q.want_total { query.clone().count(db).await? as i64 } else { 0 };
-    let rows = page.apply(query, audit_event::Column::CreatedAt, audit_event::Column::Id, true).all(db).await?;
-    let (rows, flags) = page.finish(rows);
-    let items = rows.into_iter().map(|e| (page.cursor(KeyValue::Time(e.created_at), e.id), e)).collect();
-    Ok(AuditPage { items, flags, total })
+    page.fetch(db, query, audit_event::Column::CreatedAt, audit_event::Column::Id, true, q.want_total, |e| {
+        (KeyValue::Time(e.created_at), e.id)
+    })
+    .await
 }

@@ -1,7 +1,7 @@
 //! The contacts list: scope, then filter and search, then a keyset page in the chosen order.
 
 use entity::contact;
-use sea_orm::{ConnectionTrait, PaginatorTrait};
+use sea_orm::ConnectionTrait;
 
 use super::{
     filter::{ContactFilter, apply},
@@ -10,7 +10,7 @@ use super::{
 use crate::{
     auth::Actor,
     error::ApiResult,
-    pagination::{KeyValue, PageArgs, PageInfoFlags},
+    pagination::{Fetched, KeyValue, PageArgs},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,19 +59,10 @@ pub struct ListQuery {
     pub want_total: bool,
 }
 
-pub struct ContactPage {
-    pub items: Vec<(String, contact::Model)>,
-    pub flags: PageInfoFlags,
-    pub total: i64,
-}
-
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: ListQuery) -> ApiResult<ContactPage> {
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: ListQuery) -> ApiResult<Fetched<contact::Model>> {
     let list = format!("contacts:{:?}:{}", q.order, if q.descending { "desc" } else { "asc" });
     let page = q.page.resolve(&list, actor.organization_id())?;
     let query = apply(db, actor, visible(actor), &q.filter, q.search.as_deref()).await?;
-    let total = if q.want_total { query.clone().count(db).await? as i64 } else { 0 };
-    let rows = page.apply(query, q.order.column(), contact::Column::Id, q.descending).all(db).await?;
-    let (rows, flags) = page.finish(rows);
-    let items = rows.into_iter().map(|c| (page.cursor(q.order.key(&c), c.id), c)).collect();
-    Ok(ContactPage { items, flags, total })
+    page.fetch(db, query, q.order.column(), contact::Column::Id, q.descending, q.want_total, |c| (q.order.key(c), c.id))
+        .await
 }

@@ -1,14 +1,14 @@
 //! Reading conversations and messages: always through the contact, so the contact's visibility rules.
 
 use entity::{conversation, message};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::{
     auth::Actor,
     contacts::scope::find_visible,
     error::ApiResult,
-    pagination::{KeyValue, PageArgs, PageInfoFlags},
+    pagination::{Fetched, KeyValue, PageArgs},
 };
 
 /// The conversations of a contact the actor can see, most recent first.
@@ -27,12 +27,6 @@ pub async fn conversations(
         .await?)
 }
 
-pub struct MessagePage {
-    pub items: Vec<(String, message::Model)>,
-    pub flags: PageInfoFlags,
-    pub total: i64,
-}
-
 /// Messages of one conversation, newest first, once its contact is checked visible.
 pub async fn messages(
     db: &impl ConnectionTrait,
@@ -40,15 +34,14 @@ pub async fn messages(
     conversation: &conversation::Model,
     args: PageArgs,
     want_total: bool,
-) -> ApiResult<MessagePage> {
+) -> ApiResult<Fetched<message::Model>> {
     find_visible(db, actor, conversation.contact_id).await?;
     let page = args.resolve(&format!("messages:{}", conversation.id), actor.organization_id())?;
     let query = message::Entity::find()
         .filter(message::Column::OrganizationId.eq(conversation.organization_id))
         .filter(message::Column::ConversationId.eq(conversation.id));
-    let total = if want_total { query.clone().count(db).await? as i64 } else { 0 };
-    let rows = page.apply(query, message::Column::CreatedAt, message::Column::Id, true).all(db).await?;
-    let (rows, flags) = page.finish(rows);
-    let items = rows.into_iter().map(|m| (page.cursor(KeyValue::Time(m.created_at), m.id), m)).collect();
-    Ok(MessagePage { items, flags, total })
+    page.fetch(db, query, message::Column::CreatedAt, message::Column::Id, true, want_total, |m| {
+        (KeyValue::Time(m.created_at), m.id)
+    })
+    .await
 }

@@ -7,7 +7,7 @@ use entity::{
     job,
 };
 use futures_util::{Stream, stream};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use tokio::sync::Notify;
 
 use super::{
@@ -24,7 +24,7 @@ use crate::{
     files::FileStore,
     graphql::context::{actor, db, parse_id},
     jobs,
-    pagination::{KeyValue, PageArgs, wants_total},
+    pagination::{PageArgs, wants_total},
     properties,
 };
 
@@ -163,20 +163,10 @@ impl ImportQuery {
     ) -> async_graphql::Result<ImportJobConnection> {
         let actor = actor(ctx)?;
         actor.require_admin()?;
-        let page = PageArgs { first, after, last, before }.resolve("imports", actor.organization_id())?;
-        let query = job::Entity::find()
-            .filter(job::Column::OrganizationId.eq(actor.organization_id()))
-            .filter(job::Column::Kind.eq(JobKind::Import));
-        let total =
-            if wants_total(ctx) { query.clone().count(db(ctx)).await.map_err(ApiError::from)? as i64 } else { 0 };
-        let rows = page
-            .apply(query, job::Column::CreatedAt, job::Column::Id, true)
-            .all(db(ctx))
-            .await
-            .map_err(ApiError::from)?;
-        let (rows, flags) = page.finish(rows);
-        let items = rows.into_iter().map(|j| (page.cursor(KeyValue::Time(j.created_at), j.id), ImportJob(j))).collect();
-        Ok(ImportJobConnection::new(items, flags, total))
+        let args = PageArgs { first, after, last, before };
+        let page = jobs::list(db(ctx), actor, JobKind::Import, args, wants_total(ctx)).await?;
+        let items = page.items.into_iter().map(|(c, j)| (c, ImportJob(j))).collect();
+        Ok(ImportJobConnection::new(items, page.flags, page.total))
     }
 
     /// A signed link to an xlsx template with the expected columns (owners and admins).

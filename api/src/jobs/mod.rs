@@ -21,6 +21,7 @@ use crate::{
     db::{begin_write, is_postgres, new_id, now},
     error::{ApiError, ApiResult},
     http::AppState,
+    pagination::{Fetched, KeyValue, PageArgs},
 };
 
 /// How long a claim lasts without a heartbeat.
@@ -140,6 +141,24 @@ pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: Uuid, kind: JobK
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("Job"))
+}
+
+/// Jobs of one kind in the actor's organization, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    kind: JobKind,
+    args: PageArgs,
+    want_total: bool,
+) -> ApiResult<Fetched<job::Model>> {
+    let page = args.resolve(&format!("jobs:{kind:?}"), actor.organization_id())?;
+    let query = job::Entity::find()
+        .filter(job::Column::OrganizationId.eq(actor.organization_id()))
+        .filter(job::Column::Kind.eq(kind));
+    page.fetch(db, query, job::Column::CreatedAt, job::Column::Id, true, want_total, |j| {
+        (KeyValue::Time(j.created_at), j.id)
+    })
+    .await
 }
 
 /// Runs one claimed job to its end (or until `max_batches`, which tests use to stand in for a crash).

@@ -1,14 +1,12 @@
 use entity::listing;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{
     auth::Actor,
     db::{new_id, now},
     error::{ApiError, ApiResult, conflict_on_unique},
-    pagination::{KeyValue, PageArgs, PageInfoFlags},
+    pagination::{Fetched, KeyValue, PageArgs},
     validate,
 };
 
@@ -32,26 +30,19 @@ pub async fn find(
         .ok_or_else(|| ApiError::bad_input(field, "Unknown listing"))
 }
 
-pub struct ListingPage {
-    pub items: Vec<(String, listing::Model)>,
-    pub flags: PageInfoFlags,
-    pub total: i64,
-}
-
 /// Listings newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
     args: PageArgs,
     want_total: bool,
-) -> ApiResult<ListingPage> {
+) -> ApiResult<Fetched<listing::Model>> {
     let page = args.resolve("listings", actor.organization_id())?;
     let query = listing::Entity::find().filter(listing::Column::OrganizationId.eq(actor.organization_id()));
-    let total = if want_total { query.clone().count(db).await? as i64 } else { 0 };
-    let rows = page.apply(query, listing::Column::CreatedAt, listing::Column::Id, true).all(db).await?;
-    let (rows, flags) = page.finish(rows);
-    let items = rows.into_iter().map(|l| (page.cursor(KeyValue::Time(l.created_at), l.id), l)).collect();
-    Ok(ListingPage { items, flags, total })
+    page.fetch(db, query, listing::Column::CreatedAt, listing::Column::Id, true, want_total, |l| {
+        (KeyValue::Time(l.created_at), l.id)
+    })
+    .await
 }
 
 pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: ListingInput) -> ApiResult<listing::Model> {

@@ -1,7 +1,5 @@
 use entity::{conversation, note};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{
@@ -9,17 +7,11 @@ use crate::{
     contacts::scope::find_visible,
     db::{new_id, now},
     error::{ApiError, ApiResult},
-    pagination::{KeyValue, PageArgs, PageInfoFlags},
+    pagination::{Fetched, KeyValue, PageArgs},
     validate,
 };
 
 pub const MAX_NOTE_CHARS: usize = 10_000;
-
-pub struct NotePage {
-    pub items: Vec<(String, note::Model)>,
-    pub flags: PageInfoFlags,
-    pub total: i64,
-}
 
 /// Notes on a contact the actor can see, newest first.
 pub async fn list(
@@ -28,17 +20,16 @@ pub async fn list(
     contact_id: Uuid,
     args: PageArgs,
     want_total: bool,
-) -> ApiResult<NotePage> {
+) -> ApiResult<Fetched<note::Model>> {
     let contact = find_visible(db, actor, contact_id).await?;
     let page = args.resolve(&format!("notes:{}", contact.id), actor.organization_id())?;
     let query = note::Entity::find()
         .filter(note::Column::OrganizationId.eq(actor.organization_id()))
         .filter(note::Column::ContactId.eq(contact.id));
-    let total = if want_total { query.clone().count(db).await? as i64 } else { 0 };
-    let rows = page.apply(query, note::Column::CreatedAt, note::Column::Id, true).all(db).await?;
-    let (rows, flags) = page.finish(rows);
-    let items = rows.into_iter().map(|n| (page.cursor(KeyValue::Time(n.created_at), n.id), n)).collect();
-    Ok(NotePage { items, flags, total })
+    page.fetch(db, query, note::Column::CreatedAt, note::Column::Id, true, want_total, |n| {
+        (KeyValue::Time(n.created_at), n.id)
+    })
+    .await
 }
 
 /// Adds a note to a contact the actor can see and write, optionally tied to one of its conversations.
