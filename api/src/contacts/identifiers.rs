@@ -2,12 +2,13 @@
 //! that know a person by something other than the phone. The phone itself changes with `updateContact`.
 
 use entity::{contact, contact_identifier, enums::IdentifierKind};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::scope::{find_visible, visible};
+use super::{
+    scope::find_visible,
+    write::{conflict_or, identity_taken},
+};
 use crate::{
     audit,
     auth::Actor,
@@ -47,7 +48,11 @@ pub async fn add(
     .await;
     match inserted {
         Ok(_) => {}
-        Err(e) => return Err(taken(db, actor, kind, &value, contact.id, e).await),
+        Err(e) => {
+            return Err(
+                conflict_or(e, "value", identity_taken(db, actor, kind, &value, Some(contact.id), "value")).await
+            );
+        }
     }
     audit::record(
         db,
@@ -91,37 +96,4 @@ pub async fn remove(
     )
     .await?;
     Ok(contact)
-}
-
-/// CONFLICT when another contact has this identity; names it only if the actor can see it.
-async fn taken(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    kind: IdentifierKind,
-    value: &str,
-    own: Uuid,
-    err: DbErr,
-) -> ApiError {
-    if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        return err.into();
-    }
-    let holder = contact_identifier::Entity::find()
-        .filter(contact_identifier::Column::OrganizationId.eq(actor.organization_id()))
-        .filter(contact_identifier::Column::Kind.eq(kind))
-        .filter(contact_identifier::Column::Value.eq(value))
-        .one(db)
-        .await
-        .ok()
-        .flatten();
-    let seen = match holder {
-        Some(h) if h.contact_id != own => {
-            visible(actor).filter(contact::Column::Id.eq(h.contact_id)).one(db).await.ok().flatten()
-        }
-        _ => None,
-    };
-    ApiError::Conflict {
-        field: "value".into(),
-        message: "Another contact already has this identity".into(),
-        existing_id: seen.map(|c| c.id),
-    }
 }

@@ -5,8 +5,8 @@ use entity::{
     message, note, organization, reservation, verification,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, SqlErr, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -95,7 +95,11 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     .await;
     let contact = match inserted {
         Ok(c) => c,
-        Err(e) => return Err(unique_phone(db, actor, phone.as_deref(), e).await),
+        Err(e) => {
+            return Err(
+                conflict_or(e, "phone", phone_taken(db, actor, phone.as_deref().unwrap_or_default(), None)).await
+            );
+        }
     };
     set_phone_identity(&txn, &contact, phone.as_deref()).await?;
     let tags = tags::service::ensure(&txn, org.id, &input.tags).await?;
@@ -191,7 +195,11 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     model.updated_at = Set(now());
     let updated = match model.update(&txn).await {
         Ok(c) => c,
-        Err(e) => return Err(unique_phone(db, actor, phone.as_deref(), e).await),
+        Err(e) => {
+            return Err(
+                conflict_or(e, "phone", phone_taken(db, actor, phone.as_deref().unwrap_or_default(), None)).await
+            );
+        }
     };
     if after.as_object().is_some_and(|m| !m.is_empty()) {
         audit::record(&txn, actor, Some(updated.id), "contact.updated", Some(before), Some(after)).await?;
@@ -299,16 +307,6 @@ pub async fn ensure_capacity(txn: &impl ConnectionTrait, organization_id: Uuid, 
         return Err(ApiError::LimitExceeded(format!("The plan allows {limit} contacts; upgrade to add more")));
     }
     Ok(())
-}
-
-async fn unique_phone(db: &impl ConnectionTrait, actor: &Actor, phone: Option<&str>, err: DbErr) -> ApiError {
-    match (err.sql_err(), phone) {
-        (Some(SqlErr::UniqueConstraintViolation(_)), Some(p)) => match phone_taken(db, actor, p, None).await {
-            Err(conflict) => conflict,
-            Ok(()) => ApiError::conflict("phone", "A contact with this phone number already exists"),
-        },
-        _ => err.into(),
-    }
 }
 
 /// The audit record of a new contact: its fields, not its derived columns.

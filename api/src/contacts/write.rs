@@ -26,26 +26,44 @@ pub fn search_text(name: &str, email: Option<&str>, phone: Option<&str>) -> Stri
         .join(" ")
 }
 
-/// CONFLICT for a phone another contact already has; names that contact only if the actor can see it.
-pub async fn phone_taken(db: &impl ConnectionTrait, actor: &Actor, phone: &str, except: Option<Uuid>) -> ApiResult<()> {
+/// CONFLICT on `field` when another contact (not `except`) holds this identity; names that contact only
+/// if the actor can see it.
+pub async fn identity_taken(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    kind: IdentifierKind,
+    value: &str,
+    except: Option<Uuid>,
+    field: &str,
+) -> ApiResult<()> {
     let holder = contact_identifier::Entity::find()
         .filter(contact_identifier::Column::OrganizationId.eq(actor.organization_id()))
-        .filter(contact_identifier::Column::Kind.eq(IdentifierKind::Phone))
-        .filter(contact_identifier::Column::Value.eq(phone))
+        .filter(contact_identifier::Column::Kind.eq(kind))
+        .filter(contact_identifier::Column::Value.eq(value))
         .one(db)
         .await?;
-    match holder {
-        Some(h) if Some(h.contact_id) != except => Err(phone_conflict(db, actor, h.contact_id).await),
-        _ => Ok(()),
-    }
+    let Some(holder) = holder.filter(|h| Some(h.contact_id) != except) else { return Ok(()) };
+    let seen = visible(actor).filter(contact::Column::Id.eq(holder.contact_id)).one(db).await?;
+    Err(ApiError::Conflict {
+        field: field.into(),
+        message: "Another contact already has this identity".into(),
+        existing_id: seen.map(|c| c.id),
+    })
 }
 
-pub async fn phone_conflict(db: &impl ConnectionTrait, actor: &Actor, holder: Uuid) -> ApiError {
-    let seen = visible(actor).filter(contact::Column::Id.eq(holder)).one(db).await.ok().flatten();
-    ApiError::Conflict {
-        field: "phone".into(),
-        message: "A contact with this phone number already exists".into(),
-        existing_id: seen.map(|c| c.id),
+pub async fn phone_taken(db: &impl ConnectionTrait, actor: &Actor, phone: &str, except: Option<Uuid>) -> ApiResult<()> {
+    identity_taken(db, actor, IdentifierKind::Phone, phone, except, "phone").await
+}
+
+/// The error for a failed write: a unique-key violation becomes the CONFLICT `check` finds (or a bare one
+/// on `field`); anything else stays internal.
+pub async fn conflict_or(err: sea_orm::DbErr, field: &str, check: impl Future<Output = ApiResult<()>>) -> ApiError {
+    if !matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+        return err.into();
+    }
+    match check.await {
+        Err(conflict) => conflict,
+        Ok(()) => ApiError::conflict(field, "Another contact already has this identity"),
     }
 }
 
