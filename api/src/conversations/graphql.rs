@@ -224,7 +224,8 @@ impl ConversationMutation {
             payload: input.payload.map(|p| p.0),
             sent_at: input.sent_at.map_or_else(crate::db::now, |t| t.min(crate::db::now())),
         };
-        let recorded = inbound::record(db(ctx), &channel, msg).await?;
+        let system = crate::auth::Actor::system(actor.organization().clone());
+        let recorded = inbound::record(db(ctx), &system, &channel, msg).await?;
         let kind = if recorded.created { ContactEventKind::Created } else { ContactEventKind::Updated };
         publish(ctx, kind, &recorded.contact).await;
         Ok(RecordedMessage {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{
     channel, contact, contact_identifier,
     enums::{ContactSource, IdentifierKind, MessageDirection},
-    message, organization,
+    message,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -47,14 +47,15 @@ pub struct Recorded {
     pub message: Option<message::Model>,
 }
 
-/// Records one inbound message on `channel`. Never refused for the plan's contact cap.
-pub async fn record(db: &DatabaseConnection, channel: &channel::Model, msg: InboundMessage) -> ApiResult<Recorded> {
-    let organization = organization::Entity::find_by_id(channel.organization_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Organization"))?;
-    let actor = Actor::system(organization);
-    let (contact, created) = resolve_contact(db, &actor, channel, &msg).await?;
+/// Records one inbound message on `channel`, acting as its organization (`actor`, the system actor).
+/// Never refused for the plan's contact cap.
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    channel: &channel::Model,
+    msg: InboundMessage,
+) -> ApiResult<Recorded> {
+    let (contact, created) = resolve_contact(db, actor, channel, &msg).await?;
 
     let txn = begin_write(db).await?;
     let conversation = window::conversation_for(&txn, &contact, channel.id).await?;
@@ -231,6 +232,7 @@ async fn refresh_known(
 /// `user_changed_number`: the phone and wa_id identities move to the new number on the same contact.
 pub async fn change_number(
     db: &DatabaseConnection,
+    actor: &Actor,
     channel: &channel::Model,
     old_wa_id: &str,
     new_wa_id: &str,
@@ -268,10 +270,7 @@ pub async fn change_number(
     let updated = model.update(&txn).await?;
     let before = serde_json::json!({ "phone": contact.phone, "waId": contact.wa_id });
     let after = serde_json::json!({ "phone": updated.phone, "waId": updated.wa_id });
-    let actor = Actor::system(
-        organization::Entity::find_by_id(org).one(&txn).await?.ok_or_else(|| ApiError::not_found("Organization"))?,
-    );
-    audit::record(&txn, &actor, Some(contact.id), "contact.number_changed", Some(before), Some(after)).await?;
+    audit::record(&txn, actor, Some(contact.id), "contact.number_changed", Some(before), Some(after)).await?;
     txn.commit().await?;
     Ok(Some(updated))
 }

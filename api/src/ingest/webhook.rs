@@ -14,7 +14,10 @@ use super::{
     signature,
     whatsapp::{self, Event},
 };
+use sea_orm::EntityTrait;
+
 use crate::{
+    auth::Actor,
     channels,
     conversations::{inbound, outbound},
     error::ApiResult,
@@ -78,10 +81,25 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bo
     if trusted.is_empty() {
         return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
     }
+    // Each channel's organization acts through the system actor, read once per delivery.
+    let mut actors: HashMap<uuid::Uuid, Actor> = HashMap::new();
+    for channel in trusted.values() {
+        if actors.contains_key(&channel.organization_id) {
+            continue;
+        }
+        match entity::organization::Entity::find_by_id(channel.organization_id).one(&state.db).await {
+            Ok(Some(org)) => {
+                actors.insert(org.id, Actor::system(org));
+            }
+            Ok(None) => {}
+            Err(err) => return unavailable(err),
+        }
+    }
     for change in &changes {
         let Some(channel) = trusted.get(&change.phone_number_id) else { continue };
+        let Some(actor) = actors.get(&channel.organization_id) else { continue };
         for event in whatsapp::events(change) {
-            if let Err(err) = apply(&state, channel, event).await {
+            if let Err(err) = apply(&state, actor, channel, event).await {
                 return unavailable(err);
             }
         }
@@ -89,16 +107,17 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bo
     (StatusCode::OK, "EVENT_RECEIVED").into_response()
 }
 
-async fn apply(state: &AppState, channel: &entity::channel::Model, event: Event) -> ApiResult<()> {
+async fn apply(state: &AppState, actor: &Actor, channel: &entity::channel::Model, event: Event) -> ApiResult<()> {
     let (kind, contact) = match event {
         Event::Message(msg) => {
-            let recorded = inbound::record(&state.db, channel, *msg).await?;
+            let recorded = inbound::record(&state.db, actor, channel, *msg).await?;
             let kind = if recorded.created { ContactEventKind::Created } else { ContactEventKind::Updated };
             (kind, Some(recorded.contact))
         }
-        Event::ChangedNumber { old_wa_id, new_wa_id } => {
-            (ContactEventKind::Updated, inbound::change_number(&state.db, channel, &old_wa_id, &new_wa_id).await?)
-        }
+        Event::ChangedNumber { old_wa_id, new_wa_id } => (
+            ContactEventKind::Updated,
+            inbound::change_number(&state.db, actor, channel, &old_wa_id, &new_wa_id).await?,
+        ),
         Event::Status { external_id, status, at, error } => (
             ContactEventKind::Updated,
             outbound::apply_status(&state.db, channel, &external_id, &status, at, error).await?,
