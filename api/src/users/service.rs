@@ -136,12 +136,7 @@ pub async fn login(
     password: &str,
     organization_id: Option<Uuid>,
 ) -> ApiResult<Session> {
-    let email = email.trim().to_lowercase();
-    let mut query = user::Entity::find().filter(user::Column::Email.eq(email)).filter(user::Column::Active.eq(true));
-    if let Some(org) = organization_id {
-        query = query.filter(user::Column::OrganizationId.eq(org));
-    }
-    let candidates = query.order_by_asc(user::Column::CreatedAt).limit(20).all(db).await?;
+    let candidates = active_by_email(db, email, organization_id, 20).await?;
     let mut matched = Vec::new();
     if candidates.is_empty() {
         verify_password(password.to_string(), None).await?;
@@ -171,18 +166,28 @@ pub async fn token_for_email(
     email: &str,
     organization_id: Option<Uuid>,
 ) -> ApiResult<Session> {
+    let mut users = active_by_email(db, email, organization_id, 2).await?;
+    match users.len() {
+        0 => Err(ApiError::not_found("Active user with this email")),
+        1 => session_for(db, keys, users.remove(0)).await,
+        _ => Err(ApiError::bad_input("organization", "Several organizations have this email: pass --organization")),
+    }
+}
+
+/// Active users with this email (in one organization when given), oldest first.
+async fn active_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+    organization_id: Option<Uuid>,
+    limit: u64,
+) -> ApiResult<Vec<user::Model>> {
     let mut query = user::Entity::find()
         .filter(user::Column::Email.eq(email.trim().to_lowercase()))
         .filter(user::Column::Active.eq(true));
     if let Some(org) = organization_id {
         query = query.filter(user::Column::OrganizationId.eq(org));
     }
-    let mut users = query.limit(2).all(db).await?;
-    match users.len() {
-        0 => Err(ApiError::not_found("Active user with this email")),
-        1 => session_for(db, keys, users.remove(0)).await,
-        _ => Err(ApiError::bad_input("organization", "Several organizations have this email: pass --organization")),
-    }
+    Ok(query.order_by_asc(user::Column::CreatedAt).limit(limit).all(db).await?)
 }
 
 pub(crate) async fn session_for(db: &impl ConnectionTrait, keys: &JwtKeys, user: user::Model) -> ApiResult<Session> {
