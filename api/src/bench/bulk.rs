@@ -54,7 +54,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     };
     let start = Instant::now();
     let q = serde_json::json!({ "query": "mutation { bulkUpdateContacts(selection: { filter: {} }, patch: { addTags: [\"Campaign\"] }) { matched job { id } } }" });
-    let answer = json(&http, call(q)?).await?;
+    let answer = client::json(&http, call(q)?).await?;
     let id = answer["data"]["bulkUpdateContacts"]["job"]["id"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("no job: {answer}"))?
@@ -62,7 +62,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let job = loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let q = serde_json::json!({ "query": "query($id: ID!) { job(id: $id) { state processed updated error } }", "variables": { "id": id } });
-        let job = json(&http, call(q)?).await?["data"]["job"].clone();
+        let job = client::json(&http, call(q)?).await?["data"]["job"].clone();
         if !matches!(job["state"].as_str(), Some("QUEUED" | "RUNNING")) {
             break job;
         }
@@ -76,10 +76,4 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
         super::peak_rss_mb(),
     );
     Ok(())
-}
-
-async fn json(http: &client::HttpClient, request: axum::http::Request<Body>) -> anyhow::Result<serde_json::Value> {
-    let res = http.request(request).await?;
-    let bytes = http_body_util::BodyExt::collect(res.into_body()).await?.to_bytes();
-    Ok(serde_json::from_slice(&bytes)?)
 }

@@ -25,3 +25,10 @@ pub async fn timed(client: &HttpClient, request: axum::http::Request<Body>) -> (
     };
     (start.elapsed(), ok)
 }
+
+/// Sends a request and reads its answer as JSON.
+pub async fn json(client: &HttpClient, request: axum::http::Request<Body>) -> anyhow::Result<serde_json::Value> {
+    let response = client.request(request).await?;
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok(serde_json::from_slice(&bytes)?)
+}

@@ -41,9 +41,7 @@ pub async fn run(mut config: Config, opts: Options) -> anyhow::Result<()> {
         .header("authorization", format!("Bearer {}", owner.session.token))
         .header("apollo-require-preflight", "true")
         .body(Body::from(body))?;
-    let response = http.request(request).await?;
-    let bytes = http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
-    let answer: serde_json::Value = serde_json::from_slice(&bytes)?;
+    let answer = client::json(&http, request).await?;
     let id = answer["data"]["startImport"]["id"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("upload failed: {answer}"))?
@@ -56,10 +54,7 @@ pub async fn run(mut config: Config, opts: Options) -> anyhow::Result<()> {
             .header("content-type", "application/json")
             .header("authorization", format!("Bearer {}", owner.session.token))
             .body(Body::from(q.to_string()))?;
-        let res = http.request(request).await?;
-        let bytes = http_body_util::BodyExt::collect(res.into_body()).await?.to_bytes();
-        let v: serde_json::Value = serde_json::from_slice(&bytes)?;
-        let job = v["data"]["importJob"].clone();
+        let job = client::json(&http, request).await?["data"]["importJob"].clone();
         if !matches!(job["state"].as_str(), Some("QUEUED" | "RUNNING")) {
             break job;
         }
