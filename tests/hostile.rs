@@ -168,3 +168,52 @@ async fn beyond_the_concurrency_cap_requests_are_shed_at_once() {
     drop(held);
     assert_eq!(app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await.0, 200);
 }
+
+async fn boom() -> &'static str {
+    panic!("a handler bug")
+}
+
+async fn hang() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    "late"
+}
+
+/// Routes that misbehave on purpose, behind exactly the production middleware.
+fn misbehaving(app: &TestApp) -> axum::Router {
+    let routes = axum::Router::new().route("/boom", axum::routing::get(boom)).route("/hang", axum::routing::get(hang));
+    api::http::with_middleware(routes, app.state.clone())
+}
+
+async fn get(router: &axum::Router, path: &str) -> (axum::http::StatusCode, Value) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(path).body(axum::body::Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    (response.status(), crate::harness::body_json(response).await)
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_with_a_code_and_the_server_goes_on() {
+    let app = TestApp::new().await;
+    let router = misbehaving(&app);
+    for _ in 0..3 {
+        let (status, res) = get(&router, "/boom").await;
+        assert_eq!(status, 500);
+        assert_eq!(code(&res), "INTERNAL");
+        assert!(!res.to_string().contains("a handler bug"), "the panic message stays in the logs: {res}");
+    }
+    let ok = app.gql(Some(&app.owner_token), "{ me { role } }", json!({})).await;
+    assert_eq!(ok["data"]["me"]["role"], "OWNER");
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_is_stopped_with_a_code() {
+    let app = TestApp::with_config(|c| c.request_timeout_secs = 1).await;
+    let router = misbehaving(&app);
+    let start = Instant::now();
+    let (status, res) = get(&router, "/hang").await;
+    assert_eq!(status, 504, "{res}");
+    assert_eq!(code(&res), "TIMEOUT");
+    assert!(start.elapsed() < FAST, "took {:?}", start.elapsed());
+    let ok = app.gql(Some(&app.owner_token), "{ me { role } }", json!({})).await;
+    assert_eq!(ok["data"]["me"]["role"], "OWNER", "the server goes on serving");
+}

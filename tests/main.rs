@@ -14,5 +14,6 @@ mod live;
 mod merge;
 mod organization;
 mod schema;
+mod seed;
 mod storage;
 mod users;

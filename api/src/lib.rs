@@ -26,6 +26,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod pipeline;
 pub mod properties;
+pub mod seed;
 pub mod tags;
 pub mod telemetry;
 pub mod users;

@@ -15,6 +15,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use entity::enums::PlanTier;
 use migration::{Migrator, MigratorTrait};
 
+// See the workspace manifest: memory freed after a burst of load goes back to the OS.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(name = "api", version, about = "Contacts API server for a WhatsApp-first CRM")]
 struct Cli {
@@ -59,6 +63,23 @@ enum Command {
         #[command(subcommand)]
         workload: BenchWorkload,
     },
+    /// Fill the database with the benchmark data set: one large organization and many small ones, the
+    /// same rows for the same seed.
+    Seed {
+        /// Contacts of the large organization.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: usize,
+        #[arg(long, default_value_t = 99)]
+        small_orgs: usize,
+        #[arg(long, default_value_t = 1_000)]
+        small_size: usize,
+        #[arg(long, default_value_t = 200_000)]
+        conversations: usize,
+        #[arg(long, default_value_t = 220_000)]
+        notes: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Print a fresh token for an existing user.
     Token {
         #[arg(long)]
@@ -90,6 +111,17 @@ enum BenchWorkload {
         #[arg(long, default_value_t = 100_000)]
         contacts: usize,
     },
+    /// Q1–Q4 read workloads against a seeded database (`api seed`), each for `seconds` at `concurrency`,
+    /// through a server started as a child process.
+    Queries {
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Only the workloads whose name starts with one of these, e.g. --only Q1 --only Q3.
+        #[arg(long)]
+        only: Vec<String>,
+    },
     /// Mixed reads and writes at `concurrency` for `seconds` (set RATE_LIMIT_*_PER_MINUTE=0 to measure
     /// the server rather than the limits).
     Mixed {
@@ -109,6 +141,9 @@ impl BenchWorkload {
             }
             Self::Import { rows } => api::bench::import::run(config, api::bench::import::Options { rows }).await?,
             Self::Bulk { contacts } => api::bench::bulk::run(config, api::bench::bulk::Options { contacts }).await?,
+            Self::Queries { concurrency, seconds, only } => {
+                api::bench::queries::run(config, api::bench::queries::Options { concurrency, seconds, only }).await?
+            }
             Self::Mixed { concurrency, seconds } => {
                 api::bench::mixed::run(config, api::bench::mixed::Options { concurrency, seconds }).await?
             }
@@ -176,6 +211,11 @@ async fn main() -> anyhow::Result<()> {
             println!("token {}", done.session.token);
         }
         Command::Bench { workload } => workload.run(config).await?,
+        Command::Seed { contacts, small_orgs, small_size, conversations, notes, seed } => {
+            let db = connect(DbOptions::from_config(&config)).await.context("connecting to the database")?;
+            let opts = api::seed::Options { large: contacts, small_orgs, small_size, conversations, notes, seed };
+            api::seed::run(&db, opts).await?;
+        }
         Command::Token { email, organization } => {
             let state = prepare(config).await?;
             let session = token_for_email(&state.db, &state.jwt, &email, organization).await?;

@@ -9,6 +9,7 @@ mod m20261121_000003_conversations;
 mod m20261121_000004_operations;
 mod m20261121_000005_job_rows;
 mod m20261121_000006_merges;
+mod m20261121_000007_search_indexes;
 mod util;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_operations::Migration),
             Box::new(m20261121_000005_job_rows::Migration),
             Box::new(m20261121_000006_merges::Migration),
+            Box::new(m20261121_000007_search_indexes::Migration),
         ]
     }
 }

@@ -5,17 +5,16 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::body::Body;
 use entity::contact;
 use sea_orm::EntityTrait;
-use tokio::sync::Mutex;
 
-use super::{Report, client};
+use super::{client, load};
 use crate::{app, config::Config, contacts::write::NewRow, db::new_id, ingest::signature};
 
 pub struct Options {
@@ -26,12 +25,7 @@ pub struct Options {
 const SECRET: &str = "bench-app-secret";
 
 fn rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
+    super::status_mb("self", "VmRSS:")
 }
 
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
@@ -77,10 +71,6 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let start_rss = rss_mb();
     let http = client::new();
     let token = owner.session.token.clone();
-    let counter = Arc::new(AtomicUsize::new(0));
-    let (rate_limited, shed, errors) =
-        (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let latencies = Arc::new(Mutex::new(Vec::new()));
     let peak = Arc::new(AtomicU64::new(start_rss));
     let sampler = {
         let peak = peak.clone();
@@ -91,64 +81,20 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
             }
         })
     };
-    let deadline = Instant::now() + Duration::from_secs(opts.seconds);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..opts.concurrency)
-        .map(|w| {
-            let (http, base, token, number) = (http.clone(), base.clone(), token.clone(), number.clone());
-            let (counter, rate_limited, shed, errors, latencies) =
-                (counter.clone(), rate_limited.clone(), shed.clone(), errors.clone(), latencies.clone());
-            tokio::spawn(async move {
-                let mut local = Vec::new();
-                while Instant::now() < deadline {
-                    let i = counter.fetch_add(1, Ordering::Relaxed);
-                    let request = build(i, w, &base, &token, &number);
-                    let t = Instant::now();
-                    let outcome = match http.request(request).await {
-                        Ok(res) => {
-                            let status = res.status().as_u16();
-                            let bytes = http_body_util::BodyExt::collect(res.into_body())
-                                .await
-                                .map(|b| b.to_bytes())
-                                .unwrap_or_default();
-                            let graphql_error =
-                                bytes.starts_with(b"{\"errors\"") || bytes.windows(10).any(|w| w == b"\"errors\":[");
-                            (status, graphql_error)
-                        }
-                        Err(_) => (0, true),
-                    };
-                    local.push(t.elapsed());
-                    match outcome {
-                        (429, _) => rate_limited.fetch_add(1, Ordering::Relaxed),
-                        (503, _) => shed.fetch_add(1, Ordering::Relaxed),
-                        (200, false) => 0,
-                        _ => errors.fetch_add(1, Ordering::Relaxed),
-                    };
-                }
-                latencies.lock().await.extend(local);
-            })
-        })
-        .collect();
-    for w in workers {
-        w.await?;
-    }
-    let elapsed = started.elapsed();
+    let outcome = load::drive(&http, opts.concurrency, Duration::from_secs(opts.seconds), move |i, w| {
+        build(i, w, &base, &token, &number)
+    })
+    .await;
     sampler.abort();
-    let latencies = std::mem::take(&mut *latencies.lock().await);
-    let report = Report {
-        name: format!("mixed c={}", opts.concurrency),
-        requests: latencies.len(),
-        errors: errors.load(Ordering::Relaxed) as usize,
-        elapsed,
-        latencies,
-    };
-    report.print();
+    let (rate_limited, shed) = (outcome.rate_limited, outcome.shed);
+    outcome.report(format!("mixed c={}", opts.concurrency)).print();
+    drop(http);
     tokio::time::sleep(Duration::from_secs(5)).await;
+    let after_5 = rss_mb();
+    // Idle pooled connections close after 30 s and the allocator returns their memory in the background.
+    tokio::time::sleep(Duration::from_secs(40)).await;
     println!(
-        "429: {}  503: {}  RSS start {} MB, peak {} MB, 5 s after {} MB",
-        rate_limited.load(Ordering::Relaxed),
-        shed.load(Ordering::Relaxed),
-        start_rss,
+        "429: {rate_limited}  503: {shed}  RSS start {start_rss} MB, peak {} MB, 5 s after {after_5} MB, 45 s after {} MB",
         peak.load(Ordering::Relaxed),
         rss_mb()
     );

@@ -5,7 +5,9 @@
 pub mod bulk;
 mod client;
 pub mod import;
+mod load;
 pub mod mixed;
+pub mod queries;
 pub mod webhook;
 
 use std::time::Duration;
@@ -57,6 +59,11 @@ impl Report {
     }
 
     pub fn print(&self) {
+        self.print_with_memory(peak_rss_mb());
+    }
+
+    /// Prints the figures with a peak memory measured elsewhere (a server in another process).
+    pub fn print_with_memory(&self, peak_mb: u64) {
         let rps = self.requests as f64 / self.elapsed.as_secs_f64().max(1e-9);
         println!(
             "{:<28} {:>7} req  {:>9.1} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  peak RSS {} MB",
@@ -66,16 +73,20 @@ impl Report {
             self.percentile(0.50).as_secs_f64() * 1000.0,
             self.percentile(0.99).as_secs_f64() * 1000.0,
             self.errors,
-            peak_rss_mb(),
+            peak_mb,
         );
     }
 }
 
 /// Peak resident memory of this process (server and load generator), from `/proc/self/status`.
 pub fn peak_rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    status_mb("self", "VmHWM:")
+}
+
+/// A memory figure (`VmRSS:`, `VmHWM:`) of a process (`self` or a pid) in MB, from `/proc/<pid>/status`.
+pub fn status_mb(pid: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
-        .map_or(0, |kb| kb / 1024)
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .map_or(0, |kb: u64| kb / 1024)
 }

@@ -15,13 +15,12 @@ use axum::{
     routing::{get, post},
 };
 use sea_orm::DatabaseConnection;
-use tower::{ServiceBuilder, limit::ConcurrencyLimitLayer, load_shed::LoadShedLayer};
+use tower::{ServiceBuilder, limit::ConcurrencyLimitLayer, load_shed::LoadShedLayer, timeout::TimeoutLayer};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -79,7 +78,6 @@ impl AppState {
 
 /// The whole HTTP application; tests drive it in-process.
 pub fn app(state: AppState) -> Router {
-    let config = state.config.clone();
     let mut router = Router::new()
         .route("/graphql", post(graphql::http_handler))
         .route("/graphql/ws", get(graphql::ws_handler))
@@ -87,9 +85,17 @@ pub fn app(state: AppState) -> Router {
         .route("/files/{*key}", get(files::download))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready));
-    if !config.is_production() {
+    if !state.config.is_production() {
         router = router.route("/", get(graphiql));
     }
+    with_middleware(router, state)
+}
+
+/// Wraps routes in the server's middleware: request ids, tracing, panic catching, CORS, per-address rate
+/// limits, load shedding, the request timeout and the body limit. Public so tests can put routes that
+/// misbehave on purpose (panic, hang) behind exactly the production stack.
+pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
+    let config = state.config.clone();
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -98,19 +104,30 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CatchPanicLayer::custom(response::panic_response))
-        .layer(cors(&config))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout()));
+        .layer(cors(&config));
     let shedding = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-            response::error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                "The server is busy: try again shortly",
-                None,
-            )
+        .layer(HandleErrorLayer::new(|err: tower::BoxError| async move {
+            if err.is::<tower::timeout::error::Elapsed>() {
+                response::error_response(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "TIMEOUT",
+                    "The request took too long and was stopped",
+                    None,
+                )
+            } else {
+                response::error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "UNAVAILABLE",
+                    "The server is busy: try again shortly",
+                    None,
+                )
+            }
         }))
+        // The timeout wraps only admitted requests: a shed request answers at once and a slow one is
+        // dropped (its database work cancelled with it) once the limit passes.
         .layer(LoadShedLayer::new())
-        .layer(ConcurrencyLimitLayer::new(config.max_concurrent_requests.max(1)));
+        .layer(ConcurrencyLimitLayer::new(config.max_concurrent_requests.max(1)))
+        .layer(TimeoutLayer::new(config.request_timeout()));
     router
         // Refuses a declared Content-Length over the limit before reading a byte, and caps streamed bodies.
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes.max(config.max_upload_bytes)))

@@ -1,0 +1,259 @@
+//! `api bench queries`: the read workloads users feel most, against the seeded large organization
+//! (`api seed`), through a server started as a separate process so its memory is measured alone.
+//!
+//! Q1 an agent's first 50 visible contacts by last activity, with tags and assignee; Q2 an admin's
+//! search (a name fragment matching about a tenth, one matching one name in sixty, one matching
+//! nothing, and five phone digits), first 20; Q3 a tag and a stage created in a 30-day window, first 50
+//! with the exact total; Q4 one contact with tags, notes, its conversation and the last 20 messages.
+
+use std::{
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{body::Body, http::Request};
+use entity::{contact, conversation, enums::UserRole, organization, pipeline_stage, tag, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{client, load, status_mb};
+use crate::{
+    auth::JwtKeys,
+    config::Config,
+    db::{DbOptions, connect},
+    seed::{LARGE_ORG_NAME, PERIOD_SECS, anchor},
+};
+
+pub struct Options {
+    pub concurrency: usize,
+    pub seconds: u64,
+    /// Run only the workloads whose name starts with one of these (Q1, Q2, ...); all when empty.
+    pub only: Vec<String>,
+}
+
+const Q1: &str = "{ contacts(first: 50, orderBy: {field: LAST_ACTIVITY_AT, direction: DESC}) { edges { node { id name phone lastActivityAt status { name } tags { name } assignee { name } } } } }";
+const Q2: &str =
+    "query($s: String!) { contacts(first: 20, search: $s) { edges { node { id name phone email lastActivityAt } } } }";
+const Q3: &str = "query($f: ContactFilter!) { contacts(first: 50, filter: $f) { totalCount edges { node { id name phone createdAt tags { name } } } } }";
+const Q4: &str = "query($id: ID!) { contact(id: $id) { id name phone status { name } tags { name } assignee { name } notes(first: 20) { edges { node { body createdAt author { name } } } } conversations { id lastMessageAt messages(first: 20) { edges { node { direction body status createdAt } } } } } }";
+
+/// What the workloads draw from: tokens, tag and stage ids, contacts with conversations, phone digits.
+struct Fixture {
+    agent_tokens: Vec<String>,
+    admin_token: String,
+    tags: Vec<Uuid>,
+    stages: Vec<Uuid>,
+    with_conversation: Vec<Uuid>,
+    phone_fragments: Vec<String>,
+}
+
+async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
+    let db = connect(DbOptions::from_config(config)).await?;
+    let Some(org) = organization::Entity::find().filter(organization::Column::Name.eq(LARGE_ORG_NAME)).one(&db).await?
+    else {
+        anyhow::bail!("no seeded organization here: run `api seed` against this DATABASE_URL first");
+    };
+    let secret = config.jwt_secret()?;
+    let keys = JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes);
+    let users = user::Entity::find().filter(user::Column::OrganizationId.eq(org.id)).all(&db).await?;
+    let mut agent_tokens = Vec::new();
+    let mut admin_token = None;
+    for u in users {
+        let role = u.role;
+        let token = crate::users::service::session_for(&db, &keys, u).await?.token;
+        match role {
+            UserRole::Agent => agent_tokens.push(token),
+            UserRole::Admin => admin_token = Some(token),
+            _ => {}
+        }
+    }
+    let tags = tag::Entity::find().filter(tag::Column::OrganizationId.eq(org.id)).all(&db).await?;
+    let stages =
+        pipeline_stage::Entity::find().filter(pipeline_stage::Column::OrganizationId.eq(org.id)).all(&db).await?;
+    let with_conversation = conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::ContactId)
+        .filter(conversation::Column::OrganizationId.eq(org.id))
+        .order_by_asc(conversation::Column::Id)
+        .limit(2_000)
+        .into_tuple()
+        .all(&db)
+        .await?;
+    let phones: Vec<Option<String>> = contact::Entity::find()
+        .select_only()
+        .column(contact::Column::Phone)
+        .filter(contact::Column::OrganizationId.eq(org.id))
+        .order_by_asc(contact::Column::Id)
+        .limit(500)
+        .into_tuple()
+        .all(&db)
+        .await?;
+    // Five digits from the subscriber part of a real number (after +5068).
+    let phone_fragments = phones.into_iter().flatten().filter_map(|p| p.get(6..11).map(str::to_owned)).collect();
+    Ok(Fixture {
+        agent_tokens,
+        admin_token: admin_token.ok_or_else(|| anyhow::anyhow!("the seeded organization has no admin"))?,
+        tags: tags.into_iter().map(|t| t.id).collect(),
+        stages: stages.into_iter().map(|s| s.id).collect(),
+        with_conversation,
+        phone_fragments,
+    })
+}
+
+/// A server in a child process on a free port, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(config: &Config) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(std::env::current_exe()?)
+            .arg("serve")
+            .env("DATABASE_URL", &config.database_url)
+            .env("DATABASE_MAX_CONNECTIONS", config.database_max_connections.to_string())
+            .env("MAX_CONCURRENT_REQUESTS", config.max_concurrent_requests.to_string())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("RATE_LIMIT_USER_PER_MINUTE", "0")
+            .env("RATE_LIMIT_IP_PER_MINUTE", "0")
+            .env("RUN_JOBS", "false")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let http = client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let ready = Request::get(format!("{}/ready", server.base)).body(Body::empty())?;
+            if client::timed(&http, ready).await.1 {
+                return Ok(server);
+            }
+            anyhow::ensure!(Instant::now() < deadline, "the server did not become ready");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn rss_mb(&self) -> u64 {
+        status_mb(&self.child.id().to_string(), "VmRSS:")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+type Build = Box<dyn Fn(usize, usize) -> Request<Body> + Send + Sync>;
+
+fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Request<Body> {
+    Request::post(format!("{base}/graphql"))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from(json!({ "query": query, "variables": variables }).to_string()))
+        .unwrap_or_default()
+}
+
+fn workloads(base: &str, f: Fixture) -> Vec<(String, Build)> {
+    let f = Arc::new(f);
+    let mut list: Vec<(String, Build)> = Vec::new();
+    let (b, fx) = (base.to_owned(), f.clone());
+    list.push((
+        "Q0 baseline: me (auth + HTTP)".into(),
+        Box::new(move |_, w| {
+            graphql(&b, &fx.agent_tokens[w % fx.agent_tokens.len()], "{ me { role user { id } } }", json!({}))
+        }),
+    ));
+    let (b, fx) = (base.to_owned(), f.clone());
+    list.push((
+        "Q1 agent first 50 by activity".into(),
+        Box::new(move |_, w| graphql(&b, &fx.agent_tokens[w % fx.agent_tokens.len()], Q1, json!({}))),
+    ));
+    for (label, fragment) in
+        [("Q2 search 'mari' (~10%)", "mari"), ("Q2 search 'xime' (~2%)", "xime"), ("Q2 search 'zqxj' (none)", "zqxj")]
+    {
+        let (b, fx) = (base.to_owned(), f.clone());
+        list.push((label.into(), Box::new(move |_, _| graphql(&b, &fx.admin_token, Q2, json!({ "s": fragment })))));
+    }
+    let (b, fx) = (base.to_owned(), f.clone());
+    list.push((
+        "Q2 search 5 phone digits".into(),
+        Box::new(move |i, _| {
+            let s = &fx.phone_fragments[i % fx.phone_fragments.len()];
+            graphql(&b, &fx.admin_token, Q2, json!({ "s": s }))
+        }),
+    ));
+    let (b, fx) = (base.to_owned(), f.clone());
+    list.push((
+        "Q3 tag+stage+30 days, total".into(),
+        Box::new(move |i, _| {
+            let to = anchor() - chrono::Duration::days(30 * (i % 23) as i64);
+            let from = to - chrono::Duration::days(30);
+            debug_assert!((anchor() - from).num_seconds() <= PERIOD_SECS);
+            let filter = json!({
+                "tagIds": [fx.tags[i % fx.tags.len()]],
+                "statusIds": [fx.stages[i % fx.stages.len()]],
+                "createdFrom": from.to_rfc3339(),
+                "createdTo": to.to_rfc3339(),
+            });
+            graphql(&b, &fx.admin_token, Q3, json!({ "f": filter }))
+        }),
+    ));
+    let (b, fx) = (base.to_owned(), f);
+    list.push((
+        "Q4 contact with messages".into(),
+        Box::new(move |i, _| {
+            let id = fx.with_conversation[i % fx.with_conversation.len()];
+            graphql(&b, &fx.admin_token, Q4, json!({ "id": id }))
+        }),
+    ));
+    list
+}
+
+pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
+    let fixture = fixture(&config).await?;
+    anyhow::ensure!(
+        !fixture.agent_tokens.is_empty()
+            && !fixture.with_conversation.is_empty()
+            && !fixture.phone_fragments.is_empty(),
+        "the seeded organization lacks agents, conversations or phones"
+    );
+    let server = Server::start(&config).await?;
+    println!("server pid {} at {}, RSS {} MB after start", server.child.id(), server.base, server.rss_mb());
+    let http = client::new();
+    let peak = Arc::new(AtomicU64::new(0));
+    let pid = server.child.id().to_string();
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(status_mb(&pid, "VmRSS:"), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    for (name, build) in workloads(&server.base, fixture) {
+        if !opts.only.is_empty() && !opts.only.iter().any(|o| name.starts_with(o.as_str())) {
+            continue;
+        }
+        // A short warm-up so the first figures do not measure cold caches and connection setup.
+        let warm = Arc::new(build);
+        let w = warm.clone();
+        load::drive(&http, opts.concurrency, Duration::from_secs(2), move |i, k| w(i, k)).await;
+        peak.store(server.rss_mb(), Ordering::Relaxed);
+        let b = warm.clone();
+        let outcome =
+            load::drive(&http, opts.concurrency, Duration::from_secs(opts.seconds), move |i, k| b(i, k)).await;
+        outcome.report(format!("{name} c={}", opts.concurrency)).print_with_memory(peak.load(Ordering::Relaxed));
+    }
+    sampler.abort();
+    println!("server peak RSS over the run {} MB", status_mb(&server.child.id().to_string(), "VmHWM:"));
+    Ok(())
+}
