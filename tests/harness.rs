@@ -59,6 +59,7 @@ pub fn test_config() -> Config {
         import_max_rows: 200_000,
         files_dir: String::new(),
         file_link_ttl_secs: 900,
+        export_retention_days: 30,
         run_jobs: false,
         rate_limit_user_per_minute: 0,
         rate_limit_ip_per_minute: 0,

@@ -6,6 +6,7 @@ mod harness;
 mod auth;
 mod bulk;
 mod contacts;
+mod exports;
 mod hostile;
 mod http;
 mod imports;

@@ -68,6 +68,9 @@ pub struct Config {
     /// How long a download link works, in seconds.
     #[arg(long, env = "FILE_LINK_TTL_SECS", default_value_t = 900, global = true)]
     pub file_link_ttl_secs: i64,
+    /// How long finished exports stay downloadable from the history, in days.
+    #[arg(long, env = "EXPORT_RETENTION_DAYS", default_value_t = 30, global = true)]
+    pub export_retention_days: i64,
     /// Run background jobs (imports, exports) in this server.
     #[arg(long, env = "RUN_JOBS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub run_jobs: bool,

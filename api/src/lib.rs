@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod files;
 pub mod graphql;
 pub mod http;

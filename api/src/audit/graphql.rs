@@ -5,10 +5,7 @@ use entity::audit_event;
 use super::{AuditQuery, list};
 use crate::{
     connection,
-    graphql::{
-        context::{actor, db, parse_id},
-        loaders::Loaders,
-    },
+    graphql::context::{actor, db, loaders, parse_id},
     pagination::{PageArgs, wants_total},
     users::graphql::User,
 };
@@ -40,7 +37,7 @@ impl AuditEvent {
         let Some(id) = self.0.actor_user_id else {
             return Ok(None);
         };
-        Ok(ctx.data_unchecked::<Loaders>().user(id).await?.map(User))
+        Ok(loaders(ctx).user(id).await?.map(User))
     }
 
     async fn before(&self) -> Option<Json<serde_json::Value>> {

@@ -3,11 +3,11 @@
 use entity::{
     contact,
     enums::{JobKind, JobState},
-    job, organization, user,
+    job,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -101,7 +101,7 @@ async fn run(
 /// and position, acting with the rights its creator has now.
 pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
     let db = &state.db;
-    let Some(actor) = creator(db, &job).await? else {
+    let Some(actor) = jobs::creator(db, &job).await? else {
         let done =
             jobs::finish(db, &job, JobState::Failed, Some("The user who started it can no longer act".into()), None)
                 .await?;
@@ -147,16 +147,4 @@ pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usiz
     let done = jobs::finish(db, &current, JobState::Done, None, None).await?;
     state.events.job(&done).await;
     Ok(())
-}
-
-async fn creator(db: &impl ConnectionTrait, job: &job::Model) -> ApiResult<Option<Actor>> {
-    let org = organization::Entity::find_by_id(job.organization_id).one(db).await?;
-    let user = match job.created_by {
-        Some(id) => user::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    };
-    Ok(match (org, user) {
-        (Some(org), Some(user)) if user.active && user.organization_id == org.id => Some(Actor::for_user(user, org)),
-        _ => None,
-    })
 }

@@ -13,10 +13,7 @@ use crate::{
     contacts::graphql::types::{Contact, ContactSource},
     error::ApiError,
     events::{ContactEventKind, publish},
-    graphql::{
-        context::{actor, db, parse_id},
-        loaders::Loaders,
-    },
+    graphql::context::{actor, db, loaders, parse_id},
     pagination::{PageArgs, wants_total},
     validate,
 };
@@ -76,7 +73,7 @@ impl Conversation {
     }
 
     async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Channel> {
-        let ch = ctx.data_unchecked::<Loaders>().channel(self.0.channel_id).await?;
+        let ch = loaders(ctx).channel(self.0.channel_id).await?;
         Ok(Channel(ch.ok_or_else(|| ApiError::internal("conversation without channel"))?))
     }
 

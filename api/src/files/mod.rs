@@ -63,6 +63,23 @@ impl FileStore {
         tokio::fs::rename(&tmp, &path).await.map_err(ApiError::internal)
     }
 
+    /// Where a file being written in pieces goes until `publish` moves it under its key, so a half
+    /// written file is never downloadable.
+    pub fn staging_path(&self, key: &str) -> ApiResult<PathBuf> {
+        Ok(self.path(key)?.with_extension("partial"))
+    }
+
+    pub async fn publish(&self, key: &str) -> ApiResult<()> {
+        tokio::fs::rename(self.staging_path(key)?, self.path(key)?).await.map_err(ApiError::internal)
+    }
+
+    /// Removes a file and any staged copy of it; a missing file is not an error.
+    pub async fn remove(&self, key: &str) {
+        for path in [self.staging_path(key), self.path(key)].into_iter().flatten() {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
+
     pub async fn get(&self, key: &str) -> ApiResult<Vec<u8>> {
         tokio::fs::read(self.path(key)?).await.map_err(|_| ApiError::not_found("File"))
     }

@@ -33,3 +33,8 @@ pub fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor, ApiError> {
 pub fn parse_id(id: &ID, field: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id.as_str()).map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
 }
+
+/// The request's batch loaders.
+pub fn loaders<'a>(ctx: &Context<'a>) -> &'a super::loaders::Loaders {
+    ctx.data_unchecked::<super::loaders::Loaders>()
+}

@@ -19,6 +19,7 @@ use crate::{
     contacts::graphql::{mutation::ContactMutation, query::ContactQuery},
     conversations::graphql::ConversationMutation,
     events::{EventBus, graphql::ContactSubscription},
+    exports::graphql::{ExportMutation, ExportQuery, ExportSubscription},
     files::FileStore,
     imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
     listings::graphql::{ListingMutation, ListingQuery},
@@ -45,6 +46,7 @@ pub struct QueryRoot(
     ImportQuery,
     JobQuery,
     DuplicateQuery,
+    ExportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -62,10 +64,11 @@ pub struct MutationRoot(
     ImportMutation,
     BulkMutation,
     MergeMutation,
+    ExportMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(ContactSubscription, ImportSubscription);
+pub struct SubscriptionRoot(ContactSubscription, ImportSubscription, ExportSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

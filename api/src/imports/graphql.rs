@@ -6,8 +6,7 @@ use entity::{
     enums::{self, JobKind},
     job,
 };
-use futures_util::{Stream, stream};
-use sea_orm::EntityTrait;
+use futures_util::Stream;
 use tokio::sync::Notify;
 
 use super::{
@@ -20,7 +19,7 @@ use crate::{
     config::Config,
     connection,
     error::ApiError,
-    events::{BusEvent, EventBus},
+    events::EventBus,
     files::FileStore,
     graphql::context::{actor, db, parse_id},
     jobs,
@@ -267,25 +266,7 @@ impl ImportSubscription {
         actor.require_admin()?;
         let db = db(ctx).clone();
         let current = jobs::find(&db, &actor, parse_id(&id, "id")?, JobKind::Import).await?;
-        let rx = ctx.data_unchecked::<Arc<EventBus>>().subscribe();
-        let first = stream::once(async move { ImportJob(current) });
-        let job_id = parse_id(&id, "id")?;
-        let updates = stream::unfold((rx, db, false), move |(mut rx, db, ended)| async move {
-            if ended {
-                return None;
-            }
-            loop {
-                match rx.recv().await {
-                    Ok(BusEvent::Job(e)) if e.job_id == job_id => {
-                        let job = job::Entity::find_by_id(job_id).one(&db).await.ok()??;
-                        let ended = !matches!(job.state, enums::JobState::Queued | enums::JobState::Running);
-                        return Some((ImportJob(job), (rx, db, ended)));
-                    }
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return None,
-                }
-            }
-        });
-        Ok(futures_util::StreamExt::chain(first, updates))
+        let bus = ctx.data_unchecked::<Arc<EventBus>>();
+        Ok(futures_util::StreamExt::map(jobs::updates(bus, db, current), ImportJob))
     }
 }

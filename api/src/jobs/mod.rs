@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use entity::{
     enums::{JobKind, JobState},
-    job,
+    job, organization, user,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
@@ -172,7 +172,7 @@ pub async fn run(state: &AppState, job: job::Model, max_batches: Option<usize>) 
         JobKind::BulkUpdate | JobKind::BulkDelete => {
             crate::bulk::service::execute(state, job.clone(), max_batches).await
         }
-        _ => Err(ApiError::internal("no runner for this kind of job")),
+        JobKind::Export => crate::exports::run::execute(state, job.clone()).await,
     };
     if let Err(err) = outcome {
         // The lease stays: another claim retries after it runs out, resuming from the checkpoint.
@@ -217,6 +217,51 @@ pub async fn cancel(db: &impl ConnectionTrait, job: &job::Model) -> ApiResult<jo
             model.updated_at = Set(now());
             Ok(model.update(db).await?)
         }
-        _ => Err(ApiError::bad_input("id", "This import has already ended")),
+        _ => Err(ApiError::bad_input("id", "This job has already ended")),
     }
+}
+
+/// The actor a job acts as: its creator with the rights they have now; `None` once they can no longer act.
+pub async fn creator(db: &impl ConnectionTrait, job: &job::Model) -> ApiResult<Option<Actor>> {
+    let org = organization::Entity::find_by_id(job.organization_id).one(db).await?;
+    let user = match job.created_by {
+        Some(id) => user::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok(match (org, user) {
+        (Some(org), Some(user)) if user.active && user.organization_id == org.id => Some(Actor::for_user(user, org)),
+        _ => None,
+    })
+}
+
+/// A job's current state, then the job again after every change, ending with the change that ends it:
+/// what the progress subscriptions stream.
+pub fn updates(
+    bus: &crate::events::EventBus,
+    db: DatabaseConnection,
+    current: job::Model,
+) -> impl futures_util::Stream<Item = job::Model> + use<> {
+    use crate::events::BusEvent;
+    use futures_util::{StreamExt, stream};
+    let rx = bus.subscribe();
+    let job_id = current.id;
+    let ended = |j: &job::Model| !matches!(j.state, JobState::Queued | JobState::Running);
+    let done = ended(&current);
+    let later = stream::unfold((rx, db, done), move |(mut rx, db, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            match rx.recv().await {
+                Ok(BusEvent::Job(e)) if e.job_id == job_id => {
+                    let job = job::Entity::find_by_id(job_id).one(&db).await.ok()??;
+                    let done = ended(&job);
+                    return Some((job, (rx, db, done)));
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return None,
+            }
+        }
+    });
+    stream::once(async move { current }).chain(later)
 }

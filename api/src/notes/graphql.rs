@@ -9,10 +9,7 @@ use crate::{
     connection,
     contacts::graphql::mutation::DeletePayload,
     error::ApiResult,
-    graphql::{
-        context::{actor, db, parse_id},
-        loaders::Loaders,
-    },
+    graphql::context::{actor, db, loaders, parse_id},
     pagination::{PageArgs, wants_total},
     users::graphql::User,
 };
@@ -40,7 +37,7 @@ impl Note {
 
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let Some(id) = self.0.author_id else { return Ok(None) };
-        Ok(ctx.data_unchecked::<Loaders>().user(id).await?.map(User))
+        Ok(loaders(ctx).user(id).await?.map(User))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

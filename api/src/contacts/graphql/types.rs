@@ -6,7 +6,7 @@ use crate::{
     connection,
     conversations::graphql::Conversation,
     error::ApiError,
-    graphql::{context::actor, context::db, loaders::Loaders},
+    graphql::context::{actor, db, loaders},
     listings::graphql::Listing,
     notes::graphql::{NoteConnection, notes_page},
     pagination::PageArgs,
@@ -73,10 +73,6 @@ pub struct ContactStats {
 
 /// A person the organization talks to.
 pub struct Contact(pub contact::Model);
-
-fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
 
 #[Object]
 impl Contact {

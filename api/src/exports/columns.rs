@@ -1,0 +1,208 @@
+//! The columns of an export, their headers in three languages, and one page of contacts turned into
+//! rows. Lookups (stages, users, listings, tags, property definitions) are read once per export;
+//! tags and property values once per page.
+
+use std::collections::HashMap;
+
+use entity::{contact, contact_property_value, contact_tag, listing, pipeline_stage, property_definition, tag, user};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Language {
+    En,
+    Es,
+    Pt,
+}
+
+/// Built-in columns in export order: key, then the header in English, Spanish and Portuguese.
+const FIXED: [(&str, [&str; 3]); 14] = [
+    ("name", ["Name", "Nombre", "Nome"]),
+    ("phone", ["Phone", "Teléfono", "Telefone"]),
+    ("email", ["Email", "Correo electrónico", "E-mail"]),
+    ("stage", ["Stage", "Etapa", "Etapa"]),
+    ("source", ["Source", "Origen", "Origem"]),
+    ("source_listing", ["Source listing", "Propiedad de origen", "Imóvel de origem"]),
+    ("assignee", ["Assignee", "Asignado a", "Responsável"]),
+    ("tags", ["Tags", "Etiquetas", "Etiquetas"]),
+    ("created_at", ["Created", "Creado", "Criado em"]),
+    ("last_activity_at", ["Last activity", "Última actividad", "Última atividade"]),
+    (
+        "user_initiated_conversations",
+        ["User-initiated conversations", "Conversaciones iniciadas por el usuario", "Conversas iniciadas pelo usuário"],
+    ),
+    (
+        "business_initiated_conversations",
+        [
+            "Business-initiated conversations",
+            "Conversaciones iniciadas por la empresa",
+            "Conversas iniciadas pela empresa",
+        ],
+    ),
+    (
+        "cancelled_outbounds",
+        ["Cancelled outbound messages", "Mensajes salientes cancelados", "Mensagens enviadas canceladas"],
+    ),
+    ("received_notifications", ["Received notifications", "Notificaciones recibidas", "Notificações recebidas"]),
+];
+
+pub enum Column {
+    Fixed(&'static str, &'static [&'static str; 3]),
+    Property(property_definition::Model),
+}
+
+impl Column {
+    /// The stable key: JSON exports use it as the field name.
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Fixed(key, _) => key,
+            Self::Property(d) => &d.key,
+        }
+    }
+
+    pub fn header(&self, language: Language) -> &str {
+        match self {
+            Self::Fixed(_, headers) => headers[language as usize],
+            Self::Property(d) => &d.label,
+        }
+    }
+}
+
+/// A cell: statistics stay numbers; everything a user typed is text.
+pub enum Cell {
+    Text(String),
+    Number(i64),
+}
+
+/// Every column in order (built-ins, then properties by position; hidden ones only when asked), or only
+/// those named in `only`, in the order given. An unknown name is a BAD_INPUT.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    include_hidden: bool,
+    only: Option<&[String]>,
+) -> ApiResult<Vec<Column>> {
+    let definitions = property_definition::Entity::find()
+        .filter(property_definition::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(property_definition::Column::Position)
+        .order_by_asc(property_definition::Column::Key)
+        .all(db)
+        .await?;
+    let mut all: Vec<Column> = FIXED.iter().map(|(k, h)| Column::Fixed(k, h)).collect();
+    all.extend(definitions.into_iter().filter(|d| include_hidden || !d.hidden).map(Column::Property));
+    let Some(only) = only.filter(|o| !o.is_empty()) else { return Ok(all) };
+    let mut chosen = Vec::new();
+    for name in only {
+        let Some(i) = all.iter().position(|c| c.key() == name) else {
+            return Err(ApiError::bad_input("columns", format!("Unknown column `{name}`")));
+        };
+        chosen.push(all.remove(i));
+    }
+    Ok(chosen)
+}
+
+/// What every page needs and that does not change during an export.
+pub struct Lookups {
+    stages: HashMap<Uuid, String>,
+    users: HashMap<Uuid, String>,
+    listings: HashMap<Uuid, String>,
+    tags: HashMap<Uuid, String>,
+}
+
+impl Lookups {
+    pub async fn load(db: &impl ConnectionTrait, organization_id: Uuid) -> ApiResult<Self> {
+        let org = organization_id;
+        let stages = pipeline_stage::Entity::find().filter(pipeline_stage::Column::OrganizationId.eq(org)).all(db);
+        let stages = stages.await?.into_iter().map(|s| (s.id, s.name)).collect();
+        let users = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).all(db).await?;
+        let listings = listing::Entity::find().filter(listing::Column::OrganizationId.eq(org)).all(db).await?;
+        let tags = tag::Entity::find().filter(tag::Column::OrganizationId.eq(org)).all(db).await?;
+        Ok(Self {
+            stages,
+            users: users.into_iter().map(|u| (u.id, u.name)).collect(),
+            listings: listings.into_iter().map(|l| (l.id, l.title)).collect(),
+            tags: tags.into_iter().map(|t| (t.id, t.name)).collect(),
+        })
+    }
+}
+
+/// A property value as one cell: lists joined with ", ", everything else as written.
+fn property_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(property_text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// One row per contact of the page, cells in column order.
+pub async fn rows(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    columns: &[Column],
+    lookups: &Lookups,
+    page: &[contact::Model],
+) -> ApiResult<Vec<Vec<Cell>>> {
+    let ids: Vec<Uuid> = page.iter().map(|c| c.id).collect();
+    let mut tags: HashMap<Uuid, Vec<&str>> = HashMap::new();
+    if columns.iter().any(|c| c.key() == "tags") {
+        let links = contact_tag::Entity::find()
+            .filter(contact_tag::Column::OrganizationId.eq(organization_id))
+            .filter(contact_tag::Column::ContactId.is_in(ids.clone()))
+            .all(db)
+            .await?;
+        for link in links {
+            if let Some(name) = lookups.tags.get(&link.tag_id) {
+                tags.entry(link.contact_id).or_default().push(name);
+            }
+        }
+        tags.values_mut().for_each(|names| names.sort_unstable());
+    }
+    let mut values: HashMap<(Uuid, Uuid), Value> = HashMap::new();
+    if columns.iter().any(|c| matches!(c, Column::Property(_))) {
+        let rows = contact_property_value::Entity::find()
+            .filter(contact_property_value::Column::OrganizationId.eq(organization_id))
+            .filter(contact_property_value::Column::ContactId.is_in(ids))
+            .all(db)
+            .await?;
+        values = rows.into_iter().map(|v| ((v.contact_id, v.definition_id), v.value)).collect();
+    }
+    let name_of =
+        |map: &HashMap<Uuid, String>, id: Option<Uuid>| id.and_then(|id| map.get(&id)).cloned().unwrap_or_default();
+    Ok(page
+        .iter()
+        .map(|c| {
+            columns
+                .iter()
+                .map(|column| match column {
+                    Column::Property(d) => Cell::Text(values.get(&(c.id, d.id)).map(property_text).unwrap_or_default()),
+                    Column::Fixed(key, _) => match *key {
+                        "name" => Cell::Text(c.name.clone()),
+                        "phone" => Cell::Text(c.phone.clone().unwrap_or_default()),
+                        "email" => Cell::Text(c.email.clone().unwrap_or_default()),
+                        "stage" => Cell::Text(name_of(&lookups.stages, Some(c.stage_id))),
+                        "source" => Cell::Text(c.source.to_value()),
+                        "source_listing" => Cell::Text(name_of(&lookups.listings, c.source_listing_id)),
+                        "assignee" => Cell::Text(name_of(&lookups.users, c.assignee_id)),
+                        "tags" => Cell::Text(tags.get(&c.id).map(|t| t.join(", ")).unwrap_or_default()),
+                        "created_at" => Cell::Text(time(c.created_at)),
+                        "last_activity_at" => Cell::Text(time(c.last_activity_at)),
+                        "user_initiated_conversations" => Cell::Number(c.user_initiated_conversations.into()),
+                        "business_initiated_conversations" => Cell::Number(c.business_initiated_conversations.into()),
+                        "cancelled_outbounds" => Cell::Number(c.cancelled_outbounds.into()),
+                        _ => Cell::Number(c.received_notifications.into()),
+                    },
+                })
+                .collect()
+        })
+        .collect())
+}

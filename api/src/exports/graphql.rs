@@ -1,0 +1,250 @@
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Subscription};
+use chrono::{DateTime, Utc};
+use entity::job;
+use futures_util::Stream;
+use tokio::sync::Notify;
+
+use super::{ExportParams, Scope, columns::Language, writer::Format};
+use crate::{
+    connection,
+    contacts::graphql::inputs::ContactFilter,
+    error::ApiError,
+    events::EventBus,
+    files::FileStore,
+    graphql::context::{actor, db, loaders, parse_id},
+    imports::graphql::JobState,
+    jobs,
+    pagination::{PageArgs, wants_total},
+    users::graphql::User,
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Format")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Json,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Scope")]
+pub enum ExportScope {
+    /// Every contact the caller can see.
+    All,
+    /// Those matching `filter` and `search`, as in the contacts list.
+    Filtered,
+    /// The contacts in `ids` (those out of sight are left out).
+    Selected,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "Language")]
+pub enum ExportLanguage {
+    En,
+    Es,
+    Pt,
+}
+
+#[derive(InputObject)]
+pub struct StartExportInput {
+    pub format: ExportFormat,
+    pub scope: ExportScope,
+    pub filter: Option<ContactFilter>,
+    pub search: Option<String>,
+    pub ids: Option<Vec<ID>>,
+    /// Column keys to include, in this order (`name`, `phone`, ..., or a property key); all when omitted.
+    pub columns: Option<Vec<String>>,
+    /// Header language.
+    #[graphql(default_with = "ExportLanguage::En")]
+    pub language: ExportLanguage,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Include hidden custom properties.
+    #[graphql(default = false)]
+    pub include_hidden: bool,
+}
+
+impl StartExportInput {
+    fn into_domain(self) -> Result<ExportParams, ApiError> {
+        let ids =
+            self.ids.map(|ids| ids.iter().map(|id| parse_id(id, "ids")).collect::<Result<Vec<_>, _>>()).transpose()?;
+        Ok(ExportParams {
+            format: self.format.into(),
+            scope: self.scope.into(),
+            language: self.language.into(),
+            filter: self.filter.map(ContactFilter::into_domain).transpose()?,
+            search: self.search,
+            ids,
+            columns: self.columns,
+            include_hidden: self.include_hidden,
+            created_from: self.created_from,
+            created_to: self.created_to,
+        })
+    }
+}
+
+/// One export in the download history.
+pub struct ExportJob(pub job::Model);
+
+impl ExportJob {
+    fn params(&self) -> Option<ExportParams> {
+        serde_json::from_value(self.0.params.clone()).ok()
+    }
+}
+
+#[Object]
+impl ExportJob {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn state(&self) -> JobState {
+        self.0.state.into()
+    }
+
+    async fn format(&self) -> Option<ExportFormat> {
+        self.params().map(|p| p.format.into())
+    }
+
+    async fn scope(&self) -> Option<ExportScope> {
+        self.params().map(|p| p.scope.into())
+    }
+
+    async fn language(&self) -> Option<ExportLanguage> {
+        self.params().map(|p| p.language.into())
+    }
+
+    async fn created_from(&self) -> Option<DateTime<Utc>> {
+        self.params().and_then(|p| p.created_from)
+    }
+
+    async fn created_to(&self) -> Option<DateTime<Utc>> {
+        self.params().and_then(|p| p.created_to)
+    }
+
+    /// Contacts to export, counted when the job started.
+    async fn total(&self) -> i64 {
+        self.0.total
+    }
+
+    /// Rows written so far.
+    async fn processed(&self) -> i64 {
+        self.0.processed
+    }
+
+    /// Rows in the file, once the export is done.
+    async fn row_count(&self) -> Option<i64> {
+        (self.0.state == entity::enums::JobState::Done).then_some(self.0.processed)
+    }
+
+    /// A signed link to the file while it is kept (see EXPORT_RETENTION_DAYS); null before it is done and
+    /// after it expires.
+    async fn download_url(&self, ctx: &Context<'_>) -> Option<String> {
+        if self.0.state != entity::enums::JobState::Done {
+            return None;
+        }
+        let key = self.0.result_file.as_deref()?;
+        Some(ctx.data_unchecked::<FileStore>().signed_url(key))
+    }
+
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+
+    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(id) = self.0.created_by else { return Ok(None) };
+        Ok(loaders(ctx).user(id).await?.map(User))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+}
+
+connection!(ExportJobConnection, ExportJobEdge, ExportJob);
+
+#[derive(Default)]
+pub struct ExportQuery;
+
+#[Object]
+impl ExportQuery {
+    /// One export: any of the organization's for owners and admins, one's own for others.
+    async fn export_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ExportJob>> {
+        match super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await {
+            Ok(j) => Ok(Some(ExportJob(j))),
+            Err(ApiError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The download history, newest first: every export of the organization for owners and admins, one's
+    /// own for others.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    async fn export_jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<ExportJobConnection> {
+        let args = PageArgs { first, after, last, before };
+        let page = super::list(db(ctx), actor(ctx)?, args, wants_total(ctx)).await?;
+        let items = page.items.into_iter().map(|(c, j)| (c, ExportJob(j))).collect();
+        Ok(ExportJobConnection::new(items, page.flags, page.total))
+    }
+}
+
+#[derive(Default)]
+pub struct ExportMutation;
+
+#[Object]
+impl ExportMutation {
+    /// Starts an export of what the caller can see (viewers cannot export); follow it with `exportJob`
+    /// or `exportJobUpdated`.
+    async fn start_export(&self, ctx: &Context<'_>, input: StartExportInput) -> async_graphql::Result<ExportJob> {
+        let job = super::start(db(ctx), actor(ctx)?, input.into_domain()?).await?;
+        ctx.data_unchecked::<Arc<Notify>>().notify_one();
+        Ok(ExportJob(job))
+    }
+
+    /// Stops an export; no file is kept.
+    async fn cancel_export(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ExportJob> {
+        let job = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        Ok(ExportJob(jobs::cancel(db(ctx), &job).await?))
+    }
+
+    /// Everything stored about one contact as one JSON document, for data-access requests (owners and
+    /// admins). Recorded in the contact's audit trail.
+    async fn export_contact_data(
+        &self,
+        ctx: &Context<'_>,
+        contact_id: ID,
+    ) -> async_graphql::Result<Json<serde_json::Value>> {
+        let id = parse_id(&contact_id, "contactId")?;
+        Ok(Json(super::data::contact_data(db(ctx), actor(ctx)?, id).await?))
+    }
+}
+
+#[derive(Default)]
+pub struct ExportSubscription;
+
+#[Subscription]
+impl ExportSubscription {
+    /// An export's progress: its current state first, then every change until it ends.
+    async fn export_job_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = ExportJob> + use<>> {
+        let current = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        let bus = ctx.data_unchecked::<Arc<EventBus>>();
+        Ok(futures_util::StreamExt::map(jobs::updates(bus, db(ctx).clone(), current), ExportJob))
+    }
+}

@@ -1,0 +1,139 @@
+//! The export job: pages of contacts in creation order, turned into rows and written straight to a staged
+//! file, which is moved under its key only when the last row is written. A cancelled or failed export
+//! leaves no file; an export whose server died is claimed again and starts over.
+
+use entity::{contact, enums::JobKind, enums::JobState, job};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::{
+    ExportParams,
+    columns::{self, Lookups},
+    writer::{Format, Sink, XLSX_MAX_ROWS},
+};
+use crate::{
+    db::now,
+    error::{ApiError, ApiResult},
+    files::FileStore,
+    http::AppState,
+    jobs,
+};
+
+/// Contacts per page: large enough that per-page queries are few, small enough to keep memory flat.
+const PAGE: u64 = 5_000;
+
+pub async fn execute(state: &AppState, job: job::Model) -> ApiResult<()> {
+    let key = match &job.result_file {
+        Some(key) => key.clone(),
+        None => {
+            let params: ExportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
+            let key = FileStore::new_key(job.organization_id, "exports", params.format.extension());
+            let mut model: job::ActiveModel = job.clone().into();
+            model.result_file = Set(Some(key.clone()));
+            model.update(&state.db).await?;
+            key
+        }
+    };
+    let outcome = write(state, &job, &key).await;
+    if !matches!(outcome, Ok(JobState::Done)) {
+        state.files.remove(&key).await;
+    }
+    let done = match outcome {
+        Ok(JobState::Done) => return purge_expired(state, &job).await,
+        Ok(end) => jobs::finish(&state.db, &job, end, None, None).await?,
+        Err(ApiError::BadInput { message, .. }) => {
+            jobs::finish(&state.db, &job, JobState::Failed, Some(message), None).await?
+        }
+        // Anything else (the database, the disk) is retried when the lease runs out.
+        Err(err) => return Err(err),
+    };
+    let mut model: job::ActiveModel = done.into();
+    model.result_file = Set(None);
+    let done = model.update(&state.db).await?;
+    state.events.job(&done).await;
+    Ok(())
+}
+
+/// Writes the whole file; answers how the job ended (DONE, CANCELLED, or FAILED with a BAD_INPUT error).
+async fn write(state: &AppState, job: &job::Model, key: &str) -> ApiResult<JobState> {
+    let db = &state.db;
+    let Some(actor) = jobs::creator(db, job).await? else {
+        return Err(ApiError::bad_input("job", "The user who started it can no longer act"));
+    };
+    let params: ExportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
+    let query = params.query(db, &actor).await?;
+    let total = query.clone().count(db).await?;
+    if params.format == Format::Xlsx && total > XLSX_MAX_ROWS {
+        return Err(ApiError::bad_input("format", format!("XLSX holds at most {XLSX_MAX_ROWS} rows; use CSV")));
+    }
+    let org = job.organization_id;
+    let columns = columns::resolve(db, org, params.include_hidden, params.columns.as_deref()).await?;
+    let lookups = Lookups::load(db, org).await?;
+    let headers: Vec<String> = columns.iter().map(|c| c.header(params.language).to_string()).collect();
+    let keys: Vec<String> = columns.iter().map(|c| c.key().to_string()).collect();
+    let mut sink = Sink::create(params.format, &state.files.staging_path(key)?, &headers, &keys)?;
+    let mut current = progress(state, job, total as i64, 0).await?;
+    let mut after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)> = None;
+    loop {
+        let fresh = job::Entity::find_by_id(job.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
+        if fresh.cancel_requested {
+            return Ok(JobState::Cancelled);
+        }
+        let mut page = query.clone().order_by_asc(contact::Column::CreatedAt).order_by_asc(contact::Column::Id);
+        if let Some((at, id)) = after {
+            page = page.filter(
+                Condition::any()
+                    .add(contact::Column::CreatedAt.gt(at))
+                    .add(Condition::all().add(contact::Column::CreatedAt.eq(at)).add(contact::Column::Id.gt(id))),
+            );
+        }
+        let contacts = page.limit(PAGE).all(db).await?;
+        let Some(last) = contacts.last() else { break };
+        after = Some((last.created_at, last.id));
+        for row in columns::rows(db, org, &columns, &lookups, &contacts).await? {
+            sink.write(&row)?;
+        }
+        current = progress(state, &current, current.total, current.processed + contacts.len() as i64).await?;
+    }
+    sink.finish()?;
+    state.files.publish(key).await?;
+    // The row count is what was written: contacts created during the export may make it differ from
+    // the total counted at the start.
+    let done = jobs::finish(db, &current, JobState::Done, None, Some(key.to_string())).await?;
+    state.events.job(&done).await;
+    Ok(JobState::Done)
+}
+
+async fn progress(state: &AppState, job: &job::Model, total: i64, processed: i64) -> ApiResult<job::Model> {
+    let mut model: job::ActiveModel = job.clone().into();
+    model.total = Set(total.max(processed));
+    model.processed = Set(processed);
+    jobs::heartbeat(&mut model);
+    let updated = model.update(&state.db).await?;
+    state.events.job(&updated).await;
+    Ok(updated)
+}
+
+/// Deletes the files of this organization's exports older than the retention; their history stays.
+async fn purge_expired(state: &AppState, job: &job::Model) -> ApiResult<()> {
+    let cutoff = now() - chrono::Duration::days(state.config.export_retention_days);
+    let expired = job::Entity::find()
+        .filter(job::Column::OrganizationId.eq(job.organization_id))
+        .filter(job::Column::Kind.eq(JobKind::Export))
+        .filter(job::Column::ResultFile.is_not_null())
+        .filter(job::Column::FinishedAt.lt(cutoff))
+        .limit(100)
+        .all(&state.db)
+        .await?;
+    for old in expired {
+        if let Some(key) = &old.result_file {
+            state.files.remove(key).await;
+        }
+        let mut model: job::ActiveModel = old.into();
+        model.result_file = Set(None);
+        model.update(&state.db).await?;
+    }
+    Ok(())
+}
