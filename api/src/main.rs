@@ -122,6 +122,13 @@ enum BenchWorkload {
         #[arg(long)]
         only: Vec<String>,
     },
+    /// Export every contact of the seeded large organization (`api seed`) through a server started as a
+    /// child process, timed to the finished job.
+    Export {
+        /// csv, xlsx or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
     /// Mixed reads and writes at `concurrency` for `seconds` (set RATE_LIMIT_*_PER_MINUTE=0 to measure
     /// the server rather than the limits).
     Mixed {
@@ -144,6 +151,7 @@ impl BenchWorkload {
             Self::Queries { concurrency, seconds, only } => {
                 api::bench::queries::run(config, api::bench::queries::Options { concurrency, seconds, only }).await?
             }
+            Self::Export { format } => api::bench::export::run(config, api::bench::export::Options { format }).await?,
             Self::Mixed { concurrency, seconds } => {
                 api::bench::mixed::run(config, api::bench::mixed::Options { concurrency, seconds }).await?
             }

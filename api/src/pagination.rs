@@ -3,7 +3,10 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::{Expr, Func, SimpleExpr},
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -97,27 +100,30 @@ impl Page {
     }
 
     /// Orders `query` by `(key, id)` in `descending` or ascending order, starts after the cursor, and
-    /// fetches one row more than the page to tell whether another page follows.
-    pub fn apply<E: EntityTrait>(
+    /// fetches one row more than the page to tell whether another page follows. With `few`, the order
+    /// is written so no index can serve it: the database then finds the matching rows by the filter's
+    /// best index and sorts them, instead of walking the order's index hoping to meet matches early.
+    fn apply<E: EntityTrait>(
         &self,
         query: Select<E>,
         key: E::Column,
         id: E::Column,
         descending: bool,
+        few: bool,
     ) -> Select<E> {
         let descending = descending != self.backward;
         let mut query = query;
         if let Some((value, last_id)) = &self.position {
-            let value: sea_orm::Value = value.clone().into();
-            let (beyond, beyond_id) = if descending {
-                (key.lt(value.clone()), id.lt(*last_id))
-            } else {
-                (key.gt(value.clone()), id.gt(*last_id))
-            };
-            query = query.filter(Condition::any().add(beyond).add(Condition::all().add(key.eq(value)).add(beyond_id)));
+            query = query.filter(beyond(key, id, value.clone().into(), *last_id, descending));
         }
         let order = if descending { Order::Desc } else { Order::Asc };
-        query.order_by(key, order.clone()).order_by(id, order).limit(self.limit + 1)
+        let query = if few {
+            let column = || Expr::col((key.entity_name(), key));
+            query.order_by(SimpleExpr::from(Func::coalesce([column(), column()])), order.clone())
+        } else {
+            query.order_by(key, order.clone())
+        };
+        query.order_by(id, order).limit(self.limit + 1)
     }
 
     /// Trims the extra row and restores reading order; returns the rows and whether more follow.
@@ -161,7 +167,11 @@ impl Page {
         E::Model: Sync,
     {
         let total = if want_total { sea_orm::PaginatorTrait::count(query.clone(), db).await? as i64 } else { 0 };
-        let rows = self.apply(query, key, id, descending).all(db).await?;
+        // The exact count tells whether matches are few. Walking the order's index assumes they are
+        // spread evenly along it; when the filter correlates with the order (contacts created in an old
+        // month were also active long ago) that walk read 380,000 rows to find 51.
+        let few = want_total && total <= FEW_MATCHES;
+        let rows = self.apply(query, key, id, descending, few).all(db).await?;
         let (rows, flags) = self.finish(rows);
         let items = rows
             .into_iter()
@@ -173,6 +183,9 @@ impl Page {
         Ok(Fetched { items, flags, total })
     }
 }
+
+/// Up to this many matches, a counted page is sorted rather than found by walking an index in order.
+const FEW_MATCHES: i64 = 20_000;
 
 pub struct PageInfoFlags {
     pub has_next_page: bool,
@@ -237,4 +250,16 @@ macro_rules! connection {
 /// only when someone reads it.
 pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
+}
+
+/// Rows after `(value, last_id)` in `(key, id)` order. The plain bound on `key` comes first so the
+/// database can start an index range there; the `OR` alone would make it scan from the beginning and
+/// filter, which at a million rows is the difference between milliseconds and seconds per page.
+pub fn beyond<C: ColumnTrait>(key: C, id: C, value: sea_orm::Value, last_id: Uuid, descending: bool) -> Condition {
+    let (bound, past, past_id) = if descending {
+        (key.lte(value.clone()), key.lt(value.clone()), id.lt(last_id))
+    } else {
+        (key.gte(value.clone()), key.gt(value.clone()), id.gt(last_id))
+    };
+    Condition::all().add(bound).add(Condition::any().add(past).add(Condition::all().add(key.eq(value)).add(past_id)))
 }

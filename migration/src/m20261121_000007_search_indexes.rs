@@ -1,6 +1,6 @@
 //! Indexes for a million contacts, chosen from the benchmark's query plans: trigram search on
 //! PostgreSQL (the search is `LIKE '%fragment%'`, which no b-tree can serve), and stage filters that
-//! also narrow by creation date.
+//! also narrow by creation date, and an (organization, id) walk for jobs over a whole organization.
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +13,7 @@ use crate::{
 pub struct Migration;
 
 pub const IDX_CONTACTS_STAGE_CREATED: &str = "idx_contacts_organization_stage_created";
+pub const IDX_CONTACTS_ORG_ID: &str = "idx_contacts_organization_id";
 pub const IDX_CONTACTS_SEARCH_TRGM: &str = "idx_contacts_search_trgm";
 
 #[async_trait::async_trait]
@@ -21,12 +22,16 @@ impl MigrationTrait for Migration {
         manager.drop_index(Index::drop().name(IDX_CONTACTS_STAGE).table(Alias::new("contacts")).to_owned()).await?;
         create_indexes(
             manager,
-            vec![index(
-                IDX_CONTACTS_STAGE_CREATED,
-                "contacts",
-                &["organization_id", "stage_id", "created_at", "id"],
-                false,
-            )],
+            vec![
+                index(
+                    IDX_CONTACTS_STAGE_CREATED,
+                    "contacts",
+                    &["organization_id", "stage_id", "created_at", "id"],
+                    false,
+                ),
+                // Exports and bulk jobs walk an organization's contacts in id order.
+                index(IDX_CONTACTS_ORG_ID, "contacts", &["organization_id", "id"], false),
+            ],
         )
         .await?;
         if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
@@ -50,9 +55,9 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
             manager.get_connection().execute_unprepared(&format!("DROP INDEX {IDX_CONTACTS_SEARCH_TRGM}")).await?;
         }
-        manager
-            .drop_index(Index::drop().name(IDX_CONTACTS_STAGE_CREATED).table(Alias::new("contacts")).to_owned())
-            .await?;
+        for name in [IDX_CONTACTS_STAGE_CREATED, IDX_CONTACTS_ORG_ID] {
+            manager.drop_index(Index::drop().name(name).table(Alias::new("contacts")).to_owned()).await?;
+        }
         create_indexes(manager, vec![index(IDX_CONTACTS_STAGE, "contacts", &["organization_id", "stage_id"], false)])
             .await
     }

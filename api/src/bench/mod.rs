@@ -4,10 +4,12 @@
 
 pub mod bulk;
 mod client;
+pub mod export;
 pub mod import;
 mod load;
 pub mod mixed;
 pub mod queries;
+mod server;
 pub mod webhook;
 
 use std::time::Duration;

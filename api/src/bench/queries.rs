@@ -7,12 +7,11 @@
 //! with the exact total; Q4 one contact with tags, notes, its conversation and the last 20 messages.
 
 use std::{
-    process::{Child, Command, Stdio},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::{body::Body, http::Request};
@@ -21,7 +20,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{client, load, status_mb};
+use super::{client, load, server::Server, status_mb};
 use crate::{
     auth::JwtKeys,
     config::Config,
@@ -43,16 +42,16 @@ const Q3: &str = "query($f: ContactFilter!) { contacts(first: 50, filter: $f) { 
 const Q4: &str = "query($id: ID!) { contact(id: $id) { id name phone status { name } tags { name } assignee { name } notes(first: 20) { edges { node { body createdAt author { name } } } } conversations { id lastMessageAt messages(first: 20) { edges { node { direction body status createdAt } } } } } }";
 
 /// What the workloads draw from: tokens, tag and stage ids, contacts with conversations, phone digits.
-struct Fixture {
+pub(super) struct Fixture {
     agent_tokens: Vec<String>,
-    admin_token: String,
+    pub(super) admin_token: String,
     tags: Vec<Uuid>,
     stages: Vec<Uuid>,
     with_conversation: Vec<Uuid>,
     phone_fragments: Vec<String>,
 }
 
-async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
+pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
     let db = connect(DbOptions::from_config(config)).await?;
     let Some(org) = organization::Entity::find().filter(organization::Column::Name.eq(LARGE_ORG_NAME)).one(&db).await?
     else {
@@ -103,52 +102,6 @@ async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
         with_conversation,
         phone_fragments,
     })
-}
-
-/// A server in a child process on a free port, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(config: &Config) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(std::env::current_exe()?)
-            .arg("serve")
-            .env("DATABASE_URL", &config.database_url)
-            .env("DATABASE_MAX_CONNECTIONS", config.database_max_connections.to_string())
-            .env("MAX_CONCURRENT_REQUESTS", config.max_concurrent_requests.to_string())
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("RATE_LIMIT_USER_PER_MINUTE", "0")
-            .env("RATE_LIMIT_IP_PER_MINUTE", "0")
-            .env("RUN_JOBS", "false")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()?;
-        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
-        let http = client::new();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let ready = Request::get(format!("{}/ready", server.base)).body(Body::empty())?;
-            if client::timed(&http, ready).await.1 {
-                return Ok(server);
-            }
-            anyhow::ensure!(Instant::now() < deadline, "the server did not become ready");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    fn rss_mb(&self) -> u64 {
-        status_mb(&self.child.id().to_string(), "VmRSS:")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 type Build = Box<dyn Fn(usize, usize) -> Request<Body> + Send + Sync>;
@@ -225,7 +178,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
             && !fixture.phone_fragments.is_empty(),
         "the seeded organization lacks agents, conversations or phones"
     );
-    let server = Server::start(&config).await?;
+    let server = Server::start(&config, false).await?;
     println!("server pid {} at {}, RSS {} MB after start", server.child.id(), server.base, server.rss_mb());
     let http = client::new();
     let peak = Arc::new(AtomicU64::new(0));
@@ -254,6 +207,6 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
         outcome.report(format!("{name} c={}", opts.concurrency)).print_with_memory(peak.load(Ordering::Relaxed));
     }
     sampler.abort();
-    println!("server peak RSS over the run {} MB", status_mb(&server.child.id().to_string(), "VmHWM:"));
+    println!("server peak RSS over the run {} MB", server.peak_mb());
     Ok(())
 }

@@ -1,11 +1,10 @@
-//! The export job: pages of contacts in creation order, turned into rows and written straight to a staged
+//! The export job: pages of contacts in id (creation) order, turned into rows and written straight to a staged
 //! file, which is moved under its key only when the last row is written. A cancelled or failed export
 //! leaves no file; an export whose server died is claimed again and starts over.
 
 use entity::{contact, enums::JobKind, enums::JobState, job};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{
@@ -75,23 +74,20 @@ async fn write(state: &AppState, job: &job::Model, key: &str) -> ApiResult<JobSt
     let keys: Vec<String> = columns.iter().map(|c| c.key().to_string()).collect();
     let mut sink = Sink::create(params.format, &state.files.staging_path(key)?, &headers, &keys)?;
     let mut current = progress(state, job, total as i64, 0).await?;
-    let mut after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)> = None;
+    let mut after: Option<uuid::Uuid> = None;
     loop {
         let fresh = job::Entity::find_by_id(job.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
         if fresh.cancel_requested {
             return Ok(JobState::Cancelled);
         }
-        let mut page = query.clone().order_by_asc(contact::Column::CreatedAt).order_by_asc(contact::Column::Id);
-        if let Some((at, id)) = after {
-            page = page.filter(
-                Condition::any()
-                    .add(contact::Column::CreatedAt.gt(at))
-                    .add(Condition::all().add(contact::Column::CreatedAt.eq(at)).add(contact::Column::Id.gt(id))),
-            );
+        // Id order is creation order (ids are time-ordered) and walks the (organization, id) index.
+        let mut page = query.clone().order_by_asc(contact::Column::Id);
+        if let Some(id) = after {
+            page = page.filter(contact::Column::Id.gt(id));
         }
         let contacts = page.limit(PAGE).all(db).await?;
         let Some(last) = contacts.last() else { break };
-        after = Some((last.created_at, last.id));
+        after = Some(last.id);
         for row in columns::rows(db, org, &columns, &lookups, &contacts).await? {
             sink.write(&row)?;
         }
