@@ -17,4 +17,5 @@ mod organization;
 mod schema;
 mod seed;
 mod storage;
+mod tokens;
 mod users;

@@ -19,6 +19,7 @@ pub mod graphql;
 pub mod http;
 pub mod imports;
 pub mod ingest;
+pub mod integrations;
 pub mod jobs;
 pub mod listings;
 pub mod merges;

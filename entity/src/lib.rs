@@ -1,6 +1,7 @@
 //! Database entities: plain data, one module per table. No business rules live here, and no entity is
 //! ever exposed as a GraphQL type directly, so a new column is never public by accident.
 
+pub mod api_token;
 pub mod audit_event;
 pub mod channel;
 pub mod contact;

@@ -25,7 +25,7 @@ pub async fn record(
         organization_id: Set(actor.organization_id()),
         contact_id: Set(contact_id),
         actor_user_id: Set(actor.user_id()),
-        actor_kind: Set(if actor.user_id().is_some() { "USER" } else { "SYSTEM" }.into()),
+        actor_kind: Set(actor.kind().into()),
         kind: Set(kind.into()),
         before: Set(before),
         after: Set(after),

@@ -22,6 +22,8 @@ pub struct Actor {
     organization: organization::Model,
     role: UserRole,
     viewer_scope: ViewerScope,
+    /// Set when an integration acts through an API token.
+    token_id: Option<Uuid>,
 }
 
 impl Actor {
@@ -45,6 +47,9 @@ impl Actor {
             .one(db)
             .await?
             .ok_or_else(|| ApiError::Unauthenticated("Organization gone".into()))?;
+        if let Some(token_id) = self.token_id {
+            return crate::integrations::tokens::actor_for(db, token_id).await;
+        }
         let Some(user) = &self.user else { return Ok(Self::system(organization)) };
         let user = user::Entity::find_by_id(user.id)
             .one(db)
@@ -59,12 +64,39 @@ impl Actor {
             Some(ids) => ViewerScope::Agents(serde_json::from_value(ids.clone()).unwrap_or_default()),
             None => ViewerScope::All,
         };
-        Self { role: user.role, user: Some(user), organization, viewer_scope }
+        Self { role: user.role, user: Some(user), organization, viewer_scope, token_id: None }
     }
 
     /// The organization itself acting: webhooks, jobs and the CLI. It has an owner's rights there.
     pub fn system(organization: organization::Model) -> Self {
-        Self { user: None, organization, role: UserRole::Owner, viewer_scope: ViewerScope::All }
+        Self { user: None, organization, role: UserRole::Owner, viewer_scope: ViewerScope::All, token_id: None }
+    }
+
+    /// An integration acting through an API token: the organization itself, with the token's role.
+    pub(crate) fn integration(organization: organization::Model, role: UserRole, token_id: Uuid) -> Self {
+        Self { user: None, organization, role, viewer_scope: ViewerScope::All, token_id: Some(token_id) }
+    }
+
+    pub fn token_id(&self) -> Option<Uuid> {
+        self.token_id
+    }
+
+    /// Who to count requests against: the user, the API token, or the organization.
+    pub fn rate_key(&self) -> String {
+        match (self.user_id(), self.token_id) {
+            (Some(user), _) => user.to_string(),
+            (None, Some(token)) => format!("token:{token}"),
+            (None, None) => format!("org:{}", self.organization_id()),
+        }
+    }
+
+    /// `USER`, `API_TOKEN` or `SYSTEM`, as the audit trail records it.
+    pub fn kind(&self) -> &'static str {
+        match (self.user.is_some(), self.token_id.is_some()) {
+            (true, _) => "USER",
+            (false, true) => "API_TOKEN",
+            (false, false) => "SYSTEM",
+        }
     }
 
     pub fn organization_id(&self) -> Uuid {

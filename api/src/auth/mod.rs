@@ -22,6 +22,9 @@ pub async fn authenticate(db: &impl ConnectionTrait, keys: &JwtKeys, header: &st
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::Unauthenticated("Expected `Authorization: Bearer <token>`".into()))?;
+    if token.starts_with(crate::integrations::tokens::PREFIX) {
+        return crate::integrations::tokens::authenticate(db, token).await;
+    }
     let claims = keys.verify(token)?;
     Actor::load(db, &claims).await
 }

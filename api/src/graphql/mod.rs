@@ -22,6 +22,7 @@ use crate::{
     exports::graphql::{ExportMutation, ExportQuery, ExportSubscription},
     files::FileStore,
     imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
+    integrations::graphql::{IntegrationMutation, IntegrationQuery},
     listings::graphql::{ListingMutation, ListingQuery},
     merges::graphql::{DuplicateQuery, MergeMutation},
     notes::graphql::NoteMutation,
@@ -47,6 +48,7 @@ pub struct QueryRoot(
     JobQuery,
     DuplicateQuery,
     ExportQuery,
+    IntegrationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -65,6 +67,7 @@ pub struct MutationRoot(
     BulkMutation,
     MergeMutation,
     ExportMutation,
+    IntegrationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

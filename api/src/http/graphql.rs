@@ -32,8 +32,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         let header = auth.to_str().unwrap_or_default();
         match authenticate(&state.db, &state.jwt, header).await {
             Ok(actor) => {
-                let key = actor.user_id().map_or_else(|| format!("org:{}", actor.organization_id()), |u| u.to_string());
-                if let Err(retry) = state.user_limits.check(&key) {
+                if let Err(retry) = state.user_limits.check(&actor.rate_key()) {
                     return super::limits::too_many(retry, rid);
                 }
                 request = request.data(Loaders::new(&state.db, actor.organization_id())).data(actor);
