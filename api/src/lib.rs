@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod exports;
 pub mod files;
+pub mod funnel;
 pub mod graphql;
 pub mod http;
 pub mod imports;

@@ -21,6 +21,7 @@ use crate::{
     events::{EventBus, graphql::ContactSubscription},
     exports::graphql::{ExportMutation, ExportQuery, ExportSubscription},
     files::FileStore,
+    funnel::graphql::FunnelQuery,
     imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
     integrations::graphql::{IntegrationMutation, IntegrationQuery},
     listings::graphql::{ListingMutation, ListingQuery},
@@ -49,6 +50,7 @@ pub struct QueryRoot(
     DuplicateQuery,
     ExportQuery,
     IntegrationQuery,
+    FunnelQuery,
 );
 
 #[derive(MergedObject, Default)]
