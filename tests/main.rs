@@ -20,3 +20,4 @@ mod seed;
 mod storage;
 mod tokens;
 mod users;
+mod verification;

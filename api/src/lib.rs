@@ -29,11 +29,13 @@ pub mod organizations;
 pub mod pagination;
 pub mod pipeline;
 pub mod properties;
+pub mod reservations;
 pub mod seed;
 pub mod tags;
 pub mod telemetry;
 pub mod users;
 pub mod validate;
+pub mod verifications;
 
 pub use error::{ApiError, ApiResult};
 pub use http::{AppState, app};

@@ -27,7 +27,7 @@ pub fn delivery(mut value: Value) -> String {
 }
 
 pub fn fixture(name: &str) -> String {
-    let path = format!("{}/../../shared/fixtures/whatsapp/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/fixtures/whatsapp/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
     channel, contact_identifier, contact_property_value, contact_tag, conversation, listing, pipeline_stage,
-    property_definition, tag, user,
+    property_definition, tag, user, verification,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -68,6 +68,26 @@ impl Loader<Uuid> for ConversationsByContact {
             out.entry(row.contact_id).or_default().push(row);
         }
         Ok(out)
+    }
+}
+
+pub struct VerificationByContact {
+    db: DatabaseConnection,
+    organization_id: Uuid,
+}
+
+impl Loader<Uuid> for VerificationByContact {
+    type Value = verification::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = verification::Entity::find()
+            .filter(verification::Column::OrganizationId.eq(self.organization_id))
+            .filter(verification::Column::ContactId.is_in(keys.to_vec()))
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|r| (r.contact_id, r)).collect())
     }
 }
 
@@ -184,6 +204,7 @@ pub struct Loaders {
     identifiers: DataLoader<IdentifiersByContact>,
     channels: DataLoader<ChannelById>,
     conversations: DataLoader<ConversationsByContact>,
+    verifications: DataLoader<VerificationByContact>,
 }
 
 fn failed(err: Arc<DbErr>) -> ApiError {
@@ -202,6 +223,7 @@ impl Loaders {
             identifiers: DataLoader::new(IdentifiersByContact { db: db(), organization_id }, tokio::spawn),
             channels: DataLoader::new(ChannelById { db: db(), organization_id }, tokio::spawn),
             conversations: DataLoader::new(ConversationsByContact { db: db(), organization_id }, tokio::spawn),
+            verifications: DataLoader::new(VerificationByContact { db: db(), organization_id }, tokio::spawn),
         }
     }
 
@@ -231,6 +253,10 @@ impl Loaders {
 
     pub async fn conversations(&self, contact_id: Uuid) -> ApiResult<Vec<conversation::Model>> {
         Ok(self.conversations.load_one(contact_id).await.map_err(failed)?.unwrap_or_default())
+    }
+
+    pub async fn verification(&self, contact_id: Uuid) -> ApiResult<Option<verification::Model>> {
+        self.verifications.load_one(contact_id).await.map_err(failed)
     }
 
     pub async fn identifiers(&self, contact_id: Uuid) -> ApiResult<Vec<contact_identifier::Model>> {

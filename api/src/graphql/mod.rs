@@ -30,8 +30,10 @@ use crate::{
     organizations::graphql::{OrganizationMutation, OrganizationQuery},
     pipeline::graphql::{PipelineMutation, PipelineQuery},
     properties::graphql::{PropertyMutation, PropertyQuery},
+    reservations::graphql::ReservationMutation,
     tags::graphql::{TagMutation, TagQuery},
     users::graphql::{UserMutation, UserQuery},
+    verifications::graphql::VerificationMutation,
 };
 
 #[derive(MergedObject, Default)]
@@ -70,6 +72,8 @@ pub struct MutationRoot(
     MergeMutation,
     ExportMutation,
     IntegrationMutation,
+    VerificationMutation,
+    ReservationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -143,6 +143,23 @@ impl Contact {
         Ok(loaders(ctx).identifiers(self.0.id).await?.into_iter().map(Into::into).collect())
     }
 
+    /// Identity verification; null when not started.
+    async fn verification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::verifications::graphql::Verification>> {
+        Ok(loaders(ctx).verification(self.0.id).await?.map(Into::into))
+    }
+
+    /// Reservations, newest first.
+    async fn reservations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::reservations::graphql::Reservation>> {
+        let rows = crate::reservations::of_contact(db(ctx), self.0.organization_id, self.0.id).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// The contact's conversations, one per channel, most recent first.
     async fn conversations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Conversation>> {
         Ok(loaders(ctx).conversations(self.0.id).await?.into_iter().map(Conversation).collect())
