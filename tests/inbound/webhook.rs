@@ -233,3 +233,32 @@ async fn a_database_failure_answers_5xx_so_meta_delivers_again() {
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["edges"][0]["node"]["conversations"][0]["messages"]["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn the_messaging_window_is_shown_and_filterable_from_the_last_inbound_message() {
+    let app = TestApp::new().await;
+    app.whatsapp_channel(NUMBER_ID, SECRET).await;
+    let now = chrono::Utc::now().timestamp();
+    app.webhook(&text("50688000091", Some("Recent"), "wamid.w1", "hola", now - 3_600), Some(SECRET)).await;
+    app.webhook(&text("50688000092", Some("Stale"), "wamid.w2", "hola", now - 30 * 3_600), Some(SECRET)).await;
+    app.contact(&app.owner_token, json!({ "name": "Manual", "phone": "+50688000093" })).await;
+
+    let q = "query($open: Boolean) { contacts(first: 10, filter: { messagingWindowOpen: $open }) { edges { node { name messagingWindowClosesAt } } } }";
+    let names = |res: &Value| -> Vec<String> {
+        let mut n: Vec<String> = res["data"]["contacts"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{res}"))
+            .iter()
+            .map(|e| e["node"]["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let open = app.gql(Some(&app.owner_token), q, json!({ "open": true })).await;
+    assert_eq!(names(&open), vec!["Recent"]);
+    let closes: chrono::DateTime<chrono::Utc> =
+        open["data"]["contacts"]["edges"][0]["node"]["messagingWindowClosesAt"].as_str().unwrap().parse().unwrap();
+    assert_eq!(closes.timestamp(), now - 3_600 + 24 * 3_600);
+    let closed = app.gql(Some(&app.owner_token), q, json!({ "open": false })).await;
+    assert_eq!(names(&closed), vec!["Manual", "Stale"]);
+}

@@ -37,6 +37,10 @@ pub struct ContactFilter {
     pub created_to: Option<DateTime<Utc>>,
     pub last_activity_from: Option<DateTime<Utc>>,
     pub last_activity_to: Option<DateTime<Utc>>,
+    /// true: the 24-hour customer-service window is open (a message from the contact in the last 24
+    /// hours), so the team may still message freely; false: it is closed or never opened.
+    #[serde(default)]
+    pub messaging_window_open: Option<bool>,
     pub properties: Vec<PropertyCondition>,
 }
 
@@ -103,6 +107,15 @@ pub async fn apply(
         if let Some(to) = to {
             query = query.filter(column.lte(to));
         }
+    }
+    if let Some(open) = filter.messaging_window_open {
+        let since = crate::db::now() - crate::conversations::WINDOW;
+        let inbound = contact::Column::LastInboundAt;
+        query = query.filter(if open {
+            Condition::all().add(inbound.gt(since))
+        } else {
+            Condition::any().add(inbound.is_null()).add(inbound.lte(since))
+        });
     }
     for condition in &filter.properties {
         query = query.filter(property_condition(db, org, condition).await?);

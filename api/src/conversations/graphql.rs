@@ -100,7 +100,7 @@ impl Conversation {
 
     /// When the 24-hour customer-service window closes (from the contact's last message).
     async fn window_closes_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_inbound_at.map(|t| t + chrono::Duration::hours(24))
+        self.0.last_inbound_at.map(|t| t + super::WINDOW)
     }
 }
 

@@ -6,3 +6,5 @@ pub mod inbound;
 pub mod outbound;
 pub mod read;
 mod window;
+
+pub use window::WINDOW;

@@ -97,6 +97,9 @@ pub struct ContactFilter {
     pub created_to: Option<DateTime<Utc>>,
     pub last_activity_from: Option<DateTime<Utc>>,
     pub last_activity_to: Option<DateTime<Utc>>,
+    /// true: contacts whose 24-hour customer-service window is open (they wrote in the last 24 hours);
+    /// false: the rest.
+    pub messaging_window_open: Option<bool>,
     pub properties: Option<Vec<PropertyCondition>>,
 }
 
@@ -209,6 +212,7 @@ impl ContactFilter {
             created_to: self.created_to,
             last_activity_from: self.last_activity_from,
             last_activity_to: self.last_activity_to,
+            messaging_window_open: self.messaging_window_open,
             properties: conditions
                 .into_iter()
                 .map(|c| Condition { key: c.key.trim().to_lowercase(), op: op(c.op), value: c.value.map(|v| v.0) })

@@ -143,6 +143,12 @@ impl Contact {
         Ok(loaders(ctx).identifiers(self.0.id).await?.into_iter().map(Into::into).collect())
     }
 
+    /// When the 24-hour customer-service window closes: a day after the contact's last message on any
+    /// channel; null when they never wrote. Past it, only templates may be sent.
+    async fn messaging_window_closes_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_inbound_at.map(|t| t + crate::conversations::WINDOW)
+    }
+
     /// Identity verification; null when not started.
     async fn verification(
         &self,
