@@ -7,6 +7,7 @@ mod auth;
 mod bulk;
 mod contacts;
 mod exports;
+mod external_ids;
 mod funnel;
 mod hostile;
 mod http;

@@ -102,6 +102,9 @@ pub enum IdentifierKind {
     WidgetSession,
     #[sea_orm(string_value = "API_ID")]
     ApiId,
+    /// An id in another system (a CRM, a help desk), stored as `system:id`.
+    #[sea_orm(string_value = "EXTERNAL")]
+    External,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]

@@ -88,6 +88,19 @@ impl ContactMutation {
         updated(ctx, identifiers::add(db(ctx), actor(ctx)?, id, kind.into(), &value).await?).await
     }
 
+    /// Sets the contact's id in another system (`system` such as `chatwoot`), replacing its previous id
+    /// there; unique per system in the organization. An empty `externalId` removes it.
+    async fn set_external_id(
+        &self,
+        ctx: &Context<'_>,
+        contact_id: ID,
+        system: String,
+        external_id: String,
+    ) -> async_graphql::Result<Contact> {
+        let id = parse_id(&contact_id, "contactId")?;
+        updated(ctx, identifiers::set_external(db(ctx), actor(ctx)?, id, &system, &external_id).await?).await
+    }
+
     /// Removes an identity from a contact.
     async fn remove_contact_identifier(
         &self,

@@ -29,6 +29,17 @@ impl ContactQuery {
         }
     }
 
+    /// The contact holding this id in another system (set with `setExternalId`), if the caller can see it.
+    async fn contact_by_external_id(
+        &self,
+        ctx: &Context<'_>,
+        system: String,
+        external_id: String,
+    ) -> async_graphql::Result<Option<Contact>> {
+        let found = crate::contacts::identifiers::find_external(db(ctx), actor(ctx)?, &system, &external_id).await?;
+        Ok(found.map(Contact))
+    }
+
     /// The contacts the caller can see. `search` matches name (ignoring case and accents), email and
     /// phone digits. Default order: most recent activity first.
     #[allow(clippy::too_many_arguments)]

@@ -40,6 +40,8 @@ pub enum IdentifierKind {
     TelegramId,
     WidgetSession,
     ApiId,
+    /// `system:id`: set with `setExternalId`.
+    External,
 }
 
 /// One way a contact is recognised on a channel; unique in the organization.
