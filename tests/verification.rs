@@ -106,3 +106,53 @@ async fn a_partner_reports_results_with_an_api_token_and_duplicates_change_nothi
     let unknown = json!({ "contactId": uuid::Uuid::new_v4(), "externalId": "ver-124", "status": "APPROVED" });
     assert_eq!(code(&app.gql(Some(&token), RESULT, json!({ "i": unknown })).await), "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn consent_is_recorded_per_channel_and_filters_the_list() {
+    let app = TestApp::new().await;
+    let t = &app.owner_token;
+    let channel = app.whatsapp_channel("5550001", "secret").await;
+    let (a_id, agent_a) = app.user("AGENT", "a@acme.test").await;
+    let (_, viewer) = app.user("VIEWER", "v@acme.test").await;
+    let yes = app.contact(t, json!({ "name": "Yes", "phone": "+50688000111", "assigneeId": a_id })).await;
+    let no = app.contact(t, json!({ "name": "No", "phone": "+50688000112" })).await;
+    app.contact(t, json!({ "name": "Unknown", "phone": "+50688000113" })).await;
+    let set = "mutation($c: ID!, $ch: ID!, $s: ConsentStatus!) { setConsent(contactId: $c, channelId: $ch, status: $s, method: \"web form\") { status method } }";
+    let res = app.gql(Some(&agent_a), set, json!({ "c": yes["id"], "ch": channel, "s": "OPTED_IN" })).await;
+    assert_eq!(res["data"]["setConsent"]["status"], "OPTED_IN", "{res}");
+    app.gql(Some(t), set, json!({ "c": no["id"], "ch": channel, "s": "OPTED_IN" })).await;
+    app.gql(Some(t), set, json!({ "c": no["id"], "ch": channel, "s": "OPTED_OUT" })).await;
+
+    let (_, agent_b) = app.user("AGENT", "b@acme.test").await;
+    assert_eq!(
+        code(&app.gql(Some(&agent_b), set, json!({ "c": yes["id"], "ch": channel, "s": "OPTED_OUT" })).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(&app.gql(Some(&viewer), set, json!({ "c": no["id"], "ch": channel, "s": "OPTED_IN" })).await),
+        "FORBIDDEN"
+    );
+    let unknown_channel = json!({ "c": no["id"], "ch": uuid::Uuid::new_v4(), "s": "OPTED_IN" });
+    assert_eq!(code(&app.gql(Some(t), set, unknown_channel).await), "BAD_USER_INPUT");
+
+    let q = "query($s: ConsentFilter) { contacts(first: 10, filter: { consent: $s }) { edges { node { name consents { status method } } } } }";
+    let names = |res: Value| -> Vec<String> {
+        res["data"]["contacts"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{res}"))
+            .iter()
+            .map(|e| e["node"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(app.gql(Some(t), q, json!({ "s": "OPTED_IN" })).await), vec!["Yes"]);
+    assert_eq!(names(app.gql(Some(t), q, json!({ "s": "OPTED_OUT" })).await), vec!["No"]);
+    assert_eq!(names(app.gql(Some(t), q, json!({ "s": "UNKNOWN" })).await), vec!["Unknown"]);
+    let trail = app
+        .gql(
+            Some(t),
+            "query($c: ID!) { auditEvents(contactId: $c, first: 20) { edges { node { kind } } } }",
+            json!({ "c": no["id"] }),
+        )
+        .await;
+    assert_eq!(trail.to_string().matches("contact.consent_changed").count(), 2);
+}

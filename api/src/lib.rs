@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod bulk;
 pub mod channels;
 pub mod config;
+pub mod consents;
 pub mod contacts;
 pub mod conversations;
 pub mod db;

@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod audit_event;
 pub mod channel;
+pub mod consent;
 pub mod contact;
 pub mod contact_identifier;
 pub mod contact_property_value;

@@ -11,6 +11,7 @@ mod m20261121_000005_job_rows;
 mod m20261121_000006_merges;
 mod m20261121_000007_search_indexes;
 mod m20261121_000008_api_tokens;
+mod m20261121_000009_consents;
 mod util;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_merges::Migration),
             Box::new(m20261121_000007_search_indexes::Migration),
             Box::new(m20261121_000008_api_tokens::Migration),
+            Box::new(m20261121_000009_consents::Migration),
         ]
     }
 }

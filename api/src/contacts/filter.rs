@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    contact, contact_property_value as value, contact_tag,
+    consent, contact, contact_property_value as value, contact_tag,
     enums::{ContactSource, PropertyType},
     property_definition, verification,
 };
@@ -41,6 +41,10 @@ pub struct ContactFilter {
     /// hours), so the team may still message freely; false: it is closed or never opened.
     #[serde(default)]
     pub messaging_window_open: Option<bool>,
+    /// OPTED_IN: opted in on some channel and out on none; OPTED_OUT: opted out on some channel;
+    /// UNKNOWN: no consent recorded.
+    #[serde(default)]
+    pub consent: Option<String>,
     pub properties: Vec<PropertyCondition>,
 }
 
@@ -117,6 +121,9 @@ pub async fn apply(
             Condition::any().add(inbound.is_null()).add(inbound.lte(since))
         });
     }
+    if let Some(status) = &filter.consent {
+        query = query.filter(consent_condition(org, status)?);
+    }
     for condition in &filter.properties {
         query = query.filter(property_condition(db, org, condition).await?);
     }
@@ -156,6 +163,32 @@ fn verification_condition(org: Uuid, status: &str) -> ApiResult<Condition> {
         Condition::all().add(contact::Column::Id.not_in_subquery(with_status(vec!["PENDING", "APPROVED", "DECLINED"])))
     } else {
         Condition::all().add(contact::Column::Id.in_subquery(with_status(vec![status])))
+    })
+}
+
+fn consent_condition(org: Uuid, status: &str) -> ApiResult<Condition> {
+    let with = |status: &str| -> SelectStatement {
+        consent::Entity::find()
+            .select_only()
+            .column(consent::Column::ContactId)
+            .filter(consent::Column::OrganizationId.eq(org))
+            .filter(consent::Column::Status.eq(status))
+            .into_query()
+    };
+    let any = || {
+        consent::Entity::find()
+            .select_only()
+            .column(consent::Column::ContactId)
+            .filter(consent::Column::OrganizationId.eq(org))
+            .into_query()
+    };
+    Ok(match status {
+        "OPTED_IN" => Condition::all()
+            .add(contact::Column::Id.in_subquery(with("OPTED_IN")))
+            .add(contact::Column::Id.not_in_subquery(with("OPTED_OUT"))),
+        "OPTED_OUT" => Condition::all().add(contact::Column::Id.in_subquery(with("OPTED_OUT"))),
+        "UNKNOWN" => Condition::all().add(contact::Column::Id.not_in_subquery(any())),
+        _ => return Err(ApiError::bad_input("consent", "Consent is OPTED_IN, OPTED_OUT or UNKNOWN")),
     })
 }
 

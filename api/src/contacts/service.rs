@@ -1,8 +1,8 @@
 //! Creating, changing and deleting contacts, each in one transaction with its audit events.
 
 use entity::{
-    audit_event, contact, contact_identifier, contact_property_value, contact_tag, conversation, enums::ContactSource,
-    message, note, organization, reservation, verification,
+    audit_event, consent, contact, contact_identifier, contact_property_value, contact_tag, conversation,
+    enums::ContactSource, message, note, organization, reservation, verification,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -280,6 +280,7 @@ pub async fn purge_many(txn: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> 
         conversation,
         verification,
         reservation,
+        consent,
         audit_event
     );
     let deleted = contact::Entity::delete_many()

@@ -16,6 +16,7 @@ use crate::{
     bulk::graphql::{BulkMutation, JobQuery},
     channels::graphql::{ChannelMutation, ChannelQuery},
     config::Config,
+    consents::graphql::ConsentMutation,
     contacts::graphql::{mutation::ContactMutation, query::ContactQuery},
     conversations::graphql::ConversationMutation,
     events::{EventBus, graphql::ContactSubscription},
@@ -74,6 +75,7 @@ pub struct MutationRoot(
     IntegrationMutation,
     VerificationMutation,
     ReservationMutation,
+    ConsentMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -67,6 +67,13 @@ pub enum PropertyOperator {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentFilter {
+    OptedIn,
+    OptedOut,
+    Unknown,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum VerificationStatus {
     NotStarted,
     Pending,
@@ -100,6 +107,8 @@ pub struct ContactFilter {
     /// true: contacts whose 24-hour customer-service window is open (they wrote in the last 24 hours);
     /// false: the rest.
     pub messaging_window_open: Option<bool>,
+    /// OPTED_IN (on some channel, out on none), OPTED_OUT (on some channel) or UNKNOWN (nothing recorded).
+    pub consent: Option<ConsentFilter>,
     pub properties: Option<Vec<PropertyCondition>>,
 }
 
@@ -213,6 +222,14 @@ impl ContactFilter {
             last_activity_from: self.last_activity_from,
             last_activity_to: self.last_activity_to,
             messaging_window_open: self.messaging_window_open,
+            consent: self.consent.map(|c| {
+                match c {
+                    ConsentFilter::OptedIn => "OPTED_IN",
+                    ConsentFilter::OptedOut => "OPTED_OUT",
+                    ConsentFilter::Unknown => "UNKNOWN",
+                }
+                .to_string()
+            }),
             properties: conditions
                 .into_iter()
                 .map(|c| Condition { key: c.key.trim().to_lowercase(), op: op(c.op), value: c.value.map(|v| v.0) })

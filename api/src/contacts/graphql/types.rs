@@ -159,6 +159,12 @@ impl Contact {
         Ok(loaders(ctx).verification(self.0.id).await?.map(Into::into))
     }
 
+    /// Messaging consent per channel, most recent first.
+    async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::consents::graphql::Consent>> {
+        let rows = crate::consents::of_contact(db(ctx), self.0.organization_id, self.0.id).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// Reservations, newest first.
     async fn reservations(
         &self,

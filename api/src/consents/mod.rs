@@ -1,0 +1,100 @@
+//! Messaging consent per contact and channel: whether the person opted in or out, when and how. One
+//! current record per contact and channel; every change is audited.
+
+pub mod graphql;
+
+use chrono::{DateTime, Utc};
+use entity::{channel, consent};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    auth::Actor,
+    contacts::scope::find_visible,
+    db::{begin_write, new_id, now},
+    error::{ApiError, ApiResult},
+    validate,
+};
+
+pub const STATUSES: [&str; 2] = ["OPTED_IN", "OPTED_OUT"];
+
+/// Records the contact's consent on a channel, replacing the previous one.
+pub async fn set(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    contact_id: Uuid,
+    channel_id: Uuid,
+    status: &str,
+    method: &str,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<consent::Model> {
+    actor.require_writer()?;
+    if !STATUSES.contains(&status) {
+        return Err(ApiError::bad_input("status", "Consent is OPTED_IN or OPTED_OUT"));
+    }
+    let method = validate::text("method", method, 80)?;
+    let txn = begin_write(db).await?;
+    let contact = find_visible(&txn, actor, contact_id).await?;
+    let org = actor.organization_id();
+    channel::Entity::find_by_id(channel_id)
+        .filter(channel::Column::OrganizationId.eq(org))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("channelId", "No such channel"))?;
+    let existing = consent::Entity::find()
+        .filter(consent::Column::OrganizationId.eq(org))
+        .filter(consent::Column::ContactId.eq(contact.id))
+        .filter(consent::Column::ChannelId.eq(channel_id))
+        .one(&txn)
+        .await?;
+    let before = existing.as_ref().map(|c| json!({ "status": c.status, "method": c.method }));
+    let at_now = now();
+    let row = match existing {
+        Some(row) => {
+            let mut model: consent::ActiveModel = row.into();
+            model.status = Set(status.into());
+            model.method = Set(method);
+            model.recorded_at = Set(at.unwrap_or(at_now));
+            model.recorded_by = Set(actor.user_id());
+            model.updated_at = Set(at_now);
+            model.update(&txn).await?
+        }
+        None => {
+            consent::ActiveModel {
+                id: Set(new_id()),
+                organization_id: Set(org),
+                contact_id: Set(contact.id),
+                channel_id: Set(channel_id),
+                status: Set(status.into()),
+                method: Set(method),
+                recorded_at: Set(at.unwrap_or(at_now)),
+                recorded_by: Set(actor.user_id()),
+                updated_at: Set(at_now),
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    let after = json!({ "channelId": channel_id, "status": row.status, "method": row.method });
+    audit::record(&txn, actor, Some(contact.id), "contact.consent_changed", before, Some(after)).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// A contact's consents (the contact was read through the visibility scope).
+pub async fn of_contact(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: Uuid,
+    contact_id: Uuid,
+) -> ApiResult<Vec<consent::Model>> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::OrganizationId.eq(organization_id))
+        .filter(consent::Column::ContactId.eq(contact_id))
+        .order_by_desc(consent::Column::RecordedAt)
+        .all(db)
+        .await?)
+}
