@@ -260,3 +260,19 @@ async fn export_contact_data_gives_everything_about_one_person_to_admins_only() 
         .await;
     assert!(trail.to_string().contains("contact.data_exported"), "{trail}");
 }
+
+#[tokio::test]
+async fn an_admin_demoted_to_agent_no_longer_gets_links_to_the_files_made_as_admin() {
+    let app = TestApp::new().await;
+    let (admin_id, admin) = app.user("ADMIN", "admin@acme.test").await;
+    app.contact(&app.owner_token, json!({ "name": "Ana", "phone": "+50688000141" })).await;
+    let job = export(&app, &admin, json!({ "format": "CSV", "scope": "ALL" })).await;
+    assert!(job["downloadUrl"].is_string(), "{job}");
+    let demote = "mutation($id: ID!) { updateUser(id: $id, input: { role: AGENT }) { role } }";
+    let res = app.gql(Some(&app.owner_token), demote, json!({ "id": admin_id })).await;
+    assert_eq!(res["data"]["updateUser"]["role"], "AGENT", "{res}");
+    let again = app.gql(Some(&admin), JOB, json!({ "id": job["id"] })).await["data"]["exportJob"].clone();
+    assert_eq!(again["downloadUrl"], Value::Null, "{again}");
+    let owner_view = app.gql(Some(&app.owner_token), JOB, json!({ "id": job["id"] })).await;
+    assert!(owner_view["data"]["exportJob"]["downloadUrl"].is_string());
+}

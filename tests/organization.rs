@@ -58,3 +58,16 @@ async fn each_organization_sees_only_itself() {
     let (status, _) = app.gql_status(Some(&forged), "{ organization { name } }", json!({})).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn agents_count_only_the_contacts_they_can_see() {
+    let app = TestApp::new().await;
+    let (a_id, agent_a) = app.user("AGENT", "a@acme.test").await;
+    let (b_id, _) = app.user("AGENT", "b@acme.test").await;
+    app.contact(&app.owner_token, json!({ "name": "Mine", "phone": "+50688000131", "assigneeId": a_id })).await;
+    app.contact(&app.owner_token, json!({ "name": "Theirs", "phone": "+50688000132", "assigneeId": b_id })).await;
+    app.contact(&app.owner_token, json!({ "name": "Open", "phone": "+50688000133" })).await;
+    let q = "{ organization { contactCount } }";
+    assert_eq!(app.gql(Some(&app.owner_token), q, json!({})).await["data"]["organization"]["contactCount"], 3);
+    assert_eq!(app.gql(Some(&agent_a), q, json!({})).await["data"]["organization"]["contactCount"], 2);
+}

@@ -6,6 +6,15 @@ use sea_orm::{DbErr, SqlErr};
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// For a field that answers null when a thing is absent: NOT_FOUND becomes `None`, other errors stay.
+pub fn absent_as_none<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]

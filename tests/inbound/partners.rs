@@ -149,3 +149,23 @@ async fn channels_keep_their_secrets_write_only_and_admins_manage_them() {
         "FORBIDDEN"
     );
 }
+
+#[tokio::test]
+async fn an_outbound_message_id_used_on_a_hidden_contact_is_not_confirmed() {
+    let app = TestApp::new().await;
+    let channel = app.whatsapp_channel(NUMBER_ID, SECRET).await;
+    let (a_id, agent_a) = app.user("AGENT", "a@acme.test").await;
+    let (b_id, _) = app.user("AGENT", "b@acme.test").await;
+    let mine =
+        app.contact(&app.owner_token, json!({ "name": "Mine", "phone": "+50688000121", "assigneeId": a_id })).await;
+    let theirs =
+        app.contact(&app.owner_token, json!({ "name": "Theirs", "phone": "+50688000122", "assigneeId": b_id })).await;
+    let send = |c: &serde_json::Value| json!({ "i": { "contactId": c["id"], "channelId": channel, "externalId": "wamid.secret", "kind": "text", "body": "hi" } });
+    let first = app.gql(Some(&app.owner_token), OUTBOUND, send(&theirs)).await;
+    assert_eq!(first["data"]["recordOutboundMessage"]["stored"], true, "{first}");
+    let probe = app.gql(Some(&agent_a), OUTBOUND, send(&mine)).await;
+    assert_eq!(crate::harness::code(&probe), "CONFLICT", "{probe}");
+    // The same id again on the same contact is a redelivery, not a conflict.
+    let again = app.gql(Some(&app.owner_token), OUTBOUND, send(&theirs)).await;
+    assert_eq!(again["data"]["recordOutboundMessage"]["stored"], false);
+}

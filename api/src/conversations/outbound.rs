@@ -45,6 +45,7 @@ pub async fn record(
     let txn = begin_write(db).await?;
     let contact = find_visible(&txn, actor, msg.contact_id).await?;
     let conversation = window::conversation_for(&txn, &contact, msg.channel.id).await?;
+    let external_id = msg.external_id.clone();
     let row = message::ActiveModel {
         id: Set(new_id()),
         organization_id: Set(contact.organization_id),
@@ -62,8 +63,22 @@ pub async fn record(
         status_updated_at: Set(None),
     };
     let stored = window::store(&txn, &contact, conversation, row, msg.sent_at, MessageDirection::Outbound).await?;
-    if let Some(m) = &stored {
-        count_status(&txn, m, None, &msg.status).await?;
+    match (&stored, &external_id) {
+        (Some(m), _) => count_status(&txn, m, None, &msg.status).await?,
+        // A repeated id is a redelivery only on this contact's conversation; another contact's message
+        // with that id is not confirmed to exist.
+        (None, Some(ext)) => {
+            let holder = message::Entity::find()
+                .filter(message::Column::OrganizationId.eq(contact.organization_id))
+                .filter(message::Column::ChannelId.eq(msg.channel.id))
+                .filter(message::Column::ExternalId.eq(ext.as_str()))
+                .one(&txn)
+                .await?;
+            if holder.is_some_and(|m| m.contact_id != contact.id) {
+                return Err(ApiError::conflict("externalId", "This message id is already in use on the channel"));
+            }
+        }
+        (None, None) => {}
     }
     txn.commit().await?;
     let contact = contact::Entity::find_by_id(contact.id).one(db).await?.unwrap_or(contact);

@@ -10,7 +10,7 @@ use super::{ExportParams, Scope, columns::Language, writer::Format};
 use crate::{
     connection,
     contacts::graphql::inputs::ContactFilter,
-    error::ApiError,
+    error::{ApiError, absent_as_none},
     events::EventBus,
     files::FileStore,
     graphql::context::{actor, db, loaders, parse_id},
@@ -81,89 +81,98 @@ impl StartExportInput {
             include_hidden: self.include_hidden,
             created_from: self.created_from,
             created_to: self.created_to,
+            created_as: None,
         })
     }
 }
 
-/// One export in the download history.
-pub struct ExportJob(pub job::Model);
+/// One export in the download history, with its parameters read once.
+pub struct ExportJob {
+    job: job::Model,
+    params: Option<ExportParams>,
+}
 
 impl ExportJob {
-    fn params(&self) -> Option<ExportParams> {
-        serde_json::from_value(self.0.params.clone()).ok()
+    pub fn new(job: job::Model) -> Self {
+        let params = serde_json::from_value(job.params.clone()).ok();
+        Self { job, params }
     }
 }
 
 #[Object]
 impl ExportJob {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.job.id.to_string())
     }
 
     async fn state(&self) -> JobState {
-        self.0.state.into()
+        self.job.state.into()
     }
 
     async fn format(&self) -> Option<ExportFormat> {
-        self.params().map(|p| p.format.into())
+        self.params.as_ref().map(|p| p.format.into())
     }
 
     async fn scope(&self) -> Option<ExportScope> {
-        self.params().map(|p| p.scope.into())
+        self.params.as_ref().map(|p| p.scope.into())
     }
 
     async fn language(&self) -> Option<ExportLanguage> {
-        self.params().map(|p| p.language.into())
+        self.params.as_ref().map(|p| p.language.into())
     }
 
     async fn created_from(&self) -> Option<DateTime<Utc>> {
-        self.params().and_then(|p| p.created_from)
+        self.params.as_ref().and_then(|p| p.created_from)
     }
 
     async fn created_to(&self) -> Option<DateTime<Utc>> {
-        self.params().and_then(|p| p.created_to)
+        self.params.as_ref().and_then(|p| p.created_to)
     }
 
     /// Contacts to export, counted when the job started.
     async fn total(&self) -> i64 {
-        self.0.total
+        self.job.total
     }
 
     /// Rows written so far.
     async fn processed(&self) -> i64 {
-        self.0.processed
+        self.job.processed
     }
 
     /// Rows in the file, once the export is done.
     async fn row_count(&self) -> Option<i64> {
-        (self.0.state == entity::enums::JobState::Done).then_some(self.0.processed)
+        (self.job.state == entity::enums::JobState::Done).then_some(self.job.processed)
     }
 
     /// A signed link to the file while it is kept (see EXPORT_RETENTION_DAYS); null before it is done and
     /// after it expires.
     async fn download_url(&self, ctx: &Context<'_>) -> Option<String> {
-        if self.0.state != entity::enums::JobState::Done {
+        if self.job.state != entity::enums::JobState::Done {
             return None;
         }
-        let key = self.0.result_file.as_deref()?;
+        let made_as_admin = self.params.as_ref().and_then(|p| p.created_as).is_some_and(|r| r.is_admin());
+        if made_as_admin && !actor(ctx).ok()?.is_admin() {
+            return None;
+        }
+        let key = self.job.result_file.as_deref()?;
         Some(ctx.data_unchecked::<FileStore>().signed_url(key))
     }
 
     async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
+        self.job.error.as_deref()
     }
 
     async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = self.0.created_by else { return Ok(None) };
+        let Some(id) = self.job.created_by else { return Ok(None) };
         Ok(loaders(ctx).user(id).await?.map(User))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.job.created_at
     }
 
     async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.0.finished_at
+        self.job.finished_at
     }
 }
 
@@ -176,11 +185,7 @@ pub struct ExportQuery;
 impl ExportQuery {
     /// One export: any of the organization's for owners and admins, one's own for others.
     async fn export_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ExportJob>> {
-        match super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await {
-            Ok(j) => Ok(Some(ExportJob(j))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(absent_as_none(super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await)?.map(ExportJob::new))
     }
 
     /// The download history, newest first: every export of the organization for owners and admins, one's
@@ -196,7 +201,7 @@ impl ExportQuery {
     ) -> async_graphql::Result<ExportJobConnection> {
         let args = PageArgs { first, after, last, before };
         let page = super::list(db(ctx), actor(ctx)?, args, wants_total(ctx)).await?;
-        let items = page.items.into_iter().map(|(c, j)| (c, ExportJob(j))).collect();
+        let items = page.items.into_iter().map(|(c, j)| (c, ExportJob::new(j))).collect();
         Ok(ExportJobConnection::new(items, page.flags, page.total))
     }
 }
@@ -211,13 +216,13 @@ impl ExportMutation {
     async fn start_export(&self, ctx: &Context<'_>, input: StartExportInput) -> async_graphql::Result<ExportJob> {
         let job = super::start(db(ctx), actor(ctx)?, input.into_domain()?).await?;
         ctx.data_unchecked::<Arc<Notify>>().notify_one();
-        Ok(ExportJob(job))
+        Ok(ExportJob::new(job))
     }
 
     /// Stops an export; no file is kept.
     async fn cancel_export(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ExportJob> {
         let job = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
-        Ok(ExportJob(jobs::cancel(db(ctx), &job).await?))
+        Ok(ExportJob::new(jobs::cancel(db(ctx), &job).await?))
     }
 
     /// Everything stored about one contact as one JSON document, for data-access requests (owners and
@@ -245,6 +250,6 @@ impl ExportSubscription {
     ) -> async_graphql::Result<impl Stream<Item = ExportJob> + use<>> {
         let current = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
         let bus = ctx.data_unchecked::<Arc<EventBus>>();
-        Ok(futures_util::StreamExt::map(jobs::updates(bus, db(ctx).clone(), current), ExportJob))
+        Ok(futures_util::StreamExt::map(jobs::updates(bus, db(ctx).clone(), current), ExportJob::new))
     }
 }

@@ -52,6 +52,10 @@ pub struct ExportParams {
     pub include_hidden: bool,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    /// The creator's role when the export ran: a file made with an admin's sight is not handed back to
+    /// its creator after a demotion.
+    #[serde(default)]
+    pub created_as: Option<UserRole>,
 }
 
 impl ExportParams {
@@ -104,6 +108,7 @@ pub async fn start(db: &impl ConnectionTrait, actor: &Actor, params: ExportParam
         return Err(ApiError::forbidden());
     }
     params.check()?;
+    let params = ExportParams { created_as: Some(actor.role()), ..params };
     // Unknown columns and a bad filter are refused now, not in a job that fails later.
     columns::resolve(db, actor.organization_id(), params.include_hidden, params.columns.as_deref()).await?;
     params.query(db, actor).await?;

@@ -155,7 +155,8 @@ pub async fn merge(
     }
     .insert(&txn)
     .await?;
-    let after = serde_json::json!({ "mergeId": id, "duplicates": dup_ids });
+    // A count, not ids: after an undo the duplicates may belong to agents who cannot see each other's.
+    let after = serde_json::json!({ "mergeId": id, "duplicates": dup_ids.len() });
     audit::record(&txn, actor, Some(primary.id), "contact.merged", None, Some(after)).await?;
     txn.commit().await?;
     Ok(Merged { merge_id: Some(id), contact: merged })

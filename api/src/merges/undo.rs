@@ -102,16 +102,8 @@ pub async fn undo(
     let mut done: merge::ActiveModel = found.into();
     done.undone_at = Set(Some(now()));
     done.update(&txn).await?;
-    let restored: Vec<Uuid> = rec.duplicates.iter().map(|d| d.id).collect();
-    audit::record(
-        &txn,
-        actor,
-        Some(before.id),
-        "contact.merge_undone",
-        None,
-        Some(serde_json::json!({ "mergeId": merge_id, "restored": restored })),
-    )
-    .await?;
+    let after = serde_json::json!({ "mergeId": merge_id, "restored": rec.duplicates.len() });
+    audit::record(&txn, actor, Some(before.id), "contact.merge_undone", None, Some(after)).await?;
     txn.commit().await?;
     Ok((primary, rec.duplicates))
 }

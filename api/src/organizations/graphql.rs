@@ -41,9 +41,10 @@ impl Organization {
         self.0.plan.contact_limit()
     }
 
-    /// Contacts the organization holds now.
+    /// Contacts the organization holds now (what the plan counts) for owners and admins; for agents and
+    /// viewers, the contacts they can see.
     async fn contact_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(service::contact_count(db(ctx), self.0.id).await?)
+        Ok(service::contact_count(db(ctx), actor(ctx)?).await?)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -1,7 +1,5 @@
-use entity::{contact, enums::PlanTier, organization};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use entity::{enums::PlanTier, organization};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait};
 
 use crate::{
     auth::Actor,
@@ -38,10 +36,10 @@ pub async fn create(
     .await?)
 }
 
-/// How many contacts the organization holds (all of them: the plan counts every contact).
-pub async fn contact_count(db: &impl ConnectionTrait, organization_id: uuid::Uuid) -> ApiResult<i64> {
-    let n = contact::Entity::find().filter(contact::Column::OrganizationId.eq(organization_id)).count(db).await?;
-    Ok(n as i64)
+/// How many contacts the actor can see: for owners and admins every contact, which is what the plan
+/// counts; others must not learn how many contacts other agents hold.
+pub async fn contact_count(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<i64> {
+    Ok(crate::contacts::scope::visible(actor).count(db).await? as i64)
 }
 
 /// Owners and admins rename the organization or change its default country; only owners change the plan.
