@@ -32,3 +32,12 @@ pub async fn json(client: &HttpClient, request: axum::http::Request<Body>) -> an
     let bytes = response.into_body().collect().await?.to_bytes();
     Ok(serde_json::from_slice(&bytes)?)
 }
+
+/// A GraphQL POST with a bearer token.
+pub fn graphql(base: &str, token: &str, query: &str, variables: serde_json::Value) -> axum::http::Request<Body> {
+    axum::http::Request::post(format!("{base}/graphql"))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from(serde_json::json!({ "query": query, "variables": variables }).to_string()))
+        .unwrap_or_default()
+}

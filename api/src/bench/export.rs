@@ -4,23 +4,18 @@
 
 use std::time::{Duration, Instant};
 
-use axum::{body::Body, http::Request};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{client, queries::fixture, server::Server};
+use super::{
+    client::{self, graphql},
+    queries::fixture,
+    server::Server,
+};
 use crate::config::Config;
 
 pub struct Options {
     /// CSV, XLSX or JSON.
     pub format: String,
-}
-
-fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Request<Body> {
-    Request::post(format!("{base}/graphql"))
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::from(json!({ "query": query, "variables": variables }).to_string()))
-        .unwrap_or_default()
 }
 
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {

@@ -17,10 +17,15 @@ use std::{
 use axum::{body::Body, http::Request};
 use entity::{contact, conversation, enums::UserRole, organization, pipeline_stage, tag, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
-use super::{client, load, server::Server, status_mb};
+use super::{
+    client::{self, graphql},
+    load,
+    server::Server,
+    status_mb,
+};
 use crate::{
     auth::JwtKeys,
     config::Config,
@@ -105,14 +110,6 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
 }
 
 type Build = Box<dyn Fn(usize, usize) -> Request<Body> + Send + Sync>;
-
-fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Request<Body> {
-    Request::post(format!("{base}/graphql"))
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::from(json!({ "query": query, "variables": variables }).to_string()))
-        .unwrap_or_default()
-}
 
 fn workloads(base: &str, f: Fixture) -> Vec<(String, Build)> {
     let f = Arc::new(f);

@@ -5,9 +5,7 @@ pub mod graphql;
 
 use chrono::{DateTime, Utc};
 use entity::{channel, consent};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -83,18 +81,4 @@ pub async fn set(
     audit::record(&txn, actor, Some(contact.id), "contact.consent_changed", before, Some(after)).await?;
     txn.commit().await?;
     Ok(row)
-}
-
-/// A contact's consents (the contact was read through the visibility scope).
-pub async fn of_contact(
-    db: &impl sea_orm::ConnectionTrait,
-    organization_id: Uuid,
-    contact_id: Uuid,
-) -> ApiResult<Vec<consent::Model>> {
-    Ok(consent::Entity::find()
-        .filter(consent::Column::OrganizationId.eq(organization_id))
-        .filter(consent::Column::ContactId.eq(contact_id))
-        .order_by_desc(consent::Column::RecordedAt)
-        .all(db)
-        .await?)
 }

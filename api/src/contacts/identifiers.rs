@@ -2,7 +2,9 @@
 //! that know a person by something other than the phone. The phone itself changes with `updateContact`.
 
 use entity::{contact, contact_identifier, enums::IdentifierKind};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
 use super::{
@@ -12,8 +14,8 @@ use super::{
 use crate::{
     audit,
     auth::Actor,
-    db::{new_id, now},
-    error::{ApiError, ApiResult},
+    db::{begin_write, new_id, now},
+    error::{ApiError, ApiResult, absent_as_none},
     validate,
 };
 
@@ -25,73 +27,77 @@ fn check_kind(kind: IdentifierKind) -> ApiResult<()> {
     }
 }
 
-/// `system:id` for an id in another system: the system name is folded to `[a-z0-9_-]`, so
-/// `Chatwoot` and `chatwoot` are the same system.
-pub fn external_value(system: &str, external_id: &str) -> ApiResult<(String, String)> {
+/// A system name folded to `[a-z0-9_-]`, so `Chatwoot` and `chatwoot` are the same system.
+fn system_name(system: &str) -> ApiResult<String> {
     let system = system.trim().to_lowercase();
-    if system.is_empty()
-        || system.len() > 40
-        || !system.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    let valid = !system.is_empty()
+        && system.len() <= 40
+        && system.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
         return Err(ApiError::bad_input("system", "A system name is 1–40 letters, digits, `_` or `-`"));
     }
-    let external_id = validate::text("externalId", external_id, 150)?;
-    Ok((format!("{system}:{external_id}"), system))
+    Ok(system)
 }
 
-/// Sets the contact's id in `system`, replacing the one it had there; unique per system in the
-/// organization (CONFLICT when another contact holds it, named only if visible). An empty id removes it.
-pub async fn set_external(
+/// `system:id`, the stored value of an id in another system.
+fn external_value(system: &str, external_id: &str) -> ApiResult<String> {
+    Ok(format!("{}:{}", system_name(system)?, validate::text("externalId", external_id, 150)?))
+}
+
+/// Adds an identity to the contact. Another contact holding it is a CONFLICT on `field` (naming it only
+/// if visible); checked before the insert because a failed insert ends a PostgreSQL transaction.
+async fn insert_identity(
     db: &impl ConnectionTrait,
+    actor: &Actor,
+    contact: &contact::Model,
+    kind: IdentifierKind,
+    value: &str,
+    field: &str,
+) -> ApiResult<()> {
+    identity_taken(db, actor, kind, value, Some(contact.id), field).await?;
+    let row = contact_identifier::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(contact.organization_id),
+        contact_id: Set(contact.id),
+        kind: Set(kind),
+        value: Set(value.to_string()),
+        channel_id: Set(None),
+        created_at: Set(now()),
+    };
+    match row.insert(db).await {
+        Ok(_) => Ok(()),
+        // Taken between the check and the insert.
+        Err(e) => Err(conflict_or(e, field, async { Ok(()) }).await),
+    }
+}
+
+/// Sets the contact's id in `system`, replacing the one it had there, in one transaction; unique per
+/// system in the organization. An empty id removes it.
+pub async fn set_external(
+    db: &DatabaseConnection,
     actor: &Actor,
     contact_id: Uuid,
     system: &str,
     external_id: &str,
 ) -> ApiResult<contact::Model> {
     actor.require_writer()?;
-    let contact = find_visible(db, actor, contact_id).await?;
-    let probe = if external_id.trim().is_empty() { "-" } else { external_id };
-    let (_, system) = external_value(system, probe)?;
+    let system = system_name(system)?;
+    let value = (!external_id.trim().is_empty()).then(|| external_value(&system, external_id)).transpose()?;
+    let txn = begin_write(db).await?;
+    let contact = find_visible(&txn, actor, contact_id).await?;
     contact_identifier::Entity::delete_many()
         .filter(contact_identifier::Column::OrganizationId.eq(contact.organization_id))
         .filter(contact_identifier::Column::ContactId.eq(contact.id))
         .filter(contact_identifier::Column::Kind.eq(IdentifierKind::External))
         .filter(contact_identifier::Column::Value.starts_with(format!("{system}:")))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    if external_id.trim().is_empty() {
-        return Ok(contact);
+    if let Some(value) = value {
+        insert_identity(&txn, actor, &contact, IdentifierKind::External, &value, "externalId").await?;
+        let after = serde_json::json!({ "value": value });
+        audit::record(&txn, actor, Some(contact.id), "contact.external_id_set", None, Some(after)).await?;
     }
-    let (value, _) = external_value(&system, external_id)?;
-    let kind = IdentifierKind::External;
-    let inserted = contact_identifier::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(contact.organization_id),
-        contact_id: Set(contact.id),
-        kind: Set(kind),
-        value: Set(value.clone()),
-        channel_id: Set(None),
-        created_at: Set(now()),
-    }
-    .insert(db)
-    .await;
-    if let Err(e) = inserted {
-        return Err(conflict_or(
-            e,
-            "externalId",
-            identity_taken(db, actor, kind, &value, Some(contact.id), "externalId"),
-        )
-        .await);
-    }
-    audit::record(
-        db,
-        actor,
-        Some(contact.id),
-        "contact.external_id_set",
-        None,
-        Some(serde_json::json!({ "value": value })),
-    )
-    .await?;
+    txn.commit().await?;
     Ok(contact)
 }
 
@@ -102,7 +108,7 @@ pub async fn find_external(
     system: &str,
     external_id: &str,
 ) -> ApiResult<Option<contact::Model>> {
-    let (value, _) = external_value(system, external_id)?;
+    let value = external_value(system, external_id)?;
     let holder = contact_identifier::Entity::find()
         .filter(contact_identifier::Column::OrganizationId.eq(actor.organization_id()))
         .filter(contact_identifier::Column::Kind.eq(IdentifierKind::External))
@@ -110,11 +116,7 @@ pub async fn find_external(
         .one(db)
         .await?;
     let Some(holder) = holder else { return Ok(None) };
-    match find_visible(db, actor, holder.contact_id).await {
-        Ok(c) => Ok(Some(c)),
-        Err(ApiError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
+    absent_as_none(find_visible(db, actor, holder.contact_id).await)
 }
 
 pub async fn add(
@@ -128,25 +130,7 @@ pub async fn add(
     check_kind(kind)?;
     let value = validate::text("value", value, 200)?;
     let contact = find_visible(db, actor, contact_id).await?;
-    let inserted = contact_identifier::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(contact.organization_id),
-        contact_id: Set(contact.id),
-        kind: Set(kind),
-        value: Set(value.clone()),
-        channel_id: Set(None),
-        created_at: Set(now()),
-    }
-    .insert(db)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) => {
-            return Err(
-                conflict_or(e, "value", identity_taken(db, actor, kind, &value, Some(contact.id), "value")).await
-            );
-        }
-    }
+    insert_identity(db, actor, &contact, kind, &value, "value").await?;
     audit::record(
         db,
         actor,

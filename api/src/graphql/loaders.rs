@@ -6,8 +6,8 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    channel, contact_identifier, contact_property_value, contact_tag, conversation, listing, pipeline_stage,
-    property_definition, tag, user, verification,
+    channel, consent, contact_identifier, contact_property_value, contact_tag, conversation, listing, pipeline_stage,
+    property_definition, reservation, tag, user, verification,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -45,31 +45,40 @@ by_id_loader!(StageById, pipeline_stage);
 by_id_loader!(ListingById, listing);
 by_id_loader!(ChannelById, channel);
 
-pub struct ConversationsByContact {
-    db: DatabaseConnection,
-    organization_id: Uuid,
-}
-
-impl Loader<Uuid> for ConversationsByContact {
-    type Value = Vec<conversation::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
-        let rows = conversation::Entity::find()
-            .filter(conversation::Column::OrganizationId.eq(self.organization_id))
-            .filter(conversation::Column::ContactId.is_in(keys.to_vec()))
-            .order_by_desc(conversation::Column::LastMessageAt)
-            .order_by_desc(conversation::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
-        let mut out: HashMap<Uuid, Vec<conversation::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(row.contact_id).or_default().push(row);
+/// A loader of every row of `entity` for each contact, in the given order.
+macro_rules! by_contact_loader {
+    ($name:ident, $entity:ident, $($order:ident($col:ident)),+) => {
+        pub struct $name {
+            db: DatabaseConnection,
+            organization_id: Uuid,
         }
-        Ok(out)
-    }
+
+        impl Loader<Uuid> for $name {
+            type Value = Vec<$entity::Model>;
+            type Error = Arc<DbErr>;
+
+            async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::OrganizationId.eq(self.organization_id))
+                    .filter($entity::Column::ContactId.is_in(keys.to_vec()))
+                    $(.$order($entity::Column::$col))+
+                    .all(&self.db)
+                    .await
+                    .map_err(Arc::new)?;
+                let mut out: HashMap<Uuid, Vec<$entity::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+                for row in rows {
+                    out.entry(row.contact_id).or_default().push(row);
+                }
+                Ok(out)
+            }
+        }
+    };
 }
+
+by_contact_loader!(ConversationsByContact, conversation, order_by_desc(LastMessageAt), order_by_desc(Id));
+by_contact_loader!(IdentifiersByContact, contact_identifier, order_by_asc(CreatedAt), order_by_asc(Id));
+by_contact_loader!(ReservationsByContact, reservation, order_by_desc(ReservedAt), order_by_desc(Id));
+by_contact_loader!(ConsentsByContact, consent, order_by_desc(RecordedAt), order_by_desc(Id));
 
 pub struct VerificationByContact {
     db: DatabaseConnection,
@@ -168,32 +177,6 @@ impl Loader<Uuid> for PropertiesByContact {
     }
 }
 
-pub struct IdentifiersByContact {
-    db: DatabaseConnection,
-    organization_id: Uuid,
-}
-
-impl Loader<Uuid> for IdentifiersByContact {
-    type Value = Vec<contact_identifier::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
-        let rows = contact_identifier::Entity::find()
-            .filter(contact_identifier::Column::OrganizationId.eq(self.organization_id))
-            .filter(contact_identifier::Column::ContactId.is_in(keys.to_vec()))
-            .order_by_asc(contact_identifier::Column::CreatedAt)
-            .order_by_asc(contact_identifier::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
-        let mut out: HashMap<Uuid, Vec<contact_identifier::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(row.contact_id).or_default().push(row);
-        }
-        Ok(out)
-    }
-}
-
 /// The loaders of one request, for the caller's organization.
 pub struct Loaders {
     users: DataLoader<UserById>,
@@ -205,6 +188,8 @@ pub struct Loaders {
     channels: DataLoader<ChannelById>,
     conversations: DataLoader<ConversationsByContact>,
     verifications: DataLoader<VerificationByContact>,
+    reservations: DataLoader<ReservationsByContact>,
+    consents: DataLoader<ConsentsByContact>,
 }
 
 fn failed(err: Arc<DbErr>) -> ApiError {
@@ -224,6 +209,8 @@ impl Loaders {
             channels: DataLoader::new(ChannelById { db: db(), organization_id }, tokio::spawn),
             conversations: DataLoader::new(ConversationsByContact { db: db(), organization_id }, tokio::spawn),
             verifications: DataLoader::new(VerificationByContact { db: db(), organization_id }, tokio::spawn),
+            reservations: DataLoader::new(ReservationsByContact { db: db(), organization_id }, tokio::spawn),
+            consents: DataLoader::new(ConsentsByContact { db: db(), organization_id }, tokio::spawn),
         }
     }
 
@@ -257,6 +244,14 @@ impl Loaders {
 
     pub async fn verification(&self, contact_id: Uuid) -> ApiResult<Option<verification::Model>> {
         self.verifications.load_one(contact_id).await.map_err(failed)
+    }
+
+    pub async fn reservations(&self, contact_id: Uuid) -> ApiResult<Vec<reservation::Model>> {
+        Ok(self.reservations.load_one(contact_id).await.map_err(failed)?.unwrap_or_default())
+    }
+
+    pub async fn consents(&self, contact_id: Uuid) -> ApiResult<Vec<consent::Model>> {
+        Ok(self.consents.load_one(contact_id).await.map_err(failed)?.unwrap_or_default())
     }
 
     pub async fn identifiers(&self, contact_id: Uuid) -> ApiResult<Vec<contact_identifier::Model>> {

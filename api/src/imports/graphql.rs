@@ -18,7 +18,7 @@ use super::{
 use crate::{
     config::Config,
     connection,
-    error::ApiError,
+    error::{ApiError, absent_as_none},
     events::EventBus,
     files::FileStore,
     graphql::context::{actor, db, parse_id},
@@ -143,11 +143,8 @@ impl ImportQuery {
     async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ImportJob>> {
         let actor = actor(ctx)?;
         actor.require_admin()?;
-        match jobs::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await {
-            Ok(j) => Ok(Some(ImportJob(j))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        let job = jobs::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await;
+        Ok(absent_as_none(job)?.map(ImportJob))
     }
 
     /// Past imports, newest first (owners and admins).

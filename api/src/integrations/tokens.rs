@@ -1,6 +1,6 @@
 //! API tokens: created by owners and admins with a role (never owner), shown once, stored as a SHA-256
-//! hash (the secret has 256 bits of randomness, so a fast hash is enough and lookups stay one indexed
-//! read), usable as `Authorization: Bearer ct_...` until revoked.
+//! hash (the secret is two random v4 UUIDs, 244 random bits, so a fast hash is enough and lookups stay
+//! one indexed read), usable as `Authorization: Bearer ct_...` until revoked.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use entity::{api_token, enums::UserRole, organization};

@@ -4,7 +4,7 @@ pub mod graphql;
 
 use chrono::{DateTime, Utc};
 use entity::{listing, reservation};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -113,18 +113,4 @@ pub async fn set_payment(
     let after = json!({ "paymentStatus": row.payment_status });
     audit::record(db, actor, Some(row.contact_id), "contact.reservation_changed", Some(before), Some(after)).await?;
     Ok(row)
-}
-
-/// A contact's reservations, newest first (the contact was read through the visibility scope).
-pub async fn of_contact(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-    contact_id: Uuid,
-) -> ApiResult<Vec<reservation::Model>> {
-    Ok(reservation::Entity::find()
-        .filter(reservation::Column::OrganizationId.eq(organization_id))
-        .filter(reservation::Column::ContactId.eq(contact_id))
-        .order_by_desc(reservation::Column::ReservedAt)
-        .all(db)
-        .await?)
 }

@@ -9,7 +9,7 @@ use crate::{
         list::{ListQuery, OrderField, list},
         scope::find_visible,
     },
-    error::ApiError,
+    error::absent_as_none,
     graphql::context::{actor, db, parse_id},
     pagination::{PageArgs, wants_total},
 };
@@ -22,11 +22,7 @@ impl ContactQuery {
     /// One contact, or null when it does not exist or the caller cannot see it.
     async fn contact(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Contact>> {
         let id = parse_id(&id, "id")?;
-        match find_visible(db(ctx), actor(ctx)?, id).await {
-            Ok(c) => Ok(Some(Contact(c))),
-            Err(ApiError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(absent_as_none(find_visible(db(ctx), actor(ctx)?, id).await)?.map(Contact))
     }
 
     /// The contact holding this id in another system (set with `setExternalId`), if the caller can see it.

@@ -161,8 +161,7 @@ impl Contact {
 
     /// Messaging consent per channel, most recent first.
     async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::consents::graphql::Consent>> {
-        let rows = crate::consents::of_contact(db(ctx), self.0.organization_id, self.0.id).await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(loaders(ctx).consents(self.0.id).await?.into_iter().map(Into::into).collect())
     }
 
     /// Reservations, newest first.
@@ -170,8 +169,7 @@ impl Contact {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::reservations::graphql::Reservation>> {
-        let rows = crate::reservations::of_contact(db(ctx), self.0.organization_id, self.0.id).await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(loaders(ctx).reservations(self.0.id).await?.into_iter().map(Into::into).collect())
     }
 
     /// The contact's conversations, one per channel, most recent first.
