@@ -22,3 +22,4 @@ mod storage;
 mod tokens;
 mod users;
 mod verification;
+mod webhooks;

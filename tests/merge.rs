@@ -206,3 +206,37 @@ async fn duplicate_candidates_group_contacts_that_are_probably_one_person() {
     let (_, agent) = app.user("AGENT", "agent@acme.test").await;
     assert_eq!(code(&app.gql(Some(&agent), q, json!({})).await), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn a_merge_keeps_the_latest_consent_per_channel_and_undo_gives_each_back() {
+    let app = TestApp::new().await;
+    let (a, b) = pair(&app).await;
+    let channels = app.gql(Some(&app.owner_token), "{ channels { id } }", json!({})).await;
+    let channel = channels["data"]["channels"][0]["id"].clone();
+    let set = "mutation($c: ID!, $ch: ID!, $s: ConsentStatus!, $at: DateTime!) {
+        setConsent(contactId: $c, channelId: $ch, status: $s, method: \"web form\", recordedAt: $at) { status } }";
+    for (contact, status, at) in [(&a, "OPTED_IN", "2026-01-01T00:00:00Z"), (&b, "OPTED_OUT", "2026-02-01T00:00:00Z")] {
+        let res =
+            app.gql(Some(&app.owner_token), set, json!({ "c": contact, "ch": channel, "s": status, "at": at })).await;
+        assert!(res["errors"].is_null(), "{res}");
+    }
+    let consents = |id: String| {
+        let app = &app;
+        async move {
+            let q = "query($id: ID!) { contact(id: $id) { consents { status recordedAt } } }";
+            app.gql(Some(&app.owner_token), q, json!({ "id": id })).await["data"]["contact"]["consents"].clone()
+        }
+    };
+    let res = app.gql(Some(&app.owner_token), MERGE, json!({ "p": a, "d": [b] })).await;
+    let merge_id = res["data"]["mergeContacts"]["mergeId"].clone();
+    assert_eq!(
+        consents(a.clone()).await,
+        json!([{ "status": "OPTED_OUT", "recordedAt": "2026-02-01T00:00:00+00:00" }]),
+        "the person's latest word on the channel wins"
+    );
+    let undo = "mutation($m: ID!) { undoMerge(mergeId: $m) { contact { id } } }";
+    let res = app.gql(Some(&app.owner_token), undo, json!({ "m": merge_id })).await;
+    assert!(res["errors"].is_null(), "{res}");
+    assert_eq!(consents(a.clone()).await[0]["status"], "OPTED_IN");
+    assert_eq!(consents(b.clone()).await[0]["status"], "OPTED_OUT");
+}

@@ -71,6 +71,18 @@ pub struct Config {
     /// How long finished exports stay downloadable from the history, in days.
     #[arg(long, env = "EXPORT_RETENTION_DAYS", default_value_t = 30, global = true)]
     pub export_retention_days: i64,
+    /// First retry of a failed webhook delivery after this many milliseconds; each next one waits 4× longer.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 30_000, global = true)]
+    pub webhook_retry_base_ms: u64,
+    /// Attempts before a webhook delivery is marked FAILED.
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub webhook_max_attempts: i32,
+    /// How long a receiver has to answer a webhook delivery, in seconds.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    pub webhook_timeout_secs: u64,
+    /// How long delivered and failed webhook deliveries stay in the log, in days.
+    #[arg(long, env = "WEBHOOK_LOG_RETENTION_DAYS", default_value_t = 30, global = true)]
+    pub webhook_log_retention_days: i64,
     /// Run background jobs (imports, exports) in this server.
     #[arg(long, env = "RUN_JOBS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub run_jobs: bool,

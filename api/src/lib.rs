@@ -37,6 +37,7 @@ pub mod telemetry;
 pub mod users;
 pub mod validate;
 pub mod verifications;
+pub mod webhooks;
 
 pub use error::{ApiError, ApiResult};
 pub use http::{AppState, app};

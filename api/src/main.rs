@@ -253,6 +253,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     if state.config.run_jobs {
         api::jobs::spawn_worker(state.clone());
+        api::webhooks::deliver::spawn_worker(state.db.clone(), state.webhooks.clone());
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{addr} (GraphiQL at /, GraphQL at /graphql)");

@@ -171,3 +171,17 @@ pub enum JobState {
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
 }
+
+/// Where an outbound webhook delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum DeliveryState {
+    /// Waiting for its first attempt or a retry.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    /// Every attempt failed.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

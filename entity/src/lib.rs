@@ -24,3 +24,5 @@ pub mod reservation;
 pub mod tag;
 pub mod user;
 pub mod verification;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

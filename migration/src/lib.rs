@@ -12,6 +12,7 @@ mod m20261121_000006_merges;
 mod m20261121_000007_search_indexes;
 mod m20261121_000008_api_tokens;
 mod m20261121_000009_consents;
+mod m20261121_000010_webhooks;
 mod util;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_search_indexes::Migration),
             Box::new(m20261121_000008_api_tokens::Migration),
             Box::new(m20261121_000009_consents::Migration),
+            Box::new(m20261121_000010_webhooks::Migration),
         ]
     }
 }

@@ -3,4 +3,4 @@
 pub mod graphql;
 mod service;
 
-pub use service::{AuditQuery, list, record};
+pub use service::{AuditQuery, list, record, record_many};

@@ -9,9 +9,11 @@ use crate::{
     db::{new_id, now},
     error::ApiResult,
     pagination::{Fetched, KeyValue, Page, PageArgs},
+    webhooks::{self, outbox::Change},
 };
 
-/// Writes one event, in the caller's transaction when it has one.
+/// Writes one event, in the caller's transaction when it has one, and queues the partner event it is
+/// (see `webhooks`), so every audited contact change reaches subscribed endpoints.
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -20,6 +22,8 @@ pub async fn record(
     before: Option<Value>,
     after: Option<Value>,
 ) -> ApiResult<()> {
+    let change = contact_id.and_then(|id| Change::audited(id, kind, before.as_ref(), after.as_ref()));
+    webhooks::outbox::enqueue(db, actor.organization_id(), change.into_iter().collect()).await?;
     audit_event::ActiveModel {
         id: Set(new_id()),
         organization_id: Set(actor.organization_id()),
@@ -33,6 +37,24 @@ pub async fn record(
     }
     .insert(db)
     .await?;
+    Ok(())
+}
+
+/// Writes many events of one organization at once (bulk changes, imports), with their partner events.
+pub async fn record_many(db: &impl ConnectionTrait, org: Uuid, events: Vec<audit_event::ActiveModel>) -> ApiResult<()> {
+    let changes = events
+        .iter()
+        .filter_map(|e| match (&e.contact_id, &e.kind, &e.before, &e.after) {
+            (Set(Some(id)), Set(kind), Set(before), Set(after)) => {
+                Change::audited(*id, kind, before.as_ref(), after.as_ref())
+            }
+            _ => None,
+        })
+        .collect();
+    webhooks::outbox::enqueue(db, org, changes).await?;
+    for chunk in events.chunks(3000) {
+        audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
     Ok(())
 }
 

@@ -151,9 +151,7 @@ pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], pat
         let to = patch.stage_id.map(|s| serde_json::json!({ "id": s }));
         event(actor, id, "contact.stage_changed", Some(serde_json::json!({ "id": from })), to)
     }));
-    for chunk in events.chunks(3000) {
-        audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-    }
+    crate::audit::record_many(txn, org, events).await?;
     Ok(updated)
 }
 
@@ -164,9 +162,7 @@ pub async fn delete(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> 
     }
     let deleted = crate::contacts::service::purge_many(txn, actor.organization_id(), ids).await?;
     let tombstones: Vec<_> = ids.iter().map(|id| event(actor, *id, "contact.deleted", None, None)).collect();
-    for chunk in tombstones.chunks(3000) {
-        audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-    }
+    crate::audit::record_many(txn, actor.organization_id(), tombstones).await?;
     Ok(deleted)
 }
 

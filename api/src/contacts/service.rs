@@ -122,6 +122,8 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     let current = find_visible(&txn, actor, id).await?;
     let mut model: contact::ActiveModel = current.clone().into();
     let (mut before, mut after) = (json!({}), json!({}));
+    // Recorded after the row is written, so the partner events they queue carry the contact as it ends up.
+    let mut audits: Vec<(&str, Option<Value>, Option<Value>)> = Vec::new();
     let mut changed = |field: &str, old: Value, new: Value| {
         if old != new {
             before[field] = old;
@@ -174,11 +176,13 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         let from = pipeline::service::find(&txn, org.id, current.stage_id).await?;
         let describe = |s: &entity::pipeline_stage::Model| json!({ "id": s.id, "name": s.name });
         let (from, to) = (from.as_ref().map(describe), describe(&stage));
-        audit::record(&txn, actor, Some(current.id), "contact.stage_changed", from, Some(to)).await?;
+        audits.push(("contact.stage_changed", from, Some(to)));
         model.stage_id = Set(stage.id);
     }
-    if let Some(names) = patch.tags {
-        replace_tags(&txn, actor, &current, &names).await?;
+    if let Some(names) = patch.tags
+        && let Some((removed, added)) = replace_tags(&txn, &current, &names).await?
+    {
+        audits.push(("contact.tags_changed", Some(removed), Some(added)));
     }
     if !patch.properties.is_empty() {
         let props = properties::service::resolve(&txn, org.id, patch.properties).await?;
@@ -202,18 +206,21 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         }
     };
     if after.as_object().is_some_and(|m| !m.is_empty()) {
-        audit::record(&txn, actor, Some(updated.id), "contact.updated", Some(before), Some(after)).await?;
+        audits.push(("contact.updated", Some(before), Some(after)));
+    }
+    for (kind, before, after) in audits {
+        audit::record(&txn, actor, Some(updated.id), kind, before, after).await?;
     }
     txn.commit().await?;
     Ok(updated)
 }
 
+/// Gives the contact exactly these tags; answers what was removed and added when anything changed.
 async fn replace_tags(
     txn: &impl ConnectionTrait,
-    actor: &Actor,
     contact: &contact::Model,
     names: &[String],
-) -> ApiResult<()> {
+) -> ApiResult<Option<(Value, Value)>> {
     let wanted = tags::service::ensure(txn, contact.organization_id, names).await?;
     let wanted_ids: Vec<Uuid> = wanted.iter().map(|t| t.id).collect();
     let current = entity::tag::Entity::find()
@@ -232,11 +239,7 @@ async fn replace_tags(
     let stale: Vec<_> = current.into_iter().filter(|t| !wanted_ids.contains(&t.id)).collect();
     let removed = tags::service::unlink(txn, contact, &stale).await?;
     let added = tags::service::link(txn, contact, &wanted).await?;
-    if !added.is_empty() || !removed.is_empty() {
-        let (b, a) = (Some(json!({ "removed": removed })), Some(json!({ "added": added })));
-        audit::record(txn, actor, Some(contact.id), "contact.tags_changed", b, a).await?;
-    }
-    Ok(())
+    Ok((!added.is_empty() || !removed.is_empty()).then(|| (json!({ "removed": removed }), json!({ "added": added }))))
 }
 
 /// Deletes a contact and everything of theirs in one transaction (owners and admins). What remains is

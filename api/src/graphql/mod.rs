@@ -35,6 +35,7 @@ use crate::{
     tags::graphql::{TagMutation, TagQuery},
     users::graphql::{UserMutation, UserQuery},
     verifications::graphql::VerificationMutation,
+    webhooks::graphql::{WebhookMutation, WebhookQuery},
 };
 
 #[derive(MergedObject, Default)]
@@ -54,6 +55,7 @@ pub struct QueryRoot(
     ExportQuery,
     IntegrationQuery,
     FunnelQuery,
+    WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -76,6 +78,7 @@ pub struct MutationRoot(
     VerificationMutation,
     ReservationMutation,
     ConsentMutation,
+    WebhookMutation,
 );
 
 #[derive(MergedSubscription, Default)]

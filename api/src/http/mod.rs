@@ -50,6 +50,8 @@ pub struct AppState {
     /// Woken when a job is queued, so a local worker starts at once.
     pub jobs_wakeup: Arc<Notify>,
     pub config: Arc<Config>,
+    /// Posts outbound webhook deliveries.
+    pub webhooks: Arc<crate::webhooks::deliver::Sender>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
         let events = EventBus::new(&db, &config.database_url);
         let files = FileStore::local(&config.files_dir, &secret.bytes, config.file_link_ttl_secs);
         let jobs_wakeup = Arc::new(Notify::new());
+        let webhooks = Arc::new(crate::webhooks::deliver::Sender::new(&config)?);
         let config = Arc::new(config);
         let data = SchemaData {
             db: db.clone(),
@@ -72,7 +75,7 @@ impl AppState {
         let schema = crate::graphql::build(data);
         let user_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_user_per_minute));
         let address_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_ip_per_minute));
-        Ok(Self { db, schema, jwt, events, files, user_limits, address_limits, jobs_wakeup, config })
+        Ok(Self { db, schema, jwt, events, files, user_limits, address_limits, jobs_wakeup, config, webhooks })
     }
 }
 

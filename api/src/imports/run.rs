@@ -284,7 +284,7 @@ async fn insert_contacts(
         after: Set(Some(serde_json::json!({ "name": c.name, "phone": c.phone, "jobId": job.id, "row": row }))),
         created_at: Set(at),
     });
-    audit_event::Entity::insert_many(audits).exec_without_returning(txn).await?;
+    crate::audit::record_many(txn, org.id, audits.collect()).await?;
     Ok(())
 }
 

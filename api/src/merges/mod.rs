@@ -1,6 +1,7 @@
 //! Merging duplicates into one contact, previewing a merge, and undoing one.
 
 pub mod candidates;
+mod consents;
 pub mod graphql;
 mod record;
 pub mod service;

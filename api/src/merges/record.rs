@@ -1,6 +1,6 @@
 //! What a merge keeps so it can be undone: the rows as they were, and which rows moved from whom.
 
-use entity::{contact, contact_property_value, contact_tag, conversation, verification};
+use entity::{consent, contact, contact_property_value, contact_tag, conversation, verification};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -38,4 +38,10 @@ pub struct MergeRecord {
     pub duplicate_values: Vec<contact_property_value::Model>,
     /// The primary's values that the merge replaced or added: (definition, value before if any).
     pub primary_values_before: Vec<(Uuid, Option<contact_property_value::Model>)>,
+    /// Consents the primary took from a duplicate (the latest on their channel).
+    #[serde(default)]
+    pub consents: Vec<Moved>,
+    /// Consents set aside because another contact's on the same channel was more recent.
+    #[serde(default)]
+    pub dropped_consents: Vec<consent::Model>,
 }

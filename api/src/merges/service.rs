@@ -22,6 +22,7 @@ use crate::{
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     validate,
+    webhooks::{self, EventType, outbox::Change},
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, async_graphql::Enum)]
@@ -110,6 +111,7 @@ pub async fn merge(
     move_rows(&txn, org, &primary, &dup_ids, &mut rec).await?;
     merge_tags(&txn, org, &primary, &dup_ids, &mut rec).await?;
     merge_values(&txn, org, &primary, &dup_ids, &property_choices, &mut rec).await?;
+    super::consents::merge(&txn, org, primary.id, &dup_ids, &mut rec).await?;
 
     // The duplicates go before the primary takes their phone: one contact per phone at every moment.
     contact::Entity::delete_many()
@@ -158,6 +160,10 @@ pub async fn merge(
     // A count, not ids: after an undo the duplicates may belong to agents who cannot see each other's.
     let after = serde_json::json!({ "mergeId": id, "duplicates": dup_ids.len() });
     audit::record(&txn, actor, Some(primary.id), "contact.merged", None, Some(after)).await?;
+    // Partners (admin-level listeners) are told which contacts went into the primary.
+    let detail = serde_json::json!({ "change": "contact.merged", "mergeId": id, "mergedContactIds": dup_ids });
+    let change = Change { contact_id: primary.id, event: EventType::ContactMerged, detail };
+    webhooks::outbox::enqueue(&txn, org, vec![change]).await?;
     txn.commit().await?;
     Ok(Merged { merge_id: Some(id), contact: merged })
 }

@@ -21,6 +21,7 @@ use crate::{
     auth::Actor,
     db::{begin_write, now},
     error::{ApiError, ApiResult},
+    webhooks::{self, EventType, outbox::Change},
 };
 
 /// Returns the primary as restored and the duplicates brought back.
@@ -79,6 +80,7 @@ pub async fn undo(
             .exec(&txn)
             .await?;
     }
+    super::consents::undo(&txn, &rec).await?;
     for v in &rec.dropped_verifications {
         fresh::<verification::ActiveModel>(v.clone()).insert(&txn).await?;
     }
@@ -104,6 +106,12 @@ pub async fn undo(
     done.update(&txn).await?;
     let after = serde_json::json!({ "mergeId": merge_id, "restored": rec.duplicates.len() });
     audit::record(&txn, actor, Some(before.id), "contact.merge_undone", None, Some(after)).await?;
+    let restored = rec.duplicates.iter().map(|d| Change {
+        contact_id: d.id,
+        event: EventType::ContactCreated,
+        detail: serde_json::json!({ "change": "contact.merge_undone", "mergeId": merge_id }),
+    });
+    webhooks::outbox::enqueue(&txn, org, restored.collect()).await?;
     txn.commit().await?;
     Ok((primary, rec.duplicates))
 }

@@ -1,0 +1,178 @@
+//! Writing events: one delivery row per subscribed endpoint, in the caller's transaction, carrying the
+//! contact as it is at that point of the transaction. An organization without endpoints pays one indexed
+//! read of a tiny table per change.
+
+use std::collections::HashMap;
+
+use entity::{
+    contact, contact_identifier, contact_tag,
+    enums::{DeliveryState, IdentifierKind},
+    pipeline_stage, tag, webhook_delivery, webhook_endpoint,
+};
+use sea_orm::{ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::EventType;
+use crate::{
+    db::{new_id, now},
+    error::ApiResult,
+};
+
+/// One change to report about one contact.
+pub struct Change {
+    pub contact_id: Uuid,
+    pub event: EventType,
+    /// What changed, as the payload's `detail`.
+    pub detail: Value,
+}
+
+impl Change {
+    /// The change an audit entry describes, if partners hear about that kind.
+    pub fn audited(contact_id: Uuid, kind: &str, before: Option<&Value>, after: Option<&Value>) -> Option<Self> {
+        let event = EventType::from_audit(kind)?;
+        Some(Self { contact_id, event, detail: json!({ "change": kind, "before": before, "after": after }) })
+    }
+}
+
+/// Queues `changes` for every active endpoint of `org` subscribed to them.
+pub async fn enqueue(db: &impl ConnectionTrait, org: Uuid, changes: Vec<Change>) -> ApiResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let endpoints = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::OrganizationId.eq(org))
+        .filter(webhook_endpoint::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let subscribers = |event: EventType| {
+        endpoints.iter().filter(move |e| e.events.as_array().is_some_and(|a| a.iter().any(|n| n == event.name())))
+    };
+    let changes: Vec<Change> = changes.into_iter().filter(|c| subscribers(c.event).next().is_some()).collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = changes.iter().map(|c| c.contact_id).collect();
+    let contacts = snapshots(db, org, &ids).await?;
+    let at = now();
+    let mut rows = Vec::new();
+    for change in changes {
+        let event_id = new_id();
+        let body = json!({
+            "id": event_id,
+            "type": change.event.name(),
+            "occurredAt": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "organizationId": org,
+            "contactId": change.contact_id,
+            "contact": contacts.get(&change.contact_id),
+            "detail": change.detail,
+        })
+        .to_string();
+        for endpoint in subscribers(change.event) {
+            rows.push(webhook_delivery::ActiveModel {
+                id: Set(new_id()),
+                organization_id: Set(org),
+                endpoint_id: Set(endpoint.id),
+                event_id: Set(event_id),
+                event_type: Set(change.event.name().into()),
+                contact_id: Set(change.contact_id),
+                body: Set(body.clone()),
+                state: Set(DeliveryState::Pending),
+                attempts: Set(0),
+                next_attempt_at: Set(at),
+                last_attempt_at: Set(None),
+                response_status: Set(None),
+                error: Set(None),
+                log: Set(json!([])),
+                delivered_at: Set(None),
+                created_at: Set(at),
+            });
+        }
+    }
+    for chunk in rows.chunks(500) {
+        webhook_delivery::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// The contacts as partners see them: profile, stage, tags and ids in other systems. A deleted contact
+/// has none.
+async fn snapshots(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Value>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut contacts = Vec::new();
+    let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
+    let mut external: HashMap<Uuid, serde_json::Map<String, Value>> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        contacts.extend(
+            contact::Entity::find()
+                .filter(contact::Column::OrganizationId.eq(org))
+                .filter(contact::Column::Id.is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+        let links = contact_tag::Entity::find()
+            .filter(contact_tag::Column::OrganizationId.eq(org))
+            .filter(contact_tag::Column::ContactId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let mut tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
+        tag_ids.sort_unstable();
+        tag_ids.dedup();
+        let names: HashMap<Uuid, String> = tag::Entity::find()
+            .filter(tag::Column::OrganizationId.eq(org))
+            .filter(tag::Column::Id.is_in(tag_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        for link in links {
+            tags.entry(link.contact_id).or_default().extend(names.get(&link.tag_id).cloned());
+        }
+        let identifiers = contact_identifier::Entity::find()
+            .filter(contact_identifier::Column::OrganizationId.eq(org))
+            .filter(contact_identifier::Column::ContactId.is_in(chunk.to_vec()))
+            .filter(contact_identifier::Column::Kind.eq(IdentifierKind::External))
+            .all(db)
+            .await?;
+        for i in identifiers {
+            if let Some((system, id)) = i.value.split_once(':') {
+                external.entry(i.contact_id).or_default().insert(system.into(), id.into());
+            }
+        }
+    }
+    let stages: HashMap<Uuid, pipeline_stage::Model> = pipeline_stage::Entity::find()
+        .filter(pipeline_stage::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    Ok(contacts
+        .into_iter()
+        .map(|c| {
+            let mut tag_names = tags.remove(&c.id).unwrap_or_default();
+            tag_names.sort();
+            let stage = stages.get(&c.stage_id);
+            let value = json!({
+                "id": c.id,
+                "name": c.name,
+                "phone": c.phone,
+                "waId": c.wa_id,
+                "email": c.email,
+                "stage": { "id": c.stage_id, "name": stage.map(|s| &s.name), "kind": stage.map(|s| s.kind.to_value()) },
+                "assigneeId": c.assignee_id,
+                "source": c.source.to_value(),
+                "sourceListingId": c.source_listing_id,
+                "tags": tag_names,
+                "externalIds": external.remove(&c.id).unwrap_or_default(),
+                "createdAt": c.created_at,
+                "updatedAt": c.updated_at,
+                "lastActivityAt": c.last_activity_at,
+            });
+            (c.id, value)
+        })
+        .collect())
+}
