@@ -136,6 +136,9 @@ enum BenchWorkload {
         concurrency: usize,
         #[arg(long, default_value_t = 180)]
         seconds: u64,
+        /// Runs one after another, each followed by 90 s idle.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
     },
 }
 
@@ -152,8 +155,8 @@ impl BenchWorkload {
                 api::bench::queries::run(config, api::bench::queries::Options { concurrency, seconds, only }).await?
             }
             Self::Export { format } => api::bench::export::run(config, api::bench::export::Options { format }).await?,
-            Self::Mixed { concurrency, seconds } => {
-                api::bench::mixed::run(config, api::bench::mixed::Options { concurrency, seconds }).await?
+            Self::Mixed { concurrency, seconds, rounds } => {
+                api::bench::mixed::run(config, api::bench::mixed::Options { concurrency, seconds, rounds }).await?
             }
         }
         Ok(())

@@ -2,31 +2,24 @@
 //! creation and edits, and signed webhook deliveries. Prints throughput, latency, how many answers were
 //! errors (429 and 503 counted apart, as deliberate), and memory before, at peak and after the run.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
 use axum::body::Body;
 use entity::contact;
 use sea_orm::EntityTrait;
 
-use super::{client, load};
-use crate::{app, config::Config, contacts::write::NewRow, db::new_id, ingest::signature};
+use super::{client, load, server::Server};
+use crate::{config::Config, contacts::write::NewRow, db::new_id, ingest::signature};
 
 pub struct Options {
     pub concurrency: usize,
     pub seconds: u64,
+    /// Runs of the load one after another, each followed by 90 s idle: growth from one round to the next
+    /// would be a leak, the same level after each a plateau.
+    pub rounds: usize,
 }
 
 const SECRET: &str = "bench-app-secret";
-
-fn rss_mb() -> u64 {
-    super::status_mb("self", "VmRSS:")
-}
 
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let (state, owner, _tmp) = super::setup(config).await?;
@@ -65,40 +58,37 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     };
     crate::channels::service::create(&state.db, &actor, channel).await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app(state)).await });
-    let start_rss = rss_mb();
-    let http = client::new();
+    // The server runs as a child process, so the memory figures are its own and not the load generator's.
+    let server = Server::start(&state.config, false).await?;
+    let base = server.base.clone();
     let token = owner.session.token.clone();
-    let peak = Arc::new(AtomicU64::new(start_rss));
-    let sampler = {
-        let peak = peak.clone();
-        tokio::spawn(async move {
-            loop {
-                peak.fetch_max(rss_mb(), Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+    let start_rss = server.rss_mb();
+    let anonymous = || super::status_mb(&server.child.id().to_string(), "RssAnon:");
+    println!("server RSS at start {start_rss} MB (anonymous {} MB)", anonymous());
+    for round in 1..=opts.rounds {
+        let http = client::new();
+        let (base, token, number) = (base.clone(), token.clone(), number.clone());
+        let outcome = load::drive(&http, opts.concurrency, Duration::from_secs(opts.seconds), move |i, w| {
+            // Each round numbers its requests on from the last, so its new phones and message ids are new.
+            build((round - 1) * 1_000_000 + i, w, &base, &token, &number)
         })
-    };
-    let outcome = load::drive(&http, opts.concurrency, Duration::from_secs(opts.seconds), move |i, w| {
-        build(i, w, &base, &token, &number)
-    })
-    .await;
-    sampler.abort();
-    let (rate_limited, shed) = (outcome.rate_limited, outcome.shed);
-    outcome.report(format!("mixed c={}", opts.concurrency)).print();
-    drop(http);
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let after_5 = rss_mb();
-    // Idle pooled connections close after 30 s (the pool checks every 30 s) and the allocator returns
-    // their memory in the background.
-    tokio::time::sleep(Duration::from_secs(85)).await;
-    println!(
-        "429: {rate_limited}  503: {shed}  RSS start {start_rss} MB, peak {} MB, 5 s after {after_5} MB, 90 s after {} MB",
-        peak.load(Ordering::Relaxed),
-        rss_mb()
-    );
+        .await;
+        let (rate_limited, shed) = (outcome.rate_limited, outcome.shed);
+        outcome.report(format!("mixed c={} round {round}", opts.concurrency)).print();
+        drop(http);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let after_5 = server.rss_mb();
+        // Idle pooled connections close after 30 s (the pool checks every 30 s) and the allocator returns
+        // their memory in the background.
+        tokio::time::sleep(Duration::from_secs(85)).await;
+        println!(
+            "round {round}: 429: {rate_limited}  503: {shed}  server RSS start {start_rss} MB, peak so far {} MB, \
+             5 s after {after_5} MB, 90 s after {} MB (anonymous {} MB)",
+            server.peak_mb(),
+            server.rss_mb(),
+            anonymous()
+        );
+    }
     Ok(())
 }
 
@@ -114,7 +104,7 @@ fn build(i: usize, worker: usize, base: &str, token: &str, number: &str) -> axum
     match i % 10 {
         0..=4 => graphql(serde_json::json!({ "query": "{ contacts(first: 50) { totalCount edges { node { id name phone status { name } tags { name } assignee { name } } } } }" }).to_string()),
         5 | 6 => graphql(serde_json::json!({ "query": "query($s: String) { contacts(first: 20, search: $s) { edges { node { id name } } } }", "variables": { "s": format!("seed {}", i % 97) } }).to_string()),
-        7 => graphql(serde_json::json!({ "query": "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }", "variables": { "i": { "name": format!("Load {i}"), "phone": format!("+50685{:06}", i % 1_000_000) } } }).to_string()),
+        7 => graphql(serde_json::json!({ "query": "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }", "variables": { "i": { "name": format!("Load {i}"), "phone": format!("+5067{:07}", i % 10_000_000) } } }).to_string()),
         8 => graphql(serde_json::json!({ "query": "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }", "variables": { "i": { "name": format!("Tagged {i}"), "tags": ["load", format!("w{}", worker % 10)] } } }).to_string()),
         _ => {
             let from = format!("5068{:07}", i % 500);
