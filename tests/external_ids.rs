@@ -48,3 +48,14 @@ async fn external_ids_are_unique_per_system_replaceable_and_found_only_when_visi
     set(&app, t, &ana, "chatwoot", "").await;
     assert_eq!(find(&app, t, "chatwoot", "456").await, Value::Null);
 }
+
+#[tokio::test]
+async fn replacing_one_systems_id_leaves_a_similarly_named_system_alone() {
+    let app = TestApp::new().await;
+    let c = app.contact(&app.owner_token, json!({ "name": "Ana", "phone": "+50688000071" })).await;
+    set(&app, &app.owner_token, &c, "axb", "1").await;
+    set(&app, &app.owner_token, &c, "a_b", "2").await;
+    let res = set(&app, &app.owner_token, &c, "a_b", "3").await;
+    let ids = res["data"]["setExternalId"]["identifiers"].to_string();
+    assert!(ids.contains("axb:1") && ids.contains("a_b:3") && !ids.contains("a_b:2"), "{res}");
+}

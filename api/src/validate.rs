@@ -5,6 +5,15 @@ use crate::error::{ApiError, ApiResult};
 pub const MAX_NAME_CHARS: usize = 200;
 
 /// A trimmed, non-empty name of at most 200 characters.
+/// An ISO 3166-1 alpha-2 code such as `CR` or `MX`, trimmed and upper-cased.
+pub fn country(field: &str, raw: &str) -> ApiResult<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(ApiError::bad_input(field, format!("`{raw}` is not a two-letter country code such as CR")));
+    }
+    Ok(code)
+}
+
 pub fn name(field: &str, raw: &str) -> ApiResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {

@@ -1,5 +1,5 @@
 use entity::audit_event;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -12,18 +12,14 @@ use crate::{
     webhooks::{self, outbox::Change},
 };
 
-/// Writes one event, in the caller's transaction when it has one, and queues the partner event it is
-/// (see `webhooks`), so every audited contact change reaches subscribed endpoints.
-pub async fn record(
-    db: &impl ConnectionTrait,
+/// One event by `actor`, to write with `record_many`.
+pub fn entry(
     actor: &Actor,
     contact_id: Option<Uuid>,
     kind: &str,
     before: Option<Value>,
     after: Option<Value>,
-) -> ApiResult<()> {
-    let change = contact_id.and_then(|id| Change::audited(id, kind, before.as_ref(), after.as_ref()));
-    webhooks::outbox::enqueue(db, actor.organization_id(), change.into_iter().collect()).await?;
+) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         id: Set(new_id()),
         organization_id: Set(actor.organization_id()),
@@ -35,12 +31,23 @@ pub async fn record(
         after: Set(after),
         created_at: Set(now()),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
-/// Writes many events of one organization at once (bulk changes, imports), with their partner events.
+/// Writes one event, in the caller's transaction when it has one, and queues the partner event it is
+/// (see `webhooks`), so every audited contact change reaches subscribed endpoints.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    contact_id: Option<Uuid>,
+    kind: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> ApiResult<()> {
+    record_many(db, actor.organization_id(), vec![entry(actor, contact_id, kind, before, after)]).await
+}
+
+/// Writes events of one organization in as few statements as it can, with their partner events (one
+/// endpoint read and one snapshot read for all of them).
 pub async fn record_many(db: &impl ConnectionTrait, org: Uuid, events: Vec<audit_event::ActiveModel>) -> ApiResult<()> {
     let changes = events
         .iter()

@@ -74,7 +74,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
         })
         .await;
         let (rate_limited, shed) = (outcome.rate_limited, outcome.shed);
-        outcome.report(format!("mixed c={} round {round}", opts.concurrency)).print();
+        outcome.report(format!("mixed c={} round {round}", opts.concurrency)).print_with_memory(server.peak_mb());
         drop(http);
         tokio::time::sleep(Duration::from_secs(5)).await;
         let after_5 = server.rss_mb();

@@ -1,6 +1,8 @@
 //! `api bench ...`: load generators that drive a real server over HTTP and print throughput, latency
-//! percentiles, errors and peak memory. The server runs in this process on a fresh database (a temporary
-//! SQLite file, or `DATABASE_URL` when it names PostgreSQL), so figures include the client's own cost.
+//! percentiles, errors and peak memory. `queries`, `export` and `mixed` start the server as a child process
+//! (memory figures are the server's own); `webhook`, `import` and `bulk` run it in this process on a fresh
+//! database (a temporary SQLite file, or `DATABASE_URL` when it names PostgreSQL), so their figures include
+//! the client's own cost.
 
 pub mod bulk;
 mod client;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    db::{new_id, now},
+    db::now,
     error::{ApiError, ApiResult},
     pipeline, tags,
 };
@@ -145,11 +145,13 @@ pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], pat
     let summary = serde_json::json!({
         "addTags": patch.add_tags, "removeTags": patch.remove_tags, "statusId": patch.stage_id, "assigneeId": patch.assignee,
     });
-    let mut events: Vec<audit_event::ActiveModel> =
-        ids.iter().map(|id| event(actor, *id, "contact.bulk_updated", None, Some(summary.clone()))).collect();
+    let mut events: Vec<audit_event::ActiveModel> = ids
+        .iter()
+        .map(|id| crate::audit::entry(actor, Some(*id), "contact.bulk_updated", None, Some(summary.clone())))
+        .collect();
     events.extend(stage_moves.into_iter().map(|(id, from)| {
         let to = patch.stage_id.map(|s| serde_json::json!({ "id": s }));
-        event(actor, id, "contact.stage_changed", Some(serde_json::json!({ "id": from })), to)
+        crate::audit::entry(actor, Some(id), "contact.stage_changed", Some(serde_json::json!({ "id": from })), to)
     }));
     crate::audit::record_many(txn, org, events).await?;
     Ok(updated)
@@ -161,28 +163,8 @@ pub async fn delete(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> 
         return Ok(0);
     }
     let deleted = crate::contacts::service::purge_many(txn, actor.organization_id(), ids).await?;
-    let tombstones: Vec<_> = ids.iter().map(|id| event(actor, *id, "contact.deleted", None, None)).collect();
+    let tombstones: Vec<_> =
+        ids.iter().map(|id| crate::audit::entry(actor, Some(*id), "contact.deleted", None, None)).collect();
     crate::audit::record_many(txn, actor.organization_id(), tombstones).await?;
     Ok(deleted)
-}
-
-fn event(
-    actor: &Actor,
-    contact: Uuid,
-    kind: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> audit_event::ActiveModel {
-    use sea_orm::ActiveValue::Set;
-    audit_event::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(actor.organization_id()),
-        contact_id: Set(Some(contact)),
-        actor_user_id: Set(actor.user_id()),
-        actor_kind: Set(if actor.user_id().is_some() { "USER" } else { "SYSTEM" }.into()),
-        kind: Set(kind.into()),
-        before: Set(before),
-        after: Set(after),
-        created_at: Set(now()),
-    }
 }

@@ -4,7 +4,7 @@
 pub mod graphql;
 
 use chrono::{DateTime, Utc};
-use entity::{channel, consent};
+use entity::consent;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
@@ -38,11 +38,7 @@ pub async fn set(
     let txn = begin_write(db).await?;
     let contact = find_visible(&txn, actor, contact_id).await?;
     let org = actor.organization_id();
-    channel::Entity::find_by_id(channel_id)
-        .filter(channel::Column::OrganizationId.eq(org))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::bad_input("channelId", "No such channel"))?;
+    crate::channels::service::find(&txn, org, channel_id, "channelId").await?;
     let existing = consent::Entity::find()
         .filter(consent::Column::OrganizationId.eq(org))
         .filter(consent::Column::ContactId.eq(contact.id))

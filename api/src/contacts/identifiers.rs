@@ -85,11 +85,21 @@ pub async fn set_external(
     let value = (!external_id.trim().is_empty()).then(|| external_value(&system, external_id)).transpose()?;
     let txn = begin_write(db).await?;
     let contact = find_visible(&txn, actor, contact_id).await?;
-    contact_identifier::Entity::delete_many()
+    // The system is compared exactly here rather than with a LIKE prefix, where `_` in a name would match
+    // any character.
+    let replaced: Vec<Uuid> = contact_identifier::Entity::find()
         .filter(contact_identifier::Column::OrganizationId.eq(contact.organization_id))
         .filter(contact_identifier::Column::ContactId.eq(contact.id))
         .filter(contact_identifier::Column::Kind.eq(IdentifierKind::External))
-        .filter(contact_identifier::Column::Value.starts_with(format!("{system}:")))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter(|i| i.value.split_once(':').is_some_and(|(s, _)| s == system))
+        .map(|i| i.id)
+        .collect();
+    contact_identifier::Entity::delete_many()
+        .filter(contact_identifier::Column::OrganizationId.eq(contact.organization_id))
+        .filter(contact_identifier::Column::Id.is_in(replaced))
         .exec(&txn)
         .await?;
     if let Some(value) = value {

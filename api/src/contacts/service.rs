@@ -123,7 +123,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     let mut model: contact::ActiveModel = current.clone().into();
     let (mut before, mut after) = (json!({}), json!({}));
     // Recorded after the row is written, so the partner events they queue carry the contact as it ends up.
-    let mut audits: Vec<(&str, Option<Value>, Option<Value>)> = Vec::new();
+    let mut audits = Vec::new();
     let mut changed = |field: &str, old: Value, new: Value| {
         if old != new {
             before[field] = old;
@@ -176,13 +176,13 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         let from = pipeline::service::find(&txn, org.id, current.stage_id).await?;
         let describe = |s: &entity::pipeline_stage::Model| json!({ "id": s.id, "name": s.name });
         let (from, to) = (from.as_ref().map(describe), describe(&stage));
-        audits.push(("contact.stage_changed", from, Some(to)));
+        audits.push(audit::entry(actor, Some(current.id), "contact.stage_changed", from, Some(to)));
         model.stage_id = Set(stage.id);
     }
     if let Some(names) = patch.tags
         && let Some((removed, added)) = replace_tags(&txn, &current, &names).await?
     {
-        audits.push(("contact.tags_changed", Some(removed), Some(added)));
+        audits.push(audit::entry(actor, Some(current.id), "contact.tags_changed", Some(removed), Some(added)));
     }
     if !patch.properties.is_empty() {
         let props = properties::service::resolve(&txn, org.id, patch.properties).await?;
@@ -206,11 +206,9 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         }
     };
     if after.as_object().is_some_and(|m| !m.is_empty()) {
-        audits.push(("contact.updated", Some(before), Some(after)));
+        audits.push(audit::entry(actor, Some(updated.id), "contact.updated", Some(before), Some(after)));
     }
-    for (kind, before, after) in audits {
-        audit::record(&txn, actor, Some(updated.id), kind, before, after).await?;
-    }
+    audit::record_many(&txn, org.id, audits).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -1,9 +1,9 @@
-//! `exportContactData`: everything stored about one person, as one JSON document, for data-access
+//! `exportContactData`: everything stored about one person (consents included), as one JSON document, for data-access
 //! requests. Owners and admins only; the export itself is recorded in the contact's audit trail.
 
 use entity::{
-    audit_event, contact_identifier, contact_property_value, contact_tag, conversation, message, note, pipeline_stage,
-    property_definition, reservation, tag, user, verification,
+    audit_event, consent, contact_identifier, contact_property_value, conversation, message, note, pipeline_stage,
+    property_definition, reservation, user, verification,
 };
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -32,13 +32,8 @@ pub async fn contact_data(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) ->
     let definitions =
         property_definition::Entity::find().filter(property_definition::Column::OrganizationId.eq(org)).all(db).await?;
     let values = of_contact!(contact_property_value, org, id).all(db).await?;
-    let tag_ids: Vec<Uuid> = of_contact!(contact_tag, org, id).all(db).await?.into_iter().map(|l| l.tag_id).collect();
-    let tags = tag::Entity::find()
-        .filter(tag::Column::OrganizationId.eq(org))
-        .filter(tag::Column::Id.is_in(tag_ids))
-        .order_by_asc(tag::Column::NameKey)
-        .all(db)
-        .await?;
+    let tags = crate::tags::service::of_contacts(db, org, &[id]).await?.remove(&id).unwrap_or_default();
+    let consents = of_contact!(consent, org, id).all(db).await?;
     let notes = of_contact!(note, org, id).order_by_asc(note::Column::CreatedAt).all(db).await?;
     let conversations =
         of_contact!(conversation, org, id).order_by_asc(conversation::Column::CreatedAt).all(db).await?;
@@ -93,6 +88,9 @@ pub async fn contact_data(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) ->
             "id": r.id, "listingId": r.listing_id, "unit": r.unit, "reservedAt": r.reserved_at,
             "amountMinor": r.amount_minor, "currency": r.currency, "paymentStatus": r.payment_status,
             "paymentReference": r.payment_reference,
+        })).collect::<Vec<_>>(),
+        "consents": consents.iter().map(|c| json!({
+            "channelId": c.channel_id, "status": c.status, "method": c.method, "recordedAt": c.recorded_at,
         })).collect::<Vec<_>>(),
         "auditEvents": audit.iter().map(|e| json!({
             "kind": e.kind, "actorKind": e.actor_kind, "actorUserId": e.actor_user_id,

@@ -144,14 +144,21 @@ impl ExportJob {
         (self.job.state == entity::enums::JobState::Done).then_some(self.job.processed)
     }
 
-    /// A signed link to the file while it is kept (see EXPORT_RETENTION_DAYS); null before it is done and
-    /// after it expires.
+    /// A signed link to the file while it is kept (see EXPORT_RETENTION_DAYS); null before it is done,
+    /// after it expires, and for a caller whose role no longer covers what the file was made with (an
+    /// admin's file once they are an agent, any file once they are a viewer).
     async fn download_url(&self, ctx: &Context<'_>) -> Option<String> {
         if self.job.state != entity::enums::JobState::Done {
             return None;
         }
+        let retention =
+            chrono::Duration::days(ctx.data_unchecked::<Arc<crate::config::Config>>().export_retention_days);
+        if self.job.finished_at.is_none_or(|at| at + retention < crate::db::now()) {
+            return None;
+        }
+        let caller = actor(ctx).ok()?;
         let made_as_admin = self.params.as_ref().and_then(|p| p.created_as).is_some_and(|r| r.is_admin());
-        if made_as_admin && !actor(ctx).ok()?.is_admin() {
+        if caller.require_writer().is_err() || (made_as_admin && !caller.is_admin()) {
             return None;
         }
         let key = self.job.result_file.as_deref()?;

@@ -104,9 +104,7 @@ impl ExportParams {
 
 /// Queues an export. Viewers cannot export; everyone else exports what they can see.
 pub async fn start(db: &impl ConnectionTrait, actor: &Actor, params: ExportParams) -> ApiResult<job::Model> {
-    if actor.role() == UserRole::Viewer {
-        return Err(ApiError::forbidden());
-    }
+    actor.require_writer()?;
     params.check()?;
     let params = ExportParams { created_as: Some(actor.role()), ..params };
     // Unknown columns and a bad filter are refused now, not in a job that fails later.

@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    channel, consent, contact_identifier, contact_property_value, contact_tag, conversation, listing, pipeline_stage,
+    channel, consent, contact_identifier, contact_property_value, conversation, listing, pipeline_stage,
     property_definition, reservation, tag, user, verification,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -110,32 +110,7 @@ impl Loader<Uuid> for TagsByContact {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
-        let links = contact_tag::Entity::find()
-            .filter(contact_tag::Column::OrganizationId.eq(self.organization_id))
-            .filter(contact_tag::Column::ContactId.is_in(keys.to_vec()))
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
-        let tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
-        let tags: HashMap<Uuid, tag::Model> = tag::Entity::find()
-            .filter(tag::Column::OrganizationId.eq(self.organization_id))
-            .filter(tag::Column::Id.is_in(tag_ids))
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect();
-        let mut out: HashMap<Uuid, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for link in links {
-            if let (Some(list), Some(tag)) = (out.get_mut(&link.contact_id), tags.get(&link.tag_id)) {
-                list.push(tag.clone());
-            }
-        }
-        for list in out.values_mut() {
-            list.sort_by(|a, b| a.name_key.cmp(&b.name_key));
-        }
-        Ok(out)
+        crate::tags::service::of_contacts(&self.db, self.organization_id, keys).await.map_err(Arc::new)
     }
 }
 

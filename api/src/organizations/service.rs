@@ -21,7 +21,7 @@ pub async fn create(
     default_country: &str,
 ) -> ApiResult<organization::Model> {
     let name = validate_name(name)?;
-    let country = validate_country(default_country)?;
+    let country = crate::validate::country("defaultCountry", default_country)?;
     let at = now();
     Ok(organization::ActiveModel {
         id: Set(new_id()),
@@ -61,7 +61,7 @@ pub async fn update(
         model.name = Set(validate_name(&name)?);
     }
     if let Some(country) = patch.default_country {
-        model.default_country = Set(validate_country(&country)?);
+        model.default_country = Set(crate::validate::country("defaultCountry", &country)?);
     }
     if let Some(plan) = patch.plan {
         model.plan = Set(plan);
@@ -72,13 +72,4 @@ pub async fn update(
 
 fn validate_name(name: &str) -> ApiResult<String> {
     crate::validate::name("name", name)
-}
-
-/// An ISO 3166-1 alpha-2 code such as `CR` or `MX`.
-fn validate_country(code: &str) -> ApiResult<String> {
-    let code = code.trim().to_ascii_uppercase();
-    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(ApiError::bad_input("defaultCountry", "Use a two-letter country code such as CR"));
-    }
-    Ok(code)
 }

@@ -3,8 +3,11 @@
 pub mod graphql;
 
 use chrono::{DateTime, Utc};
-use entity::{listing, reservation};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::reservation;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -12,7 +15,7 @@ use crate::{
     audit,
     auth::Actor,
     contacts::scope::find_visible,
-    db::{new_id, now},
+    db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
 };
 
@@ -42,26 +45,21 @@ fn check(payment_status: &str, currency: Option<&str>, amount_minor: Option<i64>
 }
 
 /// Adds a reservation to a contact the actor can see and write.
-pub async fn add(
-    db: &impl ConnectionTrait,
+pub async fn add<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     actor: &Actor,
     contact_id: Uuid,
     r: NewReservation,
 ) -> ApiResult<reservation::Model> {
     actor.require_writer()?;
     check(&r.payment_status, Some(&r.currency), Some(r.amount_minor))?;
-    let contact = find_visible(db, actor, contact_id).await?;
-    if let Some(listing_id) = r.listing_id {
-        let found = listing::Entity::find_by_id(listing_id)
-            .filter(listing::Column::OrganizationId.eq(actor.organization_id()))
-            .one(db)
-            .await?;
-        if found.is_none() {
-            return Err(ApiError::bad_input("listingId", "No such listing"));
-        }
-    }
     if r.listing_id.is_none() && r.unit.as_deref().is_none_or(|u| u.trim().is_empty()) {
         return Err(ApiError::bad_input("unit", "Name the listing or the unit reserved"));
+    }
+    let txn = begin_write(db).await?;
+    let contact = find_visible(&txn, actor, contact_id).await?;
+    if let Some(listing_id) = r.listing_id {
+        crate::listings::service::find(&txn, actor.organization_id(), listing_id, "listingId").await?;
     }
     let at = now();
     let row = reservation::ActiveModel {
@@ -78,10 +76,11 @@ pub async fn add(
         created_at: Set(at),
         updated_at: Set(at),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
-    audit::record(db, actor, Some(contact.id), "contact.reservation_added", None, Some(json!({ "id": row.id })))
+    audit::record(&txn, actor, Some(contact.id), "contact.reservation_added", None, Some(json!({ "id": row.id })))
         .await?;
+    txn.commit().await?;
     Ok(row)
 }
 

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use entity::{contact, contact_tag, tag};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -15,6 +17,38 @@ use crate::{
 
 pub const MAX_TAG_CHARS: usize = 50;
 pub const MAX_TAGS_PER_CALL: usize = 50;
+
+/// The tags of each of these contacts (already known to be visible), by name key; every id has an entry.
+pub async fn of_contacts(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<tag::Model>>, sea_orm::DbErr> {
+    let links = contact_tag::Entity::find()
+        .filter(contact_tag::Column::OrganizationId.eq(organization_id))
+        .filter(contact_tag::Column::ContactId.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    let tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
+    let tags: HashMap<Uuid, tag::Model> = tag::Entity::find()
+        .filter(tag::Column::OrganizationId.eq(organization_id))
+        .filter(tag::Column::Id.is_in(tag_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut out: HashMap<Uuid, Vec<tag::Model>> = ids.iter().map(|k| (*k, Vec::new())).collect();
+    for link in links {
+        if let (Some(list), Some(tag)) = (out.get_mut(&link.contact_id), tags.get(&link.tag_id)) {
+            list.push(tag.clone());
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| a.name_key.cmp(&b.name_key));
+    }
+    Ok(out)
+}
 
 /// A tag name trimmed with inner spaces collapsed, and its case-free key.
 pub fn normalize(raw: &str) -> ApiResult<(String, String)> {

@@ -42,11 +42,8 @@ pub async fn set(
     if !STATUSES.contains(&input.status.as_str()) {
         return Err(ApiError::bad_input("status", "Status is PENDING, APPROVED or DECLINED"));
     }
-    if let Some(country) =
-        input.issuing_country.as_deref().filter(|c| c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()))
-    {
-        return Err(ApiError::bad_input("issuingCountry", format!("`{country}` is not an ISO 3166 alpha-2 code")));
-    }
+    let issuing_country =
+        input.issuing_country.as_deref().map(|c| crate::validate::country("issuingCountry", c)).transpose()?;
     let txn = begin_write(db).await?;
     let contact = find_visible(&txn, actor, contact_id).await?;
     let existing = verification::Entity::find()
@@ -77,7 +74,7 @@ pub async fn set(
     model.status = Set(input.status.clone());
     model.link = Set(input.link);
     model.document_type = Set(input.document_type);
-    model.issuing_country = Set(input.issuing_country);
+    model.issuing_country = Set(issuing_country);
     model.external_id = Set(input.external_id);
     model.verified_at = Set(input.verified_at.or((input.status == "APPROVED").then_some(at)));
     model.updated_at = Set(at);

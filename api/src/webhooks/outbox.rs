@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use entity::{
-    contact, contact_identifier, contact_tag,
+    contact, contact_identifier,
     enums::{DeliveryState, IdentifierKind},
-    pipeline_stage, tag, webhook_delivery, webhook_endpoint,
+    pipeline_stage, webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -112,24 +112,8 @@ async fn snapshots(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiRes
                 .all(db)
                 .await?,
         );
-        let links = contact_tag::Entity::find()
-            .filter(contact_tag::Column::OrganizationId.eq(org))
-            .filter(contact_tag::Column::ContactId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        let mut tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
-        tag_ids.sort_unstable();
-        tag_ids.dedup();
-        let names: HashMap<Uuid, String> = tag::Entity::find()
-            .filter(tag::Column::OrganizationId.eq(org))
-            .filter(tag::Column::Id.is_in(tag_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
-        for link in links {
-            tags.entry(link.contact_id).or_default().extend(names.get(&link.tag_id).cloned());
+        for (id, list) in crate::tags::service::of_contacts(db, org, chunk).await? {
+            tags.insert(id, list.into_iter().map(|t| t.name).collect());
         }
         let identifiers = contact_identifier::Entity::find()
             .filter(contact_identifier::Column::OrganizationId.eq(org))
@@ -153,8 +137,6 @@ async fn snapshots(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiRes
     Ok(contacts
         .into_iter()
         .map(|c| {
-            let mut tag_names = tags.remove(&c.id).unwrap_or_default();
-            tag_names.sort();
             let stage = stages.get(&c.stage_id);
             let value = json!({
                 "id": c.id,
@@ -166,7 +148,7 @@ async fn snapshots(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiRes
                 "assigneeId": c.assignee_id,
                 "source": c.source.to_value(),
                 "sourceListingId": c.source_listing_id,
-                "tags": tag_names,
+                "tags": tags.remove(&c.id).unwrap_or_default(),
                 "externalIds": external.remove(&c.id).unwrap_or_default(),
                 "createdAt": c.created_at,
                 "updatedAt": c.updated_at,
