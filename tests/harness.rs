@@ -68,6 +68,7 @@ pub fn test_config() -> Config {
         rate_limit_user_per_minute: 0,
         rate_limit_ip_per_minute: 0,
         max_concurrent_requests: 512,
+        memory_trim_secs: 0,
         max_body_bytes: 64 * 1024,
         request_timeout_secs: 30,
         log_format: LogFormat::Pretty,

@@ -95,6 +95,10 @@ pub struct Config {
     /// Requests handled at once; beyond it the server answers 503 straight away.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", default_value_t = 512, global = true)]
     pub max_concurrent_requests: usize,
+    /// After this many seconds without a request, memory left unused by earlier load goes back to the OS
+    /// at once (0: only on the allocator's own decay timer).
+    #[arg(long, env = "MEMORY_TRIM_SECS", default_value_t = 5, global = true)]
+    pub memory_trim_secs: u64,
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
     pub log_format: LogFormat,
 }

@@ -24,6 +24,7 @@ pub mod ingest;
 pub mod integrations;
 pub mod jobs;
 pub mod listings;
+pub mod memory;
 pub mod merges;
 pub mod notes;
 pub mod organizations;

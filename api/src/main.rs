@@ -182,8 +182,15 @@ impl From<CliPlan> for PlanTier {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(api::memory::on_thread_park)
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
     telemetry::init(cli.config.log_format);
@@ -253,6 +260,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     if !production {
         announce_demo(&state).await?;
+    }
+    if state.config.memory_trim_secs > 0 {
+        api::memory::spawn_idle_trim(std::time::Duration::from_secs(state.config.memory_trim_secs));
     }
     if state.config.run_jobs {
         api::jobs::spawn_worker(state.clone());

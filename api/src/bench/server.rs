@@ -29,8 +29,9 @@ impl Server {
             .env("RATE_LIMIT_USER_PER_MINUTE", "0")
             .env("RATE_LIMIT_IP_PER_MINUTE", "0")
             .env("RUN_JOBS", run_jobs.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            // Warnings, and the allocator's figures when the server trims memory after a run.
+            .env("RUST_LOG", "warn,api::memory=info")
+            .stdout(Stdio::inherit())
             .spawn()?;
         let server = Self { child, base: format!("http://127.0.0.1:{port}") };
         let http = client::new();

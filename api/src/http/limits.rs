@@ -69,6 +69,7 @@ pub async fn per_address(State(state): State<AppState>, request: Request, next: 
     if path == "/health" || path == "/ready" {
         return next.run(request).await;
     }
+    crate::memory::request_started();
     let address = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
