@@ -13,6 +13,7 @@ mod m20261121_000007_search_indexes;
 mod m20261121_000008_api_tokens;
 mod m20261121_000009_consents;
 mod m20261121_000010_webhooks;
+mod m20261121_000011_tag_segments;
 mod util;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_api_tokens::Migration),
             Box::new(m20261121_000009_consents::Migration),
             Box::new(m20261121_000010_webhooks::Migration),
+            Box::new(m20261121_000011_tag_segments::Migration),
         ]
     }
 }

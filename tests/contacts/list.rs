@@ -222,3 +222,48 @@ async fn a_page_loads_its_relations_in_a_constant_number_of_queries() {
     }
     assert_eq!(counts[0], counts[1], "queries for 3 contacts vs 30: {counts:?}");
 }
+
+/// Tag + stage + creation filters are answered from copies of the contact's stage and creation time kept on
+/// each tag link: they must follow stage moves (one by one and in bulk) and links added at any time.
+#[tokio::test]
+async fn tag_stage_and_date_segments_follow_stage_moves_and_new_tags() {
+    let app = TestApp::new().await;
+    let owner = &app.owner_token;
+    let stages = app.gql(Some(owner), "{ pipelineStages { id } }", json!({})).await;
+    let (new, qualified) =
+        (stages["data"]["pipelineStages"][0]["id"].clone(), stages["data"]["pipelineStages"][1]["id"].clone());
+    let a = app.contact(owner, json!({ "name": "A", "tags": ["VIP"], "statusId": qualified })).await["id"].clone();
+    let b = app.contact(owner, json!({ "name": "B", "tags": ["VIP"] })).await["id"].clone();
+    let c = app.contact(owner, json!({ "name": "C" })).await["id"].clone();
+    let tags = app.gql(Some(owner), "{ tags { id name } }", json!({})).await;
+    let vip = tags["data"]["tags"][0]["id"].clone();
+    let now = chrono::Utc::now();
+    let window = |stage: &Value| {
+        json!({ "filter": { "tagIds": [vip], "statusIds": [stage],
+            "createdFrom": (now - chrono::Duration::hours(1)).to_rfc3339(), "createdTo": (now + chrono::Duration::hours(1)).to_rfc3339() },
+            "order": { "field": "NAME", "direction": "ASC" } })
+    };
+    assert_eq!(names(&app, window(&qualified)).await, ["A"]);
+    assert_eq!(names(&app, window(&new)).await, ["B"]);
+
+    let update = "mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { id } }";
+    let res = app.gql(Some(owner), update, json!({ "id": b, "input": { "statusId": qualified } })).await;
+    assert!(res["errors"].is_null(), "{res}");
+    // C moves first and is tagged afterwards: the new link starts with C's current stage.
+    let res = app.gql(Some(owner), update, json!({ "id": c, "input": { "statusId": qualified } })).await;
+    assert!(res["errors"].is_null(), "{res}");
+    let res = app.gql(Some(owner), update, json!({ "id": c, "input": { "tags": ["VIP"] } })).await;
+    assert!(res["errors"].is_null(), "{res}");
+    assert_eq!(names(&app, window(&qualified)).await, ["A", "B", "C"]);
+    assert_eq!(list(&app, window(&qualified)).await["totalCount"], 3);
+    assert_eq!(names(&app, window(&new)).await, Vec::<String>::new());
+
+    let bulk = "mutation($s: ContactSelection!, $p: ContactPatchInput!) { bulkUpdateContacts(selection: $s, patch: $p) { updated } }";
+    let res = app.gql(Some(owner), bulk, json!({ "s": { "ids": [a, c] }, "p": { "statusId": new } })).await;
+    assert_eq!(res["data"]["bulkUpdateContacts"]["updated"], 2, "{res}");
+    assert_eq!(names(&app, window(&qualified)).await, ["B"]);
+    assert_eq!(names(&app, window(&new)).await, ["A", "C"]);
+
+    let past = json!({ "filter": { "tagIds": [vip], "statusIds": [new], "createdTo": (now - chrono::Duration::hours(1)).to_rfc3339() } });
+    assert_eq!(list(&app, past).await["totalCount"], 0);
+}
