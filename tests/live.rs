@@ -146,3 +146,25 @@ async fn an_import_subscription_starts_with_the_current_state_and_follows_to_the
     }
     assert_eq!(last["payload"]["data"]["importJobUpdated"]["created"], 1);
 }
+
+/// Subscriptions do not pass through the HTTP handler's checks; the WebSocket schema applies them itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_subscriptions_are_refused_before_they_run() {
+    let app = TestApp::new().await;
+    let addr = serve(app.router.clone()).await;
+    let (mut ws, ack) = connect(addr, &app.owner_token).await;
+    assert_eq!(ack.unwrap()["type"], "connection_ack");
+    let deep = format!("subscription {{ contactEvents(x: {}1{}) {{ kind }} }}", "[".repeat(5_000), "]".repeat(5_000));
+    let started = std::time::Instant::now();
+    ws.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": { "query": deep } }).to_string()))
+        .await
+        .unwrap();
+    let answer = next_json(&mut ws).await.expect("an answer");
+    assert_eq!(answer["payload"]["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{answer}");
+    assert!(answer["payload"]["data"].is_null(), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    // The socket still serves a normal subscription.
+    subscribe(&mut ws).await;
+    app.contact(&app.owner_token, json!({ "name": "After" })).await;
+    assert_eq!(names_until(&mut ws, "After").await, Vec::<String>::new());
+}

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    ErrorExtensionValues, ServerError, ServerResult, Value, Variables,
+    ErrorExtensionValues, Request, ServerError, ServerResult, Value, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
     parser::types::{ExecutableDocument, Selection},
 };
@@ -36,6 +36,19 @@ impl Default for QueryLimits {
     }
 }
 
+/// Checks one request over HTTP before the engine runs it, and parses it once (the engine reuses the
+/// document). Done here rather than in an engine extension because any extension sends every field of
+/// every answer through the extension chain (a boxed future per field): a page of 50 contacts spent a
+/// tenth of its server time there.
+pub fn check_request(request: &mut Request, limits: &QueryLimits) -> ServerResult<()> {
+    check_text(&request.query, limits).map_err(too_complex)?;
+    check_variables(&request.variables, limits).map_err(too_complex)?;
+    let document = request.parsed_query()?;
+    check_expansion(document, limits).map_err(too_complex)
+}
+
+/// The same checks as an engine extension, for the WebSocket transport, whose requests do not pass through
+/// our HTTP handler.
 pub struct QueryGuard(pub QueryLimits);
 
 impl ExtensionFactory for QueryGuard {

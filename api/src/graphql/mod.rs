@@ -98,7 +98,6 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES)
-        .extension(guard::QueryGuard(guard::QueryLimits::default()))
 }
 
 /// The schema served to clients. In production, introspection and field suggestions are off.
@@ -112,13 +111,28 @@ pub struct SchemaData {
     pub config: Arc<Config>,
 }
 
-pub fn build(d: SchemaData) -> AppSchema {
+/// `http` for requests through our HTTP handler, which checks them before they run (`guard::check_request`);
+/// `ws` for subscriptions over WebSocket, with the same checks as an engine extension.
+pub fn build(d: SchemaData) -> Schemas {
     let production = d.config.is_production();
-    let mut b = builder().data(d.db).data(d.jwt).data(d.events).data(d.files).data(d.jobs_wakeup).data(d.config);
-    if production {
-        b = b.disable_introspection().disable_suggestions();
+    let finish = |mut b: SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot>| {
+        b = b.data(d.db.clone()).data(d.jwt.clone()).data(d.events.clone()).data(d.files.clone());
+        b = b.data(d.jobs_wakeup.clone()).data(d.config.clone());
+        if production {
+            b = b.disable_introspection().disable_suggestions();
+        }
+        b.finish()
+    };
+    Schemas {
+        http: finish(builder()),
+        ws: finish(builder().extension(guard::QueryGuard(guard::QueryLimits::default()))),
     }
-    b.finish()
+}
+
+#[derive(Clone)]
+pub struct Schemas {
+    pub http: AppSchema,
+    pub ws: AppSchema,
 }
 
 /// What a page of a connection costs: its children once per requested item (default 50).

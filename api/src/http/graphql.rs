@@ -41,7 +41,11 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         }
     }
 
-    let response = state.schema.execute(request).await;
+    if let Err(err) = crate::graphql::guard::check_request(&mut request, &crate::graphql::guard::QueryLimits::default())
+    {
+        return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
+    }
+    let response = state.schema.http.execute(request).await;
     GraphQLResponse::from(annotate(response, &request_id)).into_response()
 }
 
@@ -118,7 +122,7 @@ pub async fn ws_handler(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let schema = state.schema.clone();
+    let schema = state.schema.ws.clone();
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| connection_init(state, payload))

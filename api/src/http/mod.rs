@@ -31,7 +31,7 @@ use crate::{
     config::Config,
     events::EventBus,
     files::{self, FileStore},
-    graphql::{AppSchema, SchemaData},
+    graphql::SchemaData,
     ingest,
 };
 
@@ -41,7 +41,7 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub schema: AppSchema,
+    pub schema: crate::graphql::Schemas,
     pub jwt: Arc<JwtKeys>,
     pub events: Arc<EventBus>,
     pub files: FileStore,
