@@ -61,6 +61,8 @@ pub struct Page {
     position: Option<(KeyValue, Uuid)>,
     list: String,
     organization_id: Uuid,
+    /// The caller knows the filter matches few rows (see `fetch`).
+    few: bool,
 }
 
 impl PageArgs {
@@ -78,7 +80,7 @@ impl PageArgs {
         }
         let cursor_field = if backward { "before" } else { "after" };
         let position = cursor.map(|c| decode(&c, list, organization_id, cursor_field)).transpose()?;
-        Ok(Page { limit: size as u64, backward, position, list: list.to_string(), organization_id })
+        Ok(Page { limit: size as u64, backward, position, list: list.to_string(), organization_id, few: false })
     }
 }
 
@@ -94,6 +96,13 @@ fn decode(raw: &str, list: &str, organization_id: Uuid, field: &str) -> ApiResul
 }
 
 impl Page {
+    /// Declares that the filter matches few rows whatever the count says, so the page is sorted rather
+    /// than found by walking the order's index (see `fetch`).
+    pub fn matching_few(mut self, few: bool) -> Self {
+        self.few = few;
+        self
+    }
+
     pub fn cursor(&self, position: KeyValue, id: Uuid) -> String {
         let cursor = Cursor { k: self.list.clone(), o: self.organization_id, p: position, id };
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
@@ -170,7 +179,7 @@ impl Page {
         // The exact count tells whether matches are few. Walking the order's index assumes they are
         // spread evenly along it; when the filter correlates with the order (contacts created in an old
         // month were also active long ago) that walk read 380,000 rows to find 51.
-        let few = want_total && total <= FEW_MATCHES;
+        let few = self.few || (want_total && total <= FEW_MATCHES);
         let rows = self.apply(query, key, id, descending, few).all(db).await?;
         let (rows, flags) = self.finish(rows);
         let items = rows

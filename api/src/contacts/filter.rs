@@ -210,6 +210,16 @@ fn tagged(org: Uuid, tags: &[Uuid], filter: &ContactFilter) -> SelectStatement {
     links.into_query()
 }
 
+/// Whether a search is a phone fragment of at least five digits. Those match few contacts (tens in a
+/// million), but PostgreSQL estimates a digit fragment's matches at 1% of the organization and walks the
+/// activity index looking for them: 800,000 rows and 1.5 s for a fragment that the trigram index answers
+/// in 5 ms.
+pub fn is_long_phone_fragment(search: Option<&str>) -> bool {
+    let Some(raw) = search.map(str::trim) else { return false };
+    raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && raw.chars().filter(char::is_ascii_digit).count() >= 5
+}
+
 /// The LIKE pattern for a search: digits-only terms match phone digits, anything else the folded
 /// name and email. `None` when there is nothing to search for.
 pub fn search_pattern(search: Option<&str>) -> ApiResult<Option<String>> {
@@ -296,4 +306,20 @@ async fn property_condition(db: &impl ConnectionTrait, org: Uuid, cond: &Propert
             }
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_long_phone_fragment;
+
+    #[test]
+    fn only_phone_fragments_of_five_digits_or_more_count_as_narrow() {
+        for narrow in ["50688", "+506 8888-1234", "(506) 88"] {
+            assert!(is_long_phone_fragment(Some(narrow)), "{narrow}");
+        }
+        for broad in ["5068", "mari", "maria 50688", "", "88 8"] {
+            assert!(!is_long_phone_fragment(Some(broad)), "{broad}");
+        }
+        assert!(!is_long_phone_fragment(None));
+    }
 }

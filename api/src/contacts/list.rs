@@ -4,7 +4,7 @@ use entity::contact;
 use sea_orm::ConnectionTrait;
 
 use super::{
-    filter::{ContactFilter, apply},
+    filter::{ContactFilter, apply, is_long_phone_fragment},
     scope::visible,
 };
 use crate::{
@@ -61,7 +61,8 @@ pub struct ListQuery {
 
 pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: ListQuery) -> ApiResult<Fetched<contact::Model>> {
     let list = format!("contacts:{:?}:{}", q.order, if q.descending { "desc" } else { "asc" });
-    let page = q.page.resolve(&list, actor.organization_id())?;
+    let page =
+        q.page.resolve(&list, actor.organization_id())?.matching_few(is_long_phone_fragment(q.search.as_deref()));
     let query = apply(db, actor, visible(actor), &q.filter, q.search.as_deref()).await?;
     page.fetch(db, query, q.order.column(), contact::Column::Id, q.descending, q.want_total, |c| (q.order.key(c), c.id))
         .await
