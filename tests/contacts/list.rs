@@ -223,8 +223,8 @@ async fn a_page_loads_its_relations_in_a_constant_number_of_queries() {
     assert_eq!(counts[0], counts[1], "queries for 3 contacts vs 30: {counts:?}");
 }
 
-/// Tag + stage + creation filters are answered from copies of the contact's stage and creation time kept on
-/// each tag link: they must follow stage moves (one by one and in bulk) and links added at any time.
+/// Tag + stage + creation filters read a copy of the contact's creation time kept on each tag link: the
+/// results must follow stage moves (one by one and in bulk) and links added at any time.
 #[tokio::test]
 async fn tag_stage_and_date_segments_follow_stage_moves_and_new_tags() {
     let app = TestApp::new().await;

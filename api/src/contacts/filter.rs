@@ -186,21 +186,17 @@ fn consent_condition(org: Uuid, status: &str) -> ApiResult<Condition> {
     })
 }
 
-/// The contacts with any of `tags`. Each tag link carries a copy of its contact's stage and creation time
-/// (kept by the database, see migration 000011), so a filter that also narrows by those finds its few
-/// contacts in one range of the links' index instead of joining every contact of the tag to every
-/// contact of the stage and window. The same conditions still apply to the contacts themselves.
+/// The contacts with any of `tags`. Each tag link carries a copy of its contact's creation time (filled
+/// by the database, see migration 000011), so a filter that also narrows by creation date finds the tag's
+/// contacts of that window in one range of the links' index instead of joining every contact of the tag.
+/// The same conditions still apply to the contacts themselves.
 fn tagged(org: Uuid, tags: &[Uuid], filter: &ContactFilter) -> SelectStatement {
     let mut links = contact_tag::Entity::find()
         .select_only()
         .column(contact_tag::Column::ContactId)
         .filter(contact_tag::Column::OrganizationId.eq(org))
         .filter(contact_tag::Column::TagId.is_in(tags.to_vec()));
-    let stage = Expr::col((contact_tag::Entity, Alias::new("contact_stage_id")));
     let created = || Expr::col((contact_tag::Entity, Alias::new("contact_created_at")));
-    if let Some(stages) = &filter.stage_ids {
-        links = links.filter(stage.is_in(stages.clone()));
-    }
     if let Some(from) = filter.created_from {
         links = links.filter(created().gte(from));
     }
