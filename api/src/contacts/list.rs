@@ -61,8 +61,10 @@ pub struct ListQuery {
 
 pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: ListQuery) -> ApiResult<Fetched<contact::Model>> {
     let list = format!("contacts:{:?}:{}", q.order, if q.descending { "desc" } else { "asc" });
-    let page =
-        q.page.resolve(&list, actor.organization_id())?.matching_few(is_long_phone_fragment(q.search.as_deref()));
+    let page = q
+        .page
+        .resolve(&list, actor.organization_id())?
+        .matching_few(is_long_phone_fragment(q.search.as_deref(), &actor.organization().default_country));
     let query = apply(db, actor, visible(actor), &q.filter, q.search.as_deref()).await?;
     page.fetch(db, query, q.order.column(), contact::Column::Id, q.descending, q.want_total, |c| (q.order.key(c), c.id))
         .await
