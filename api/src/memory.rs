@@ -18,15 +18,13 @@ pub fn request_started() {
 }
 
 /// jemalloc's figures in bytes: what the program holds (`allocated`), the pages those objects sit on
-/// (`active`), what is resident including the allocator's own bookkeeping (`resident`, `metadata`), and
-/// address space kept mapped but returned to the OS (`retained`).
+/// (`active`), and what is resident including the allocator's own bookkeeping (`resident`, `metadata`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stats {
     pub allocated: usize,
     pub active: usize,
     pub resident: usize,
     pub metadata: usize,
-    pub retained: usize,
 }
 
 impl Stats {
@@ -42,7 +40,6 @@ impl Stats {
             active: stats::active::read().unwrap_or(0),
             resident: stats::resident::read().unwrap_or(0),
             metadata: stats::metadata::read().unwrap_or(0),
-            retained: stats::retained::read().unwrap_or(0),
         }
     }
 }
@@ -114,6 +111,9 @@ pub fn spawn_idle_trim(every: Duration) {
 }
 
 thread_local! {
+    /// This thread's running total of bytes allocated (looked up once: parking is frequent under load).
+    static ALLOCATED: Option<tikv_jemalloc_ctl::thread::ThreadLocal<u64>> =
+        tikv_jemalloc_ctl::thread::allocatedp::read().ok();
     static ALLOCATED_AT_FLUSH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
@@ -121,7 +121,7 @@ thread_local! {
 /// has allocated a megabyte since it last did. An idle worker does not allocate, so the cache it filled
 /// under load would otherwise stay with it (jemalloc trims a thread's cache only as that thread allocates).
 pub fn on_thread_park() {
-    let Ok(total) = tikv_jemalloc_ctl::thread::allocatedp::read().map(|p| p.get()) else { return };
+    let Some(total) = ALLOCATED.with(|a| a.as_ref().map(|p| p.get())) else { return };
     let last = ALLOCATED_AT_FLUSH.with(std::cell::Cell::get);
     if total.saturating_sub(last) >= 1 << 20 {
         flush_thread_cache();

@@ -4,7 +4,6 @@ use crate::error::{ApiError, ApiResult};
 
 pub const MAX_NAME_CHARS: usize = 200;
 
-/// A trimmed, non-empty name of at most 200 characters.
 /// An ISO 3166-1 alpha-2 code such as `CR` or `MX`, trimmed and upper-cased.
 pub fn country(field: &str, raw: &str) -> ApiResult<String> {
     let code = raw.trim().to_ascii_uppercase();
@@ -14,6 +13,7 @@ pub fn country(field: &str, raw: &str) -> ApiResult<String> {
     Ok(code)
 }
 
+/// A trimmed, non-empty name of at most 200 characters.
 pub fn name(field: &str, raw: &str) -> ApiResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {

@@ -43,14 +43,7 @@ const SQLITE_DOWN: &[&str] = &["DROP TRIGGER contact_tags_copy_created"];
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let statements = match manager.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_UP,
-            _ => SQLITE_UP,
-        };
-        for sql in statements {
-            db.execute_unprepared(sql).await?;
-        }
+        run(manager, POSTGRES_UP, SQLITE_UP).await?;
         manager
             .create_index(crate::util::index(
                 IDX_CONTACT_TAGS_CREATED,
@@ -65,15 +58,20 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(Index::drop().name(IDX_CONTACT_TAGS_CREATED).table(Alias::new("contact_tags")).to_owned())
             .await?;
-        let db = manager.get_connection();
-        let statements = match manager.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_DOWN,
-            _ => SQLITE_DOWN,
-        };
-        for sql in statements {
-            db.execute_unprepared(sql).await?;
-        }
-        db.execute_unprepared("ALTER TABLE contact_tags DROP COLUMN contact_created_at").await?;
+        run(manager, POSTGRES_DOWN, SQLITE_DOWN).await?;
+        manager.get_connection().execute_unprepared("ALTER TABLE contact_tags DROP COLUMN contact_created_at").await?;
         Ok(())
     }
+}
+
+/// Runs this database's statements, in order.
+async fn run(manager: &SchemaManager<'_>, postgres: &[&str], sqlite: &[&str]) -> Result<(), DbErr> {
+    let statements = match manager.get_database_backend() {
+        DbBackend::Postgres => postgres,
+        _ => sqlite,
+    };
+    for sql in statements {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
 }

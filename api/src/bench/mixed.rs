@@ -63,31 +63,29 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let base = server.base.clone();
     let token = owner.session.token.clone();
     let start_rss = server.rss_mb();
-    let anonymous = || super::status_mb(&server.child.id().to_string(), "RssAnon:");
-    println!("server RSS at start {start_rss} MB (anonymous {} MB)", anonymous());
+    println!("server RSS at start {start_rss} MB (anonymous {} MB)", server.anonymous_mb());
+    // Requests numbered from `first`, so every run's new phones and message ids are new.
+    let drive = |concurrency: usize, seconds: u64, first: usize| {
+        let (base, token, number) = (base.clone(), token.clone(), number.clone());
+        async move {
+            let http = client::new();
+            load::drive(&http, concurrency, Duration::from_secs(seconds), move |i, w| {
+                build(first + i, w, &base, &token, &number)
+            })
+            .await
+        }
+    };
     // A few seconds of each request kind at concurrency 1 fills what a server builds once on first use
     // (lazily loaded tables, prepared statements, code paged in), so growth after the rounds is measured
     // against a server that has served, not one that never has.
-    {
-        let http = client::new();
-        let (base, token, number) = (base.clone(), token.clone(), number.clone());
-        load::drive(&http, 1, Duration::from_secs(3), move |i, w| build(9_000_000 + i, w, &base, &token, &number))
-            .await;
-    }
+    drive(1, 3, 9_000_000).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     let warm_rss = server.rss_mb();
-    println!("server RSS after warm-up {warm_rss} MB (anonymous {} MB)", anonymous());
+    println!("server RSS after warm-up {warm_rss} MB (anonymous {} MB)", server.anonymous_mb());
     for round in 1..=opts.rounds {
-        let http = client::new();
-        let (base, token, number) = (base.clone(), token.clone(), number.clone());
-        let outcome = load::drive(&http, opts.concurrency, Duration::from_secs(opts.seconds), move |i, w| {
-            // Each round numbers its requests on from the last, so its new phones and message ids are new.
-            build((round - 1) * 1_000_000 + i, w, &base, &token, &number)
-        })
-        .await;
+        let outcome = drive(opts.concurrency, opts.seconds, (round - 1) * 1_000_000).await;
         let (rate_limited, shed) = (outcome.rate_limited, outcome.shed);
         outcome.report(format!("mixed c={} round {round}", opts.concurrency)).print_with_memory(server.peak_mb());
-        drop(http);
         tokio::time::sleep(Duration::from_secs(5)).await;
         let after_5 = server.rss_mb();
         // Idle pooled connections close after 30 s (the pool checks every 30 s) and the allocator returns
@@ -98,7 +96,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
              5 s after {after_5} MB, 90 s after {} MB (anonymous {} MB)",
             server.peak_mb(),
             server.rss_mb(),
-            anonymous()
+            server.anonymous_mb()
         );
     }
     Ok(())

@@ -50,6 +50,11 @@ impl Server {
         status_mb(&self.child.id().to_string(), "VmRSS:")
     }
 
+    /// Resident memory that is not file-backed (heap, stacks): what the server itself allocated.
+    pub fn anonymous_mb(&self) -> u64 {
+        status_mb(&self.child.id().to_string(), "RssAnon:")
+    }
+
     pub fn peak_mb(&self) -> u64 {
         status_mb(&self.child.id().to_string(), "VmHWM:")
     }

@@ -213,11 +213,7 @@ fn tagged(org: Uuid, tags: &[Uuid], filter: &ContactFilter) -> SelectStatement {
 /// then a common first digit pair) matches a tenth of the organization, which the walk finds at once and a
 /// sort would take 600 ms over.
 pub fn is_long_phone_fragment(search: Option<&str>, country: &str) -> bool {
-    let Some(raw) = search.map(str::trim) else { return false };
-    if !raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
-        return false;
-    }
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let Some(digits) = search.and_then(|s| phone_digits(s.trim())) else { return false };
     let calling_code = phonenumber::metadata::DATABASE
         .by_id(country.to_ascii_uppercase().as_str())
         .map(|m| m.country_code().to_string())
@@ -225,6 +221,13 @@ pub fn is_long_phone_fragment(search: Option<&str>, country: &str) -> bool {
     let local =
         if calling_code.is_empty() { &digits[..] } else { digits.strip_prefix(&calling_code).unwrap_or(&digits) };
     local.len() >= 5
+}
+
+/// The digits of a search written like a phone number (digits, spaces, `+ - ( ) .`); `None` otherwise.
+fn phone_digits(raw: &str) -> Option<String> {
+    raw.chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        .then(|| raw.chars().filter(char::is_ascii_digit).collect())
 }
 
 /// The LIKE pattern for a search: digits-only terms match phone digits, anything else the folded
@@ -236,8 +239,7 @@ pub fn search_pattern(search: Option<&str>) -> ApiResult<Option<String>> {
     if raw.chars().count() > MAX_SEARCH_CHARS {
         return Err(ApiError::bad_input("search", format!("Search at most {MAX_SEARCH_CHARS} characters")));
     }
-    let phone_like = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    let term = if phone_like { raw.chars().filter(char::is_ascii_digit).collect() } else { fold(raw) };
+    let term = phone_digits(raw).unwrap_or_else(|| fold(raw));
     if term.is_empty() {
         return Ok(None);
     }

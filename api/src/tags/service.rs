@@ -29,7 +29,9 @@ pub async fn of_contacts(
         .filter(contact_tag::Column::ContactId.is_in(ids.to_vec()))
         .all(db)
         .await?;
-    let tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
+    let mut tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
+    tag_ids.sort_unstable();
+    tag_ids.dedup();
     let tags: HashMap<Uuid, tag::Model> = tag::Entity::find()
         .filter(tag::Column::OrganizationId.eq(organization_id))
         .filter(tag::Column::Id.is_in(tag_ids))
