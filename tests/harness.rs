@@ -9,7 +9,7 @@ use api::{
     AppState, app,
     bootstrap::{BootstrapInput, bootstrap},
     config::{AppEnv, Config, LogFormat},
-    db::{DbOptions, connect},
+    db::{DbOptions, connect, connect_lookups},
 };
 use axum::{
     Router,
@@ -69,6 +69,13 @@ pub fn test_config() -> Config {
         rate_limit_ip_per_minute: 0,
         max_concurrent_requests: 512,
         memory_trim_secs: 0,
+        query_max_bytes: 32 * 1024,
+        query_max_tokens: 5_000,
+        query_max_nesting: 40,
+        query_max_fields: 2_000,
+        query_max_aliases: 100,
+        query_max_depth: 15,
+        query_max_complexity: 10_000,
         max_body_bytes: 64 * 1024,
         request_timeout_secs: 30,
         log_format: LogFormat::Pretty,
@@ -83,17 +90,19 @@ impl TestApp {
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = test_config();
         adjust(&mut config);
-        let (mut db, guard, url) = fresh_database(config.database_acquire_timeout_ms).await;
+        let (mut db, mut lookups, guard, url) = fresh_database(config.database_acquire_timeout_ms).await;
         Migrator::up(&db, None).await.expect("migrations");
         let queries = Arc::new(AtomicUsize::new(0));
-        let counter = queries.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        });
+        for pool in [&mut db, &mut lookups] {
+            let counter = queries.clone();
+            pool.set_metric_callback(move |_| {
+                counter.fetch_add(1, Ordering::SeqCst);
+            });
+        }
         config.database_url = url;
         let files = tempfile::tempdir().expect("files dir");
         config.files_dir = files.path().display().to_string();
-        let state = AppState::new(db.clone(), config).expect("state");
+        let state = AppState::new(db.clone(), lookups, config).expect("state");
         let input = BootstrapInput {
             organization_name: "Acme Realty".into(),
             owner_email: OWNER_EMAIL.into(),
@@ -123,18 +132,27 @@ impl TestApp {
 
     /// POSTs a GraphQL request; returns the status and the JSON body.
     pub async fn gql_status(&self, token: Option<&str>, query: &str, variables: Value) -> (StatusCode, Value) {
-        let mut req = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
-        if let Some(token) = token {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let response = self.send(req.body(Body::from(body)).unwrap()).await;
-        let status = response.status();
-        (status, body_json(response).await)
+        gql_to(&self.router, token, query, variables).await
     }
 
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.gql_status(token, query, variables).await.1
+    }
+
+    /// Takes every connection of the server's pools (on PostgreSQL the lookups have a pool of their own)
+    /// and keeps them until the returned transactions are dropped.
+    pub async fn hold_every_connection(&self) -> Vec<sea_orm::DatabaseTransaction> {
+        let mut pools = vec![&self.db];
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            pools.push(&self.state.lookups);
+        }
+        let mut held = Vec::new();
+        for pool in pools {
+            for _ in 0..5 {
+                held.push(sea_orm::TransactionTrait::begin(pool).await.expect("a pooled connection"));
+            }
+        }
+        held
     }
 
     /// Adds a member with this role through `createUser` and returns their id and a real token.
@@ -252,6 +270,18 @@ impl TestApp {
     }
 }
 
+/// POSTs a GraphQL request to `router` (another server over the same database, say).
+pub async fn gql_to(router: &Router, token: Option<&str>, query: &str, variables: Value) -> (StatusCode, Value) {
+    let mut req = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let response = router.clone().oneshot(req.body(Body::from(body)).unwrap()).await.expect("router is infallible");
+    let status = response.status();
+    (status, body_json(response).await)
+}
+
 pub async fn body_json(response: Response) -> Value {
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
     serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }))
@@ -268,37 +298,28 @@ enum DbGuard {
     Postgres { url: String, schema: String },
 }
 
-async fn fresh_database(acquire_ms: u64) -> (DatabaseConnection, DbGuard, String) {
-    match std::env::var("TEST_DATABASE_URL") {
+/// A fresh database (a schema of its own on PostgreSQL), its main pool and its pool for key lookups.
+async fn fresh_database(acquire_ms: u64) -> (DatabaseConnection, DatabaseConnection, DbGuard, String) {
+    let acquire_timeout = std::time::Duration::from_millis(acquire_ms);
+    let (options, guard, url) = match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let schema = format!("t_{}_{}", unix_now(), &Uuid::new_v4().simple().to_string()[..12]);
             let admin = connect(options(&url, None)).await.expect("connect to TEST_DATABASE_URL");
             sweep_stale_schemas(&admin).await;
             admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create schema");
             admin.close().await.ok();
-            let db = connect(DbOptions {
-                acquire_timeout: std::time::Duration::from_millis(acquire_ms),
-                ..options(&url, Some(format!("{schema},public")))
-            })
-            .await
-            .expect("connect");
-            (db, DbGuard::Postgres { url: url.clone(), schema }, url)
+            let options = DbOptions { acquire_timeout, ..options(&url, Some(format!("{schema},public"))) };
+            (options, DbGuard::Postgres { url: url.clone(), schema }, url)
         }
         _ => {
             let dir = tempfile::tempdir().expect("tempdir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (
-                connect(DbOptions {
-                    acquire_timeout: std::time::Duration::from_millis(acquire_ms),
-                    ..options(&url, None)
-                })
-                .await
-                .expect("sqlite"),
-                DbGuard::Sqlite(dir),
-                url,
-            )
+            (DbOptions { acquire_timeout, ..options(&url, None) }, DbGuard::Sqlite(dir), url)
         }
-    }
+    };
+    let db = connect(options.clone()).await.expect("connect");
+    let lookups = connect_lookups(options, &db).await.expect("connect lookups");
+    (db, lookups, guard, url)
 }
 
 fn options(url: &str, search_path: Option<String>) -> DbOptions {
@@ -307,6 +328,7 @@ fn options(url: &str, search_path: Option<String>) -> DbOptions {
         max_connections: 5,
         acquire_timeout: std::time::Duration::from_secs(10),
         search_path,
+        generic_plans: false,
     }
 }
 

@@ -129,10 +129,7 @@ async fn a_user_over_the_rate_limit_gets_429_with_a_retry_hint() {
 #[tokio::test]
 async fn an_exhausted_database_pool_answers_quickly() {
     let app = TestApp::with_config(|c| c.database_acquire_timeout_ms = 300).await;
-    let mut held = Vec::new();
-    for _ in 0..5 {
-        held.push(sea_orm::TransactionTrait::begin(&app.db).await.unwrap());
-    }
+    let held = app.hold_every_connection().await;
     let start = Instant::now();
     let (status, res) = app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await;
     assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
@@ -150,10 +147,7 @@ async fn beyond_the_concurrency_cap_requests_are_shed_at_once() {
         .await,
     );
     // Hold every pooled connection so the first request sits waiting for one.
-    let mut held = Vec::new();
-    for _ in 0..5 {
-        held.push(sea_orm::TransactionTrait::begin(&app.db).await.unwrap());
-    }
+    let held = app.hold_every_connection().await;
     let slow = {
         let app = app.clone();
         tokio::spawn(async move { app.gql_status(Some(&app.owner_token), "{ me { role } }", json!({})).await.0 })
@@ -216,4 +210,26 @@ async fn a_request_over_the_timeout_is_stopped_with_a_code() {
     assert!(start.elapsed() < FAST, "took {:?}", start.elapsed());
     let ok = app.gql(Some(&app.owner_token), "{ me { role } }", json!({})).await;
     assert_eq!(ok["data"]["me"]["role"], "OWNER", "the server goes on serving");
+}
+
+/// The query limits come from configuration: lowered, they refuse what the defaults allow, over HTTP and
+/// in the engine's own depth check.
+#[tokio::test]
+async fn query_limits_follow_the_configuration() {
+    let app = TestApp::with_config(|c| {
+        c.query_max_aliases = 2;
+        c.query_max_depth = 2;
+    })
+    .await;
+    let aliases = "{ a: me { role } b: me { role } c: me { role } }";
+    let res = app.gql(Some(&app.owner_token), aliases, json!({})).await;
+    assert_eq!(res["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{res}");
+    let deep = "{ me { user { id } } }";
+    let res = app.gql(Some(&app.owner_token), deep, json!({})).await;
+    assert_eq!(res["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{res}");
+    let res = app.gql(Some(&app.owner_token), "{ a: me { role } b: me { role } }", json!({})).await;
+    assert!(res["errors"].is_null(), "{res}");
+    let defaults = TestApp::new().await;
+    let res = defaults.gql(Some(&defaults.owner_token), aliases, json!({})).await;
+    assert!(res["errors"].is_null(), "the defaults allow it: {res}");
 }

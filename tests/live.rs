@@ -95,7 +95,7 @@ async fn an_event_raised_on_one_server_reaches_subscribers_on_another() {
     if !app.db.get_database_backend().eq(&sea_orm::DbBackend::Postgres) {
         return; // Only PostgreSQL deployments run several servers; SQLite is one embedded process.
     }
-    let second = api::AppState::new(app.db.clone(), (*app.state.config).clone()).unwrap();
+    let second = api::AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap();
     let addr_one = serve(app.router.clone()).await;
     let (mut ws, ack) = connect(addr_one, &app.owner_token).await;
     assert_eq!(ack.unwrap()["type"], "connection_ack");

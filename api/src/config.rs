@@ -95,6 +95,23 @@ pub struct Config {
     /// Requests handled at once; beyond it the server answers 503 straight away.
     #[arg(long, env = "MAX_CONCURRENT_REQUESTS", default_value_t = 512, global = true)]
     pub max_concurrent_requests: usize,
+    /// Limits on one GraphQL query, refused with QUERY_TOO_COMPLEX: raw size in bytes, tokens, bracket
+    /// nesting, fields once fragments are expanded, aliases, selection depth and complexity (a connection
+    /// costs its children once per requested item).
+    #[arg(long, env = "QUERY_MAX_BYTES", default_value_t = 32 * 1024, global = true)]
+    pub query_max_bytes: usize,
+    #[arg(long, env = "QUERY_MAX_TOKENS", default_value_t = 5_000, global = true)]
+    pub query_max_tokens: usize,
+    #[arg(long, env = "QUERY_MAX_NESTING", default_value_t = 40, global = true)]
+    pub query_max_nesting: usize,
+    #[arg(long, env = "QUERY_MAX_FIELDS", default_value_t = 2_000, global = true)]
+    pub query_max_fields: usize,
+    #[arg(long, env = "QUERY_MAX_ALIASES", default_value_t = 100, global = true)]
+    pub query_max_aliases: usize,
+    #[arg(long, env = "QUERY_MAX_DEPTH", default_value_t = 15, global = true)]
+    pub query_max_depth: usize,
+    #[arg(long, env = "QUERY_MAX_COMPLEXITY", default_value_t = 10_000, global = true)]
+    pub query_max_complexity: usize,
     /// After this many seconds without a request, memory left unused by earlier load goes back to the OS
     /// at once (0: only on the allocator's own decay timer).
     #[arg(long, env = "MEMORY_TRIM_SECS", default_value_t = 5, global = true)]
@@ -104,6 +121,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// The query checks that run before the engine (see `graphql::guard`).
+    pub fn query_limits(&self) -> crate::graphql::guard::QueryLimits {
+        crate::graphql::guard::QueryLimits {
+            max_bytes: self.query_max_bytes,
+            max_tokens: self.query_max_tokens,
+            max_nesting: self.query_max_nesting,
+            max_fields: self.query_max_fields,
+            max_aliases: self.query_max_aliases,
+            ..Default::default()
+        }
+    }
+
     pub fn is_production(&self) -> bool {
         self.app_env == AppEnv::Production
     }

@@ -10,12 +10,15 @@ use sea_orm::{
 
 use crate::config::Config;
 
+#[derive(Clone)]
 pub struct DbOptions {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout: Duration,
     /// PostgreSQL only: the schemas to use, e.g. a per-test schema.
     pub search_path: Option<String>,
+    /// PostgreSQL only: let prepared statements settle on a generic plan (see `connect_lookups`).
+    pub generic_plans: bool,
 }
 
 impl DbOptions {
@@ -25,6 +28,7 @@ impl DbOptions {
             max_connections: config.database_max_connections,
             acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
             search_path: None,
+            generic_plans: false,
         }
     }
 }
@@ -33,12 +37,19 @@ pub async fn connect(options: DbOptions) -> Result<DatabaseConnection, DbErr> {
     if options.url.starts_with("sqlite:") {
         ensure_sqlite_dir(&options.url);
     }
+    // Plan every statement with its actual values. sqlx prepares statements, and after a few runs
+    // PostgreSQL may switch to a generic plan; on skewed data (a tag on 3% of contacts, a 30-day
+    // window) a generic plan guessed "1 row" and nested-looped for 50 s instead of 10 ms.
+    let plan_cache_mode = if options.generic_plans { "auto" } else { "force_custom_plan" };
     let mut opts = ConnectOptions::new(options.url);
     opts.max_connections(options.max_connections)
         .min_connections(1)
         // Connections opened for a burst close once it passes, taking their caches with them.
         .idle_timeout(Duration::from_secs(30))
         .acquire_timeout(options.acquire_timeout)
+        // Ping only connections idle long enough to have been dropped: a ping on every checkout
+        // doubled the round trips of every query.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10))
         .sqlx_logging(false)
         // WAL lets readers run beside the single writer; the busy timeout makes writers queue
         // instead of failing with SQLITE_BUSY.
@@ -48,14 +59,22 @@ pub async fn connect(options: DbOptions) -> Result<DatabaseConnection, DbErr> {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         })
-        // Plan every statement with its actual values. sqlx prepares statements, and after a few runs
-        // PostgreSQL may switch to a generic plan; on skewed data (a tag on 3% of contacts, a 30-day
-        // window) a generic plan guessed "1 row" and nested-looped for 50 s instead of 10 ms.
-        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+        .map_sqlx_postgres_opts(move |o| o.options([("plan_cache_mode", plan_cache_mode)]));
     if let Some(path) = options.search_path {
         opts.set_schema_search_path(path);
     }
     Database::connect(opts).await
+}
+
+/// The pool for key lookups: the actor of each request and the batch loaders (rows by id, rows of a
+/// page's contacts). Their plans do not depend on the values, so on PostgreSQL they get a pool of their
+/// own whose statements settle on a generic plan; planning had been most of their cost. On SQLite this
+/// is the main pool.
+pub async fn connect_lookups(options: DbOptions, main: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    if !is_postgres(main) {
+        return Ok(main.clone());
+    }
+    connect(DbOptions { generic_plans: true, ..options }).await
 }
 
 /// Creates the folder of a `sqlite://dir/file.db` URL so a fresh checkout can start.

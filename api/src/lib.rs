@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bench;
 pub mod bootstrap;
 pub mod bulk;
+pub mod catalog;
 pub mod channels;
 pub mod config;
 pub mod consents;

@@ -7,7 +7,7 @@ use api::{
     AppState, app,
     bootstrap::{self, BootstrapInput},
     config::Config,
-    db::{DbOptions, connect},
+    db::{DbOptions, connect, connect_lookups},
     telemetry,
     users::service::token_for_email,
 };
@@ -247,7 +247,8 @@ async fn run() -> anyhow::Result<()> {
 async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = connect(DbOptions::from_config(&config)).await.context("connecting to the database")?;
     Migrator::up(&db, None).await.context("running migrations")?;
-    AppState::new(db, config)
+    let lookups = connect_lookups(DbOptions::from_config(&config), &db).await.context("connecting to the database")?;
+    AppState::new(db, lookups, config)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

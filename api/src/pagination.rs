@@ -220,10 +220,14 @@ impl PageInfo {
     }
 }
 
-/// Declares `NameConnection { edges, nodes, pageInfo, totalCount }` and `NameEdge { cursor, node }`.
+/// Declares `NameConnection { edges, pageInfo, totalCount }` and `NameEdge { cursor, node }`; `edges` is a
+/// `Vec<NameEdge>`, or a type of the caller's that resolves the same list its own way.
 #[macro_export]
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {
+        $crate::connection!($connection, $edge, $node, Vec<$edge>);
+    };
+    ($connection:ident, $edge:ident, $node:ty, $edges:ty) => {
         #[derive(async_graphql::SimpleObject)]
         pub struct $edge {
             pub cursor: String,
@@ -232,24 +236,22 @@ macro_rules! connection {
 
         #[derive(async_graphql::SimpleObject)]
         pub struct $connection {
-            pub edges: Vec<$edge>,
+            pub edges: $edges,
             pub page_info: $crate::pagination::PageInfo,
             /// How many items the whole list holds (counted only when asked for).
             pub total_count: i64,
         }
 
         impl $connection {
+            #[allow(clippy::useless_conversion)]
             pub fn new(
                 items: Vec<(String, $node)>,
                 flags: $crate::pagination::PageInfoFlags,
                 total_count: i64,
             ) -> Self {
                 let cursors: Vec<String> = items.iter().map(|(c, _)| c.clone()).collect();
-                Self {
-                    edges: items.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect(),
-                    page_info: $crate::pagination::PageInfo::new(flags, &cursors),
-                    total_count,
-                }
+                let edges: Vec<$edge> = items.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect();
+                Self { edges: edges.into(), page_info: $crate::pagination::PageInfo::new(flags, &cursors), total_count }
             }
         }
     };

@@ -3,6 +3,7 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod catalog_version;
 pub mod channel;
 pub mod consent;
 pub mod contact;

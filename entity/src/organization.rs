@@ -20,4 +20,10 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+impl Related<super::catalog_version::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::catalog_version::Relation::Organization.def().rev()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

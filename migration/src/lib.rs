@@ -14,6 +14,7 @@ mod m20261121_000008_api_tokens;
 mod m20261121_000009_consents;
 mod m20261121_000010_webhooks;
 mod m20261121_000011_tag_segments;
+mod m20261201_000012_catalog_versions;
 mod util;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000009_consents::Migration),
             Box::new(m20261121_000010_webhooks::Migration),
             Box::new(m20261121_000011_tag_segments::Migration),
+            Box::new(m20261201_000012_catalog_versions::Migration),
         ]
     }
 }

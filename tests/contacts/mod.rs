@@ -2,6 +2,7 @@
 
 mod crud;
 mod list;
+mod pages;
 mod properties;
 mod team;
 mod visibility;

@@ -1,7 +1,7 @@
 //! The `Actor`: the user a request acts as, in one organization, with the role and scope read from the
 //! database. Built only here; jobs and webhooks use `Actor::system`.
 
-use entity::{enums::UserRole, organization, user};
+use entity::{catalog_version, enums::UserRole, organization, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -24,20 +24,26 @@ pub struct Actor {
     viewer_scope: ViewerScope,
     /// Set when an integration acts through an API token.
     token_id: Option<Uuid>,
+    /// The organization's catalog version read with the actor (see `catalog`); none for actors built
+    /// without it (jobs, subscriptions), which read stages and members from the database.
+    catalog_version: Option<i64>,
 }
 
 impl Actor {
     /// Loads the actor a token names; fails if the user or organization is gone or the user is inactive.
+    /// One query: it runs before every request.
     pub async fn load(db: &impl ConnectionTrait, claims: &Claims) -> ApiResult<Self> {
         let denied = || ApiError::Unauthenticated("Invalid or expired token".into());
-        let user = user::Entity::find_by_id(claims.sub)
+        let (user, organization, catalog) = user::Entity::find_by_id(claims.sub)
             .filter(user::Column::OrganizationId.eq(claims.org))
+            .filter(user::Column::Active.eq(true))
+            .find_also_related(organization::Entity)
+            .find_also(organization::Entity, catalog_version::Entity)
             .one(db)
             .await?
-            .filter(|u| u.active)
             .ok_or_else(denied)?;
-        let organization = organization::Entity::find_by_id(claims.org).one(db).await?.ok_or_else(denied)?;
-        Ok(Self::for_user(user, organization))
+        let actor = Self::for_user(user, organization.ok_or_else(denied)?);
+        Ok(actor.at_catalog_version(catalog.map_or(0, |c| c.version)))
     }
 
     /// The same actor read again from the database: for long-lived subscriptions, so a deactivated or
@@ -64,17 +70,27 @@ impl Actor {
             Some(ids) => ViewerScope::Agents(serde_json::from_value(ids.clone()).unwrap_or_default()),
             None => ViewerScope::All,
         };
-        Self { role: user.role, user: Some(user), organization, viewer_scope, token_id: None }
+        Self { role: user.role, user: Some(user), organization, viewer_scope, token_id: None, catalog_version: None }
+    }
+
+    pub(crate) fn at_catalog_version(self, version: i64) -> Self {
+        Self { catalog_version: Some(version), ..self }
+    }
+
+    pub fn catalog_version(&self) -> Option<i64> {
+        self.catalog_version
     }
 
     /// The organization itself acting: webhooks, jobs and the CLI. It has an owner's rights there.
     pub fn system(organization: organization::Model) -> Self {
-        Self { user: None, organization, role: UserRole::Owner, viewer_scope: ViewerScope::All, token_id: None }
+        let (role, viewer_scope) = (UserRole::Owner, ViewerScope::All);
+        Self { user: None, organization, role, viewer_scope, token_id: None, catalog_version: None }
     }
 
     /// An integration acting through an API token: the organization itself, with the token's role.
     pub(crate) fn integration(organization: organization::Model, role: UserRole, token_id: Uuid) -> Self {
-        Self { user: None, organization, role, viewer_scope: ViewerScope::All, token_id: Some(token_id) }
+        let viewer_scope = ViewerScope::All;
+        Self { user: None, organization, role, viewer_scope, token_id: Some(token_id), catalog_version: None }
     }
 
     pub fn token_id(&self) -> Option<Uuid> {

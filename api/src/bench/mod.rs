@@ -29,7 +29,8 @@ pub async fn setup(
     config.files_dir = tmp.path().join("files").display().to_string();
     let db = crate::db::connect(crate::db::DbOptions::from_config(&config)).await?;
     migration::Migrator::up(&db, None).await?;
-    let state = crate::AppState::new(db.clone(), config)?;
+    let lookups = crate::db::connect_lookups(crate::db::DbOptions::from_config(&config), &db).await?;
+    let state = crate::AppState::new(db.clone(), lookups, config)?;
     let input = crate::bootstrap::BootstrapInput {
         organization_name: format!("Bench {}", uuid::Uuid::new_v4().simple()),
         owner_email: "bench@example.com".into(),

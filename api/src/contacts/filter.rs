@@ -21,7 +21,7 @@ use crate::{
 
 const MAX_SEARCH_CHARS: usize = 100;
 
-#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContactFilter {
     pub stage_ids: Option<Vec<Uuid>>,
     /// Contacts with any of these tags.
@@ -48,7 +48,7 @@ pub struct ContactFilter {
     pub properties: Vec<PropertyCondition>,
 }
 
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PropertyCondition {
     pub key: String,
     pub op: PropertyOp,

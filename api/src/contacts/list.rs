@@ -50,6 +50,14 @@ impl OrderField {
     }
 }
 
+impl ListQuery {
+    /// No filter and no search: only the actor's scope and the order, whose best plan is the same for
+    /// every organization and position (walk the order's index), so it may run on the generic-plan pool.
+    pub fn is_plain(&self) -> bool {
+        self.search.is_none() && self.filter == ContactFilter::default()
+    }
+}
+
 pub struct ListQuery {
     pub filter: ContactFilter,
     pub search: Option<String>,

@@ -2,7 +2,9 @@
 //! contact outside it is, to that actor, absent.
 
 use entity::{contact, enums::UserRole};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select, sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -37,6 +39,13 @@ pub fn can_see(actor: &Actor, assignee: Option<Uuid>) -> bool {
         (UserRole::Agent, _) => assignee.is_none() || assignee == actor.user_id(),
         (UserRole::Viewer, ViewerScope::Agents(ids)) => assignee.is_none_or(|a| ids.contains(&a)),
     }
+}
+
+/// Whether the actor can see `contact_id`, as a condition: a read of what hangs off one contact checks its
+/// visibility in the same statement instead of reading the contact first.
+pub fn can_see_contact(actor: &Actor, contact_id: Uuid) -> Expr {
+    let contact = visible(actor).select_only().column(contact::Column::Id).filter(contact::Column::Id.eq(contact_id));
+    Expr::exists(contact.into_query())
 }
 
 /// One contact the actor can see; NOT_FOUND whether it does not exist or is out of sight.

@@ -13,7 +13,7 @@ use crate::{
     contacts::graphql::types::{Contact, ContactSource},
     error::ApiError,
     events::{ContactEventKind, publish},
-    graphql::context::{actor, db, loaders, parse_id},
+    graphql::context::{actor, db, loaders, lookups, parse_id},
     pagination::{PageArgs, wants_total},
     validate,
 };
@@ -87,9 +87,14 @@ impl Conversation {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<MessageConnection> {
-        let page =
-            read::messages(db(ctx), actor(ctx)?, &self.0, PageArgs { first, after, last, before }, wants_total(ctx))
-                .await?;
+        let page = read::messages(
+            lookups(ctx),
+            actor(ctx)?,
+            &self.0,
+            PageArgs { first, after, last, before },
+            wants_total(ctx),
+        )
+        .await?;
         let items = page.items.into_iter().map(|(c, m)| (c, Message(m))).collect();
         Ok(MessageConnection::new(items, page.flags, page.total))
     }

@@ -19,6 +19,13 @@ pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
 
+/// The pool for statements whose plan does not depend on their values (`db::connect_lookups`).
+pub struct Lookups(pub DatabaseConnection);
+
+pub fn lookups<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    &ctx.data_unchecked::<Lookups>().0
+}
+
 pub fn jwt<'a>(ctx: &Context<'a>) -> &'a JwtKeys {
     ctx.data_unchecked::<Arc<JwtKeys>>()
 }

@@ -86,16 +86,13 @@ pub struct SubscriptionRoot(ContactSubscription, ImportSubscription, ExportSubsc
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Limits that keep one query from costing the server more than a page of work.
-pub const MAX_DEPTH: usize = 15;
-pub const MAX_COMPLEXITY: usize = 10_000;
+/// Limits that keep one query from costing the server more than a page of work (depth and complexity are
+/// configurable: `QUERY_MAX_DEPTH`, `QUERY_MAX_COMPLEXITY`).
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 pub const MAX_DIRECTIVES: usize = 20;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES)
 }
@@ -104,6 +101,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 /// What resolvers may reach besides the request's own actor and loaders.
 pub struct SchemaData {
     pub db: DatabaseConnection,
+    pub lookups: DatabaseConnection,
     pub jwt: Arc<JwtKeys>,
     pub events: Arc<EventBus>,
     pub files: FileStore,
@@ -116,17 +114,20 @@ pub struct SchemaData {
 pub fn build(d: SchemaData) -> Schemas {
     let production = d.config.is_production();
     let finish = |mut b: SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot>| {
-        b = b.data(d.db.clone()).data(d.jwt.clone()).data(d.events.clone()).data(d.files.clone());
+        b = b.limit_depth(d.config.query_max_depth).limit_complexity(d.config.query_max_complexity);
+        b = b
+            .data(d.db.clone())
+            .data(context::Lookups(d.lookups.clone()))
+            .data(d.jwt.clone())
+            .data(d.events.clone())
+            .data(d.files.clone());
         b = b.data(d.jobs_wakeup.clone()).data(d.config.clone());
         if production {
             b = b.disable_introspection().disable_suggestions();
         }
         b.finish()
     };
-    Schemas {
-        http: finish(builder()),
-        ws: finish(builder().extension(guard::QueryGuard(guard::QueryLimits::default()))),
-    }
+    Schemas { http: finish(builder()), ws: finish(builder().extension(guard::QueryGuard(d.config.query_limits()))) }
 }
 
 #[derive(Clone)]

@@ -30,19 +30,24 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     let mut request = request.data(RequestId(request_id.clone()));
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let header = auth.to_str().unwrap_or_default();
-        match authenticate(&state.db, &state.jwt, header).await {
-            Ok(actor) => {
-                if let Err(retry) = state.user_limits.check(&actor.rate_key()) {
-                    return super::limits::too_many(retry, rid);
-                }
-                request = request.data(Loaders::new(&state.db, actor.organization_id())).data(actor);
-            }
+        let actor = match authenticate(&state.lookups, &state.jwt, header).await {
+            Ok(actor) => actor,
             Err(err) => return api_error_response(&err, rid),
+        };
+        if let Err(retry) = state.user_limits.check(&actor.rate_key()) {
+            return super::limits::too_many(retry, rid);
         }
+        let mut loaders = Loaders::new(&state.lookups, actor.organization_id());
+        if let Some(version) = actor.catalog_version() {
+            match state.catalogs.get(&state.lookups, actor.organization_id(), version).await {
+                Ok(catalog) => loaders = loaders.with_catalog(catalog),
+                Err(err) => return api_error_response(&err.into(), rid),
+            }
+        }
+        request = request.data(loaders).data(actor);
     }
 
-    if let Err(err) = crate::graphql::guard::check_request(&mut request, &crate::graphql::guard::QueryLimits::default())
-    {
+    if let Err(err) = crate::graphql::guard::check_request(&mut request, &state.config.query_limits()) {
         return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
     }
     let response = state.schema.http.execute(request).await;
@@ -134,8 +139,8 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
     let mut data = Data::default();
     let header = payload.get("Authorization").or_else(|| payload.get("authorization")).and_then(|v| v.as_str());
     if let Some(header) = header {
-        let actor = authenticate(&state.db, &state.jwt, header).await?;
-        data.insert(Loaders::new(&state.db, actor.organization_id()));
+        let actor = authenticate(&state.lookups, &state.jwt, header).await?;
+        data.insert(Loaders::new(&state.lookups, actor.organization_id()));
         data.insert(actor);
     }
     Ok(data)

@@ -41,6 +41,10 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Key lookups: each request's actor and its batch loaders (`db::connect_lookups`).
+    pub lookups: DatabaseConnection,
+    /// Organizations' stages and members held in memory (`catalog`).
+    pub catalogs: Arc<crate::catalog::Catalogs>,
     pub schema: crate::graphql::Schemas,
     pub jwt: Arc<JwtKeys>,
     pub events: Arc<EventBus>,
@@ -54,8 +58,11 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhooks::deliver::Sender>,
 }
 
+/// Organizations whose catalog a server holds at once (a few kilobytes each).
+const CATALOGS_HELD: usize = 4096;
+
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+    pub fn new(db: DatabaseConnection, lookups: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
         let secret = config.jwt_secret()?;
         let jwt =
             Arc::new(JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes));
@@ -66,6 +73,7 @@ impl AppState {
         let config = Arc::new(config);
         let data = SchemaData {
             db: db.clone(),
+            lookups: lookups.clone(),
             jwt: jwt.clone(),
             events: events.clone(),
             files: files.clone(),
@@ -75,7 +83,21 @@ impl AppState {
         let schema = crate::graphql::build(data);
         let user_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_user_per_minute));
         let address_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_ip_per_minute));
-        Ok(Self { db, schema, jwt, events, files, user_limits, address_limits, jobs_wakeup, config, webhooks })
+        let catalogs = Arc::new(crate::catalog::Catalogs::new(CATALOGS_HELD));
+        Ok(Self {
+            db,
+            lookups,
+            catalogs,
+            schema,
+            jwt,
+            events,
+            files,
+            user_limits,
+            address_limits,
+            jobs_wakeup,
+            config,
+            webhooks,
+        })
     }
 }
 

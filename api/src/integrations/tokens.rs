@@ -3,7 +3,7 @@
 //! one indexed read), usable as `Authorization: Bearer ct_...` until revoked.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use entity::{api_token, enums::UserRole, organization};
+use entity::{api_token, catalog_version, enums::UserRole, organization};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     sea_query::Expr,
@@ -61,8 +61,12 @@ pub async fn actor_for(db: &impl ConnectionTrait, token_id: Uuid) -> ApiResult<A
 }
 
 async fn actor(db: &impl ConnectionTrait, row: api_token::Model) -> ApiResult<Actor> {
-    let org = organization::Entity::find_by_id(row.organization_id).one(db).await?.ok_or_else(denied)?;
-    Ok(Actor::integration(org, row.role, row.id))
+    let (org, catalog) = organization::Entity::find_by_id(row.organization_id)
+        .find_also_related(catalog_version::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(denied)?;
+    Ok(Actor::integration(org, row.role, row.id).at_catalog_version(catalog.map_or(0, |c| c.version)))
 }
 
 /// Creates a token; answers the row and the secret, which is never shown again.

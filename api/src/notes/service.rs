@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    contacts::scope::find_visible,
+    contacts::scope::{can_see_contact, find_visible},
     db::{new_id, now},
     error::{ApiError, ApiResult},
     pagination::{Fetched, KeyValue, PageArgs},
@@ -13,7 +13,7 @@ use crate::{
 
 pub const MAX_NOTE_CHARS: usize = 10_000;
 
-/// Notes on a contact the actor can see, newest first.
+/// Notes on a contact the actor can see, newest first; none when it cannot.
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -21,11 +21,11 @@ pub async fn list(
     args: PageArgs,
     want_total: bool,
 ) -> ApiResult<Fetched<note::Model>> {
-    let contact = find_visible(db, actor, contact_id).await?;
-    let page = args.resolve(&format!("notes:{}", contact.id), actor.organization_id())?;
+    let page = args.resolve(&format!("notes:{contact_id}"), actor.organization_id())?;
     let query = note::Entity::find()
         .filter(note::Column::OrganizationId.eq(actor.organization_id()))
-        .filter(note::Column::ContactId.eq(contact.id));
+        .filter(note::Column::ContactId.eq(contact_id))
+        .filter(can_see_contact(actor, contact_id));
     page.fetch(db, query, note::Column::CreatedAt, note::Column::Id, true, want_total, |n| {
         (KeyValue::Time(n.created_at), n.id)
     })

@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use entity::{contact, contact_tag, tag};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -24,30 +24,22 @@ pub async fn of_contacts(
     organization_id: Uuid,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<tag::Model>>, sea_orm::DbErr> {
-    let links = contact_tag::Entity::find()
+    let of_link =
+        contact_tag::Entity::belongs_to(tag::Entity).from(contact_tag::Column::TagId).to(tag::Column::Id).into();
+    let rows = contact_tag::Entity::find()
         .filter(contact_tag::Column::OrganizationId.eq(organization_id))
         .filter(contact_tag::Column::ContactId.is_in(ids.to_vec()))
+        .join(JoinType::InnerJoin, of_link)
+        .filter(tag::Column::OrganizationId.eq(organization_id))
+        .select_also(tag::Entity)
+        .order_by_asc(tag::Column::NameKey)
         .all(db)
         .await?;
-    let mut tag_ids: Vec<Uuid> = links.iter().map(|l| l.tag_id).collect();
-    tag_ids.sort_unstable();
-    tag_ids.dedup();
-    let tags: HashMap<Uuid, tag::Model> = tag::Entity::find()
-        .filter(tag::Column::OrganizationId.eq(organization_id))
-        .filter(tag::Column::Id.is_in(tag_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
     let mut out: HashMap<Uuid, Vec<tag::Model>> = ids.iter().map(|k| (*k, Vec::new())).collect();
-    for link in links {
-        if let (Some(list), Some(tag)) = (out.get_mut(&link.contact_id), tags.get(&link.tag_id)) {
-            list.push(tag.clone());
+    for (link, tag) in rows {
+        if let (Some(list), Some(tag)) = (out.get_mut(&link.contact_id), tag) {
+            list.push(tag);
         }
-    }
-    for list in out.values_mut() {
-        list.sort_by(|a, b| a.name_key.cmp(&b.name_key));
     }
     Ok(out)
 }

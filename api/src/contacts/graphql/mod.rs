@@ -2,5 +2,6 @@
 
 pub mod inputs;
 pub mod mutation;
+pub mod page;
 pub mod query;
 pub mod types;

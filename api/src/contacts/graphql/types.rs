@@ -6,7 +6,7 @@ use crate::{
     connection,
     conversations::graphql::Conversation,
     error::ApiError,
-    graphql::context::{actor, db, loaders},
+    graphql::context::{actor, loaders, lookups},
     listings::graphql::Listing,
     notes::graphql::{NoteConnection, notes_page},
     pagination::PageArgs,
@@ -187,7 +187,7 @@ impl Contact {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<NoteConnection> {
-        Ok(notes_page(ctx, db(ctx), actor(ctx)?, self.0.id, PageArgs { first, after, last, before }).await?)
+        Ok(notes_page(ctx, lookups(ctx), actor(ctx)?, self.0.id, PageArgs { first, after, last, before }).await?)
     }
 
     async fn stats(&self) -> ContactStats {
@@ -212,4 +212,4 @@ impl Contact {
     }
 }
 
-connection!(ContactConnection, ContactEdge, Contact);
+connection!(ContactConnection, ContactEdge, Contact, super::page::ContactEdges);

@@ -1,0 +1,110 @@
+//! A version number per organization for its funnel stages and members, which servers keep in memory
+//! (`api::catalog`). The database bumps it itself, by trigger, in the transaction that changes a stage or
+//! a user, so no write path can forget it; each request reads it with its actor and so never answers
+//! from an older copy than what it can see.
+//!
+//! On PostgreSQL the triggers are deferred to commit: the version row is then locked only while the
+//! transaction commits, when it waits for nothing else, so two transactions cannot deadlock over it.
+//! SQLite has one writer at a time. The row has no foreign key: a bump at commit must not depend on
+//! the order in which a transaction removed things.
+
+use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum CatalogVersions {
+    Table,
+    OrganizationId,
+    Version,
+}
+
+const TABLES: [&str; 2] = ["pipeline_stages", "users"];
+
+fn postgres_up() -> Vec<String> {
+    let mut sql = vec![
+        "CREATE FUNCTION catalog_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         INSERT INTO catalog_versions AS v (organization_id, version) \
+         VALUES (COALESCE(NEW.organization_id, OLD.organization_id), 1) \
+         ON CONFLICT (organization_id) DO UPDATE SET version = v.version + 1; RETURN NULL; END $$"
+            .to_owned(),
+    ];
+    for table in TABLES {
+        sql.push(format!(
+            "CREATE CONSTRAINT TRIGGER catalog_touch AFTER INSERT OR UPDATE OR DELETE ON {table} \
+             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION catalog_touch()"
+        ));
+    }
+    sql
+}
+
+fn postgres_down() -> Vec<String> {
+    let mut sql: Vec<String> = TABLES.iter().map(|t| format!("DROP TRIGGER catalog_touch ON {t}")).collect();
+    sql.push("DROP FUNCTION catalog_touch()".to_owned());
+    sql
+}
+
+fn sqlite_up() -> Vec<String> {
+    let mut sql = Vec::new();
+    for table in TABLES {
+        for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+            sql.push(format!(
+                "CREATE TRIGGER catalog_touch_{table}_{event} AFTER {event} ON {table} FOR EACH ROW BEGIN \
+                 INSERT INTO catalog_versions (organization_id, version) VALUES ({row}.organization_id, 1) \
+                 ON CONFLICT (organization_id) DO UPDATE SET version = version + 1; END",
+                event = event.to_lowercase()
+            ));
+        }
+    }
+    sql
+}
+
+fn sqlite_down() -> Vec<String> {
+    let mut sql = Vec::new();
+    for table in TABLES {
+        for event in ["insert", "update", "delete"] {
+            sql.push(format!("DROP TRIGGER catalog_touch_{table}_{event}"));
+        }
+    }
+    sql
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(CatalogVersions::Table)
+                    .col(ColumnDef::new(CatalogVersions::OrganizationId).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(CatalogVersions::Version).big_integer().not_null().default(0))
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "INSERT INTO catalog_versions (organization_id, version) SELECT id, 0 FROM organizations",
+        )
+        .await?;
+        let statements = match manager.get_database_backend() {
+            DbBackend::Postgres => postgres_up(),
+            _ => sqlite_up(),
+        };
+        for sql in statements {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let statements = match manager.get_database_backend() {
+            DbBackend::Postgres => postgres_down(),
+            _ => sqlite_down(),
+        };
+        for sql in statements {
+            manager.get_connection().execute_unprepared(&sql).await?;
+        }
+        manager.drop_table(Table::drop().table(CatalogVersions::Table).to_owned()).await
+    }
+}
