@@ -24,10 +24,13 @@ const TABLES: [&str; 2] = ["pipeline_stages", "users"];
 
 fn postgres_up() -> Vec<String> {
     let mut sql = vec![
-        "CREATE FUNCTION catalog_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-         INSERT INTO catalog_versions AS v (organization_id, version) \
-         VALUES (COALESCE(NEW.organization_id, OLD.organization_id), 1) \
-         ON CONFLICT (organization_id) DO UPDATE SET version = v.version + 1; RETURN NULL; END $$"
+        // NEW is null on DELETE and OLD on INSERT; an UPDATE that moves a row bumps both organizations.
+        "CREATE FUNCTION catalog_touch() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE org uuid; BEGIN \
+         FOREACH org IN ARRAY ARRAY[NEW.organization_id, OLD.organization_id] LOOP \
+         CONTINUE WHEN org IS NULL; \
+         INSERT INTO catalog_versions AS v (organization_id, version) VALUES (org, 1) \
+         ON CONFLICT (organization_id) DO UPDATE SET version = v.version + 1; \
+         END LOOP; RETURN NULL; END $$"
             .to_owned(),
     ];
     for table in TABLES {
@@ -46,14 +49,19 @@ fn postgres_down() -> Vec<String> {
 }
 
 fn sqlite_up() -> Vec<String> {
+    let bump = |row: &str| {
+        format!(
+            "INSERT INTO catalog_versions (organization_id, version) VALUES ({row}.organization_id, 1) \
+             ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;"
+        )
+    };
     let mut sql = Vec::new();
     for table in TABLES {
-        for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+        // An update bumps the organization before and after (twice when it stays: harmless).
+        for (event, bumps) in [("insert", bump("NEW")), ("update", bump("NEW") + &bump("OLD")), ("delete", bump("OLD"))]
+        {
             sql.push(format!(
-                "CREATE TRIGGER catalog_touch_{table}_{event} AFTER {event} ON {table} FOR EACH ROW BEGIN \
-                 INSERT INTO catalog_versions (organization_id, version) VALUES ({row}.organization_id, 1) \
-                 ON CONFLICT (organization_id) DO UPDATE SET version = version + 1; END",
-                event = event.to_lowercase()
+                "CREATE TRIGGER catalog_touch_{table}_{event} AFTER {event} ON {table} FOR EACH ROW BEGIN {bumps} END"
             ));
         }
     }

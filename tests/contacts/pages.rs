@@ -2,9 +2,10 @@
 //! (`catalog`), and what hangs off one contact read with its visibility in the same statement.
 
 use api::{AppState, auth::authenticate, conversations::read, notes, pagination::PageArgs};
-use entity::conversation;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entity::{catalog_version, conversation, pipeline_stage, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::harness::{TestApp, gql_to};
 
@@ -108,6 +109,11 @@ async fn renamed_stages_and_members_show_at_once_on_every_server() {
     for router in [app.router.clone(), second] {
         assert_eq!(read(router).await, (json!("Fresh lead"), json!("Ana María")));
     }
+    // A mutation that renames and then reads sees its own rename.
+    let both = "mutation($s: ID!, $c: ID!) { updatePipelineStage(id: $s, input: { name: \"Warm\" }) { id } \
+                updateContact(id: $c, input: { name: \"Ana\" }) { status { name } } }";
+    let res = app.gql(Some(owner), both, json!({ "s": stage, "c": id })).await;
+    assert_eq!(res["data"]["updateContact"]["status"]["name"], "Warm", "{res}");
 }
 
 #[tokio::test]
@@ -154,4 +160,44 @@ async fn notes_and_messages_of_a_contact_out_of_sight_are_not_read() {
     assert_eq!(read_as(owner.clone()).await, (1, 1, 1, 1));
     assert_eq!(read_as(token_b).await, (0, 0, 0, 0), "another agent reads nothing");
     assert_eq!(read_as(viewer).await, (0, 0, 0, 0), "a viewer scoped to no agent reads nothing");
+}
+
+#[tokio::test]
+async fn every_change_to_a_stage_or_member_bumps_its_organizations_version() {
+    let app = TestApp::new().await;
+    let (other, _) = app.other_organization().await;
+    let version = |org: Uuid| {
+        let db = app.db.clone();
+        async move { catalog_version::Entity::find_by_id(org).one(&db).await.unwrap().map_or(0, |c| c.version) }
+    };
+    let set_user = |id: Uuid, column: user::Column, value: sea_orm::Value| {
+        let db = app.db.clone();
+        async move {
+            let update =
+                user::Entity::update_many().col_expr(column, Expr::value(value)).filter(user::Column::Id.eq(id));
+            update.exec(&db).await.unwrap();
+        }
+    };
+    let (mine, theirs) = (version(app.org_id).await, version(other).await);
+    let (user, _) = app.user("AGENT", "ana@acme.test").await;
+    let after_insert = version(app.org_id).await;
+    assert!(after_insert > mine, "a new member");
+    set_user(user, user::Column::Name, "Ana B".into()).await;
+    let after_update = version(app.org_id).await;
+    assert!(after_update > after_insert, "a renamed member");
+    // A row moved to another organization changes both.
+    set_user(user, user::Column::OrganizationId, other.into()).await;
+    let after_move = version(app.org_id).await;
+    assert!(after_move > after_update && version(other).await > theirs, "a moved member");
+    let before_delete = version(other).await;
+    user::Entity::delete_by_id(user).exec(&app.db).await.unwrap();
+    assert!(version(other).await > before_delete, "a removed member");
+    pipeline_stage::Entity::update_many()
+        .col_expr(pipeline_stage::Column::Name, Expr::value("Renamed"))
+        .filter(pipeline_stage::Column::OrganizationId.eq(app.org_id))
+        .filter(pipeline_stage::Column::Position.eq(0))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert!(version(app.org_id).await > after_move, "a renamed stage");
 }

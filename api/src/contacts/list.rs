@@ -51,8 +51,8 @@ impl OrderField {
 }
 
 impl ListQuery {
-    /// No filter and no search: only the actor's scope and the order, whose best plan is the same for
-    /// every organization and position (walk the order's index), so it may run on the generic-plan pool.
+    /// No filter and no search: for an actor who sees the whole organization, the best plan is the same
+    /// for every organization and position (walk the order's index).
     pub fn is_plain(&self) -> bool {
         self.search.is_none() && self.filter == ContactFilter::default()
     }

@@ -32,6 +32,14 @@ pub fn visible(actor: &Actor) -> Select<contact::Entity> {
     }
 }
 
+/// Whether `visible` is the whole organization for this actor (no condition on the assignee).
+pub fn sees_all(actor: &Actor) -> bool {
+    matches!(
+        (actor.role(), actor.viewer_scope()),
+        (UserRole::Owner | UserRole::Admin, _) | (UserRole::Viewer, ViewerScope::All)
+    )
+}
+
 /// The same rule as `visible`, for one assignee: used where the contact row is gone (deletions).
 pub fn can_see(actor: &Actor, assignee: Option<Uuid>) -> bool {
     match (actor.role(), actor.viewer_scope()) {

@@ -177,6 +177,21 @@ fn failed(err: Arc<DbErr>) -> ApiError {
     ApiError::internal(err)
 }
 
+/// Rows by id from the server's copy when it has them all, else from the database.
+async fn from_copy_or<'a, V: Clone + 'a, L: Loader<Uuid, Value = V, Error = Arc<DbErr>>>(
+    ids: &[Uuid],
+    copy: Option<impl Fn(Uuid) -> Option<&'a V>>,
+    loader: &L,
+) -> ApiResult<HashMap<Uuid, V>> {
+    if let Some(found) = copy {
+        let rows: Option<HashMap<Uuid, V>> = ids.iter().map(|id| Some((*id, found(*id)?.clone()))).collect();
+        if let Some(rows) = rows {
+            return Ok(rows);
+        }
+    }
+    loader.load(ids).await.map_err(failed)
+}
+
 impl Loaders {
     pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
         let db = || db.clone();
@@ -200,16 +215,18 @@ impl Loaders {
         Self { catalog: Some(catalog), ..self }
     }
 
+    /// A member by id; one the server's copy lacks (added after the request read its version) comes
+    /// from the database.
     pub async fn user(&self, id: Uuid) -> ApiResult<Option<user::Model>> {
-        match &self.catalog {
-            Some(catalog) => Ok(catalog.user(id).cloned()),
+        match self.catalog.as_ref().and_then(|c| c.user(id)) {
+            Some(user) => Ok(Some(user.clone())),
             None => self.users.load_one(id).await.map_err(failed),
         }
     }
 
     pub async fn stage(&self, id: Uuid) -> ApiResult<Option<pipeline_stage::Model>> {
-        match &self.catalog {
-            Some(catalog) => Ok(catalog.stage(id).cloned()),
+        match self.catalog.as_ref().and_then(|c| c.stage(id)) {
+            Some(stage) => Ok(Some(stage.clone())),
             None => self.stages.load_one(id).await.map_err(failed),
         }
     }
@@ -249,17 +266,11 @@ impl Loaders {
     /// Stages, users and the tags of contacts for a whole page whose ids are all known: at once rather
     /// than after a batch's wait, and not cached for later fields.
     pub async fn stages_now(&self, ids: &[Uuid]) -> ApiResult<HashMap<Uuid, pipeline_stage::Model>> {
-        match &self.catalog {
-            Some(catalog) => Ok(ids.iter().filter_map(|id| Some((*id, catalog.stage(*id)?.clone()))).collect()),
-            None => self.stages.loader().load(ids).await.map_err(failed),
-        }
+        from_copy_or(ids, self.catalog.as_ref().map(|c| |id| c.stage(id)), self.stages.loader()).await
     }
 
     pub async fn users_now(&self, ids: &[Uuid]) -> ApiResult<HashMap<Uuid, user::Model>> {
-        match &self.catalog {
-            Some(catalog) => Ok(ids.iter().filter_map(|id| Some((*id, catalog.user(*id)?.clone()))).collect()),
-            None => self.users.loader().load(ids).await.map_err(failed),
-        }
+        from_copy_or(ids, self.catalog.as_ref().map(|c| |id| c.user(id)), self.users.loader()).await
     }
 
     pub async fn tags_now(&self, contact_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Vec<tag::Model>>> {

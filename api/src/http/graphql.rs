@@ -1,7 +1,10 @@
 //! `POST /graphql` and `/graphql/ws`. The JSON handler is ours rather than async-graphql-axum's
 //! extractor, which would ignore the body limit and accept batches.
 
-use async_graphql::{Data, Response as GqlResponse, Value};
+use async_graphql::{
+    Data, Response as GqlResponse, Value,
+    parser::types::{DocumentOperations, OperationType},
+};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::{
     body::Body,
@@ -28,17 +31,27 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     };
 
     let mut request = request.data(RequestId(request_id.clone()));
+    let mut actor = None;
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let header = auth.to_str().unwrap_or_default();
-        let actor = match authenticate(&state.lookups, &state.jwt, header).await {
-            Ok(actor) => actor,
+        match authenticate(&state.lookups, &state.jwt, header).await {
+            Ok(found) => actor = Some(found),
             Err(err) => return api_error_response(&err, rid),
-        };
-        if let Err(retry) = state.user_limits.check(&actor.rate_key()) {
-            return super::limits::too_many(retry, rid);
         }
+    }
+    if let Some(actor) = &actor
+        && let Err(retry) = state.user_limits.check(&actor.rate_key())
+    {
+        return super::limits::too_many(retry, rid);
+    }
+
+    if let Err(err) = crate::graphql::guard::check_request(&mut request, &state.config.query_limits()) {
+        return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
+    }
+    if let Some(actor) = actor {
         let mut loaders = Loaders::new(&state.lookups, actor.organization_id());
-        if let Some(version) = actor.catalog_version() {
+        // A mutation changes what the copy holds while it runs; it reads stages and members afresh.
+        if let Some(version) = actor.catalog_version().filter(|_| is_query(&mut request)) {
             match state.catalogs.get(&state.lookups, actor.organization_id(), version).await {
                 Ok(catalog) => loaders = loaders.with_catalog(catalog),
                 Err(err) => return api_error_response(&err.into(), rid),
@@ -46,12 +59,20 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         }
         request = request.data(loaders).data(actor);
     }
-
-    if let Err(err) = crate::graphql::guard::check_request(&mut request, &state.config.query_limits()) {
-        return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
-    }
     let response = state.schema.http.execute(request).await;
     GraphQLResponse::from(annotate(response, &request_id)).into_response()
+}
+
+/// Whether the operation the request runs is a query (already parsed by the guard).
+fn is_query(request: &mut async_graphql::Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else { return false };
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|o| o.node.ty == OperationType::Query)
 }
 
 type Refusal = (StatusCode, &'static str);

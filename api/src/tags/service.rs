@@ -32,7 +32,6 @@ pub async fn of_contacts(
         .join(JoinType::InnerJoin, of_link)
         .filter(tag::Column::OrganizationId.eq(organization_id))
         .select_also(tag::Entity)
-        .order_by_asc(tag::Column::NameKey)
         .all(db)
         .await?;
     let mut out: HashMap<Uuid, Vec<tag::Model>> = ids.iter().map(|k| (*k, Vec::new())).collect();
@@ -40,6 +39,10 @@ pub async fn of_contacts(
         if let (Some(list), Some(tag)) = (out.get_mut(&link.contact_id), tag) {
             list.push(tag);
         }
+    }
+    // Byte order, the same on both databases whatever PostgreSQL's collation.
+    for list in out.values_mut() {
+        list.sort_by(|a, b| a.name_key.cmp(&b.name_key));
     }
     Ok(out)
 }
