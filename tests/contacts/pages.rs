@@ -162,6 +162,36 @@ async fn notes_and_messages_of_a_contact_out_of_sight_are_not_read() {
     assert_eq!(read_as(viewer).await, (0, 0, 0, 0), "a viewer scoped to no agent reads nothing");
 }
 
+/// Named or not, a query reads stages and members from the server's copy: no query for them.
+#[tokio::test]
+async fn named_and_anonymous_queries_both_use_the_copy() {
+    let app = TestApp::new().await;
+    app.contact(&app.owner_token, json!({ "name": "Ana", "assigneeId": app.owner_id })).await;
+    let selection = "{ contacts { edges { node { status { name } assignee { name } } } } }";
+    let mut counts = Vec::new();
+    for (query, operation) in [
+        (selection.to_owned(), None),
+        (format!("query Page {selection}"), None),
+        (format!("query Page {selection}"), Some("Page")),
+    ] {
+        let send = || {
+            let body = json!({ "query": query, "operationName": operation });
+            let req = axum::http::Request::post("/graphql")
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {}", app.owner_token))
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap();
+            app.send(req)
+        };
+        send().await;
+        let before = app.queries.load(std::sync::atomic::Ordering::SeqCst);
+        let res = crate::harness::body_json(send().await).await;
+        assert_eq!(res["data"]["contacts"]["edges"][0]["node"]["assignee"]["name"], "Olivia Owner", "{res}");
+        counts.push(app.queries.load(std::sync::atomic::Ordering::SeqCst) - before);
+    }
+    assert_eq!(counts, [2, 2, 2], "the actor and the page only");
+}
+
 #[tokio::test]
 async fn every_change_to_a_stage_or_member_bumps_its_organizations_version() {
     let app = TestApp::new().await;

@@ -63,14 +63,16 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     GraphQLResponse::from(annotate(response, &request_id)).into_response()
 }
 
-/// Whether the operation the request runs is a query (already parsed by the guard).
+/// Whether the operation the request runs is a query (already parsed by the guard), chosen as the engine
+/// chooses it: a named operation is kept among "multiple" even when it is the only one.
 fn is_query(request: &mut async_graphql::Request) -> bool {
     let name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else { return false };
     let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Single(operation), None) => Some(operation),
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
-        (DocumentOperations::Multiple(_), None) => None,
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next(),
+        _ => None,
     };
     operation.is_some_and(|o| o.node.ty == OperationType::Query)
 }
