@@ -9,7 +9,7 @@
 //! stage sees neither the other's change, and locking the contact to prevent that made concurrent tag writes
 //! deadlock. The copy is not in the entity: only the tag filter reads it, and no write path can forget it.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -43,7 +43,7 @@ const SQLITE_DOWN: &[&str] = &["DROP TRIGGER contact_tags_copy_created"];
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, POSTGRES_UP, SQLITE_UP).await?;
+        crate::util::run_for_backend(manager, POSTGRES_UP, SQLITE_UP).await?;
         manager
             .create_index(crate::util::index(
                 IDX_CONTACT_TAGS_CREATED,
@@ -58,20 +58,8 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(Index::drop().name(IDX_CONTACT_TAGS_CREATED).table(Alias::new("contact_tags")).to_owned())
             .await?;
-        run(manager, POSTGRES_DOWN, SQLITE_DOWN).await?;
+        crate::util::run_for_backend(manager, POSTGRES_DOWN, SQLITE_DOWN).await?;
         manager.get_connection().execute_unprepared("ALTER TABLE contact_tags DROP COLUMN contact_created_at").await?;
         Ok(())
     }
-}
-
-/// Runs this database's statements, in order.
-async fn run(manager: &SchemaManager<'_>, postgres: &[&str], sqlite: &[&str]) -> Result<(), DbErr> {
-    let statements = match manager.get_database_backend() {
-        DbBackend::Postgres => postgres,
-        _ => sqlite,
-    };
-    for sql in statements {
-        manager.get_connection().execute_unprepared(sql).await?;
-    }
-    Ok(())
 }

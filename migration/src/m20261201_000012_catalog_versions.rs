@@ -8,7 +8,7 @@
 //! SQLite has one writer at a time. The row has no foreign key: a bump at commit must not depend on
 //! the order in which a transaction removed things.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -95,24 +95,11 @@ impl MigrationTrait for Migration {
             "INSERT INTO catalog_versions (organization_id, version) SELECT id, 0 FROM organizations",
         )
         .await?;
-        let statements = match manager.get_database_backend() {
-            DbBackend::Postgres => postgres_up(),
-            _ => sqlite_up(),
-        };
-        for sql in statements {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        crate::util::run_for_backend(manager, &postgres_up(), &sqlite_up()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let statements = match manager.get_database_backend() {
-            DbBackend::Postgres => postgres_down(),
-            _ => sqlite_down(),
-        };
-        for sql in statements {
-            manager.get_connection().execute_unprepared(&sql).await?;
-        }
+        crate::util::run_for_backend(manager, &postgres_down(), &sqlite_down()).await?;
         manager.drop_table(Table::drop().table(CatalogVersions::Table).to_owned()).await
     }
 }

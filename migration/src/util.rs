@@ -1,6 +1,6 @@
 //! Small helpers the migrations share, so every tenant table is declared the same way.
 
-use sea_orm_migration::prelude::*;
+use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
 #[derive(DeriveIden)]
 pub enum Organizations {
@@ -53,4 +53,23 @@ pub fn binary_collated(mut col: ColumnDef, postgres: bool) -> ColumnDef {
         col.extra("COLLATE \"C\"");
     }
     col
+}
+
+/// Runs this database's statements, in order (raw SQL where the two databases differ: triggers, functions).
+pub async fn run_for_backend(
+    manager: &SchemaManager<'_>,
+    postgres: &[impl AsRef<str>],
+    sqlite: &[impl AsRef<str>],
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    if manager.get_database_backend() == DbBackend::Postgres {
+        for sql in postgres {
+            db.execute_unprepared(sql.as_ref()).await?;
+        }
+    } else {
+        for sql in sqlite {
+            db.execute_unprepared(sql.as_ref()).await?;
+        }
+    }
+    Ok(())
 }
