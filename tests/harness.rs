@@ -212,7 +212,7 @@ impl TestApp {
     pub async fn webhook(&self, body: &str, secret: Option<&str>) -> (StatusCode, String) {
         let mut req = Request::post("/webhooks/whatsapp").header(header::CONTENT_TYPE, "application/json");
         if let Some(secret) = secret {
-            req = req.header("x-hub-signature-256", api::ingest::signature::sign(secret, body.as_bytes()));
+            req = req.header("x-hub-signature-256", api::inbound_webhooks::signature::sign(secret, body.as_bytes()));
         }
         let response = self.send(req.body(Body::from(body.to_string())).unwrap()).await;
         let status = response.status();

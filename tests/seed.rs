@@ -5,13 +5,13 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use crate::harness::TestApp;
 
-fn options() -> api::seed::Options {
-    api::seed::Options { large: 600, small_orgs: 2, small_size: 50, conversations: 140, notes: 154, seed: 7 }
+fn options() -> bench::seed::Options {
+    bench::seed::Options { large: 600, small_orgs: 2, small_size: 50, conversations: 140, notes: 154, seed: 7 }
 }
 
 async fn seeded() -> (TestApp, Vec<(uuid::Uuid, String, Option<String>)>) {
     let app = TestApp::new().await;
-    api::seed::run(&app.db, options()).await.unwrap();
+    bench::seed::run(&app.db, options()).await.unwrap();
     let rows = contact::Entity::find()
         .filter(contact::Column::OrganizationId.ne(app.org_id))
         .order_by_asc(contact::Column::Id)
@@ -32,7 +32,7 @@ async fn the_same_seed_gives_the_same_rows_and_the_asked_shape() {
     assert_eq!(first, second, "same seed, same ids, names and phones");
 
     let large = organization::Entity::find()
-        .filter(organization::Column::Name.eq(api::seed::LARGE_ORG_NAME))
+        .filter(organization::Column::Name.eq(bench::seed::LARGE_ORG_NAME))
         .one(&app.db)
         .await
         .unwrap()
@@ -48,5 +48,5 @@ async fn the_same_seed_gives_the_same_rows_and_the_asked_shape() {
     assert!(before - phones.len() <= 100, "phones repeat only across organizations");
 
     // A second run on the same database refuses instead of doubling the data.
-    assert!(api::seed::run(&app.db, options()).await.is_err());
+    assert!(bench::seed::run(&app.db, options()).await.is_err());
 }

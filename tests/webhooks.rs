@@ -86,7 +86,7 @@ async fn endpoint(app: &TestApp, url: &str, events: &[&str]) -> String {
 }
 
 async fn deliver(app: &TestApp) -> usize {
-    api::webhooks::deliver::drain(&app.db, &app.state.webhooks).await.expect("deliveries")
+    api::outbound_webhooks::deliver::drain(&app.db, &app.state.webhooks).await.expect("deliveries")
 }
 
 async fn deliveries(app: &TestApp, endpoint: &str) -> Vec<Value> {

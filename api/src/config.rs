@@ -129,9 +129,9 @@ fn default_pool_size() -> u32 {
 }
 
 impl Config {
-    /// The query checks that run before the engine (see `graphql::guard`).
-    pub fn query_limits(&self) -> crate::graphql::guard::QueryLimits {
-        crate::graphql::guard::QueryLimits {
+    /// The query checks that run before the engine (see `graphql::query_limits`).
+    pub fn query_limits(&self) -> crate::graphql::query_limits::QueryLimits {
+        crate::graphql::query_limits::QueryLimits {
             max_bytes: self.query_max_bytes,
             max_tokens: self.query_max_tokens,
             max_nesting: self.query_max_nesting,

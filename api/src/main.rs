@@ -58,28 +58,6 @@ enum Command {
         #[arg(long, default_value = "CR")]
         country: String,
     },
-    /// Drive a server in this process with a workload and print throughput and latency.
-    Bench {
-        #[command(subcommand)]
-        workload: BenchWorkload,
-    },
-    /// Fill the database with the benchmark data set: one large organization and many small ones, the
-    /// same rows for the same seed.
-    Seed {
-        /// Contacts of the large organization.
-        #[arg(long, default_value_t = 1_000_000)]
-        contacts: usize,
-        #[arg(long, default_value_t = 99)]
-        small_orgs: usize,
-        #[arg(long, default_value_t = 1_000)]
-        small_size: usize,
-        #[arg(long, default_value_t = 200_000)]
-        conversations: usize,
-        #[arg(long, default_value_t = 220_000)]
-        notes: usize,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-    },
     /// Print a fresh token for an existing user.
     Token {
         #[arg(long)]
@@ -87,80 +65,6 @@ enum Command {
         #[arg(long)]
         organization: Option<uuid::Uuid>,
     },
-}
-
-#[derive(Subcommand)]
-enum BenchWorkload {
-    /// Signed WhatsApp webhook deliveries, one message each.
-    Webhook {
-        #[arg(long, default_value_t = 5000)]
-        messages: usize,
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-        /// Distinct sender numbers (new contacts, then repeat senders).
-        #[arg(long, default_value_t = 1000)]
-        senders: usize,
-    },
-    /// An xlsx of `rows` contacts uploaded and imported, timed to the finished job.
-    Import {
-        #[arg(long, default_value_t = 100_000)]
-        rows: usize,
-    },
-    /// A bulk tag-add over every contact of an organization of `contacts`, selected by filter.
-    Bulk {
-        #[arg(long, default_value_t = 100_000)]
-        contacts: usize,
-    },
-    /// Q1–Q4 read workloads against a seeded database (`api seed`), each for `seconds` at `concurrency`,
-    /// through a server started as a child process.
-    Queries {
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 20)]
-        seconds: u64,
-        /// Only the workloads whose name starts with one of these, e.g. --only Q1 --only Q3.
-        #[arg(long)]
-        only: Vec<String>,
-    },
-    /// Export every contact of the seeded large organization (`api seed`) through a server started as a
-    /// child process, timed to the finished job.
-    Export {
-        /// csv, xlsx or json.
-        #[arg(long, default_value = "csv")]
-        format: String,
-    },
-    /// Mixed reads and writes at `concurrency` for `seconds` (set RATE_LIMIT_*_PER_MINUTE=0 to measure
-    /// the server rather than the limits).
-    Mixed {
-        #[arg(long, default_value_t = 200)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 180)]
-        seconds: u64,
-        /// Runs one after another, each followed by 90 s idle.
-        #[arg(long, default_value_t = 1)]
-        rounds: usize,
-    },
-}
-
-impl BenchWorkload {
-    async fn run(self, config: Config) -> anyhow::Result<()> {
-        match self {
-            Self::Webhook { messages, concurrency, senders } => {
-                let opts = api::bench::webhook::Options { messages, concurrency, senders };
-                api::bench::webhook::run(config, opts).await?.print();
-            }
-            Self::Import { rows } => api::bench::import::run(config, api::bench::import::Options { rows }).await?,
-            Self::Bulk { contacts } => api::bench::bulk::run(config, api::bench::bulk::Options { contacts }).await?,
-            Self::Queries { concurrency, seconds, only } => {
-                api::bench::queries::run(config, api::bench::queries::Options { concurrency, seconds, only }).await?
-            }
-            Self::Export { format } => api::bench::export::run(config, api::bench::export::Options { format }).await?,
-            Self::Mixed { concurrency, seconds, rounds } => {
-                api::bench::mixed::run(config, api::bench::mixed::Options { concurrency, seconds, rounds }).await?
-            }
-        }
-        Ok(())
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -228,12 +132,6 @@ async fn run() -> anyhow::Result<()> {
             }
             println!("token {}", done.session.token);
         }
-        Command::Bench { workload } => workload.run(config).await?,
-        Command::Seed { contacts, small_orgs, small_size, conversations, notes, seed } => {
-            let db = connect(DbOptions::from_config(&config)).await.context("connecting to the database")?;
-            let opts = api::seed::Options { large: contacts, small_orgs, small_size, conversations, notes, seed };
-            api::seed::run(&db, opts).await?;
-        }
         Command::Token { email, organization } => {
             let state = prepare(config).await?;
             let session = token_for_email(&state.db, &state.jwt, &email, organization).await?;
@@ -267,7 +165,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     if state.config.run_jobs {
         api::jobs::spawn_worker(state.clone());
-        api::webhooks::deliver::spawn_worker(state.db.clone(), state.webhooks.clone());
+        api::outbound_webhooks::deliver::spawn_worker(state.db.clone(), state.webhooks.clone());
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{addr} (GraphiQL at /, GraphQL at /graphql)");

@@ -69,7 +69,7 @@ async fn a_bad_or_missing_signature_is_refused_and_stores_nothing() {
     let reserialised = serde_json::to_string(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
     let req = Request::post("/webhooks/whatsapp")
         .header("content-type", "application/json")
-        .header("x-hub-signature-256", api::ingest::signature::sign(SECRET, reserialised.as_bytes()))
+        .header("x-hub-signature-256", api::inbound_webhooks::signature::sign(SECRET, reserialised.as_bytes()))
         .body(Body::from(body.clone()))
         .unwrap();
     assert_eq!(app.send(req).await.status(), 401);

@@ -8,8 +8,8 @@ use crate::{
     contacts::scope::find_visible,
     db::{new_id, now},
     error::ApiResult,
+    outbound_webhooks::{self, outbox::Change},
     pagination::{Fetched, KeyValue, Page, PageArgs},
-    webhooks::{self, outbox::Change},
 };
 
 /// One event by `actor`, to write with `record_many`.
@@ -58,7 +58,7 @@ pub async fn record_many(db: &impl ConnectionTrait, org: Uuid, events: Vec<audit
             _ => None,
         })
         .collect();
-    webhooks::outbox::enqueue(db, org, changes).await?;
+    outbound_webhooks::outbox::enqueue(db, org, changes).await?;
     for chunk in events.chunks(3000) {
         audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }

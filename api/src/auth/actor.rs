@@ -5,7 +5,7 @@ use entity::{catalog_version, enums::UserRole, organization, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::Claims;
+use super::{api_token::Grant, jwt::Claims};
 use crate::error::{ApiError, ApiResult};
 
 /// Which contacts a viewer may read.
@@ -54,7 +54,7 @@ impl Actor {
             .await?
             .ok_or_else(|| ApiError::Unauthenticated("Organization gone".into()))?;
         if let Some(token_id) = self.token_id {
-            return crate::integrations::tokens::actor_for(db, token_id).await;
+            return Ok(Self::integration(super::api_token::by_id(db, token_id).await?));
         }
         let Some(user) = &self.user else { return Ok(Self::system(organization)) };
         let user = user::Entity::find_by_id(user.id)
@@ -88,9 +88,10 @@ impl Actor {
     }
 
     /// An integration acting through an API token: the organization itself, with the token's role.
-    pub(crate) fn integration(organization: organization::Model, role: UserRole, token_id: Uuid) -> Self {
-        let viewer_scope = ViewerScope::All;
-        Self { user: None, organization, role, viewer_scope, token_id: Some(token_id), catalog_version: None }
+    pub(crate) fn integration(grant: Grant) -> Self {
+        let (role, token_id, viewer_scope) = (grant.token.role, Some(grant.token.id), ViewerScope::All);
+        let catalog_version = Some(grant.catalog_version);
+        Self { user: None, organization: grant.organization, role, viewer_scope, token_id, catalog_version }
     }
 
     pub fn token_id(&self) -> Option<Uuid> {

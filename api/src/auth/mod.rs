@@ -2,6 +2,7 @@
 //! are read from the database on every request, so a deactivated or demoted user loses access at once.
 
 mod actor;
+pub mod api_token;
 mod jwt;
 mod password;
 
@@ -22,8 +23,8 @@ pub async fn authenticate(db: &impl ConnectionTrait, keys: &JwtKeys, header: &st
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::Unauthenticated("Expected `Authorization: Bearer <token>`".into()))?;
-    if token.starts_with(crate::integrations::tokens::PREFIX) {
-        return crate::integrations::tokens::authenticate(db, token).await;
+    if token.starts_with(api_token::PREFIX) {
+        return Ok(Actor::integration(api_token::by_secret(db, token).await?));
     }
     let claims = keys.verify(token)?;
     Actor::load(db, &claims).await

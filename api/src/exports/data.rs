@@ -32,7 +32,7 @@ pub async fn contact_data(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) ->
     let definitions =
         property_definition::Entity::find().filter(property_definition::Column::OrganizationId.eq(org)).all(db).await?;
     let values = of_contact!(contact_property_value, org, id).all(db).await?;
-    let tags = crate::tags::service::of_contacts(db, org, &[id]).await?.remove(&id).unwrap_or_default();
+    let tags = crate::tags::read::of_contacts(db, org, &[id]).await?.remove(&id).unwrap_or_default();
     let consents = of_contact!(consent, org, id).all(db).await?;
     let notes = of_contact!(note, org, id).order_by_asc(note::Column::CreatedAt).all(db).await?;
     let conversations =

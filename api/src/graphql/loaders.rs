@@ -113,7 +113,7 @@ impl Loader<Uuid> for TagsByContact {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
-        crate::tags::service::of_contacts(&self.db, self.organization_id, keys).await.map_err(Arc::new)
+        crate::tags::read::of_contacts(&self.db, self.organization_id, keys).await.map_err(Arc::new)
     }
 }
 

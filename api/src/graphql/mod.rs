@@ -1,8 +1,8 @@
 //! Assembles the GraphQL schema from the per-domain roots, with its limits.
 
 pub mod context;
-pub mod guard;
 pub mod loaders;
+pub mod query_limits;
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::{
+    api_tokens::graphql::{ApiTokenMutation, ApiTokenQuery},
     audit::graphql::AuditQueryRoot,
     auth::JwtKeys,
     bulk::graphql::{BulkMutation, JobQuery},
@@ -24,18 +25,17 @@ use crate::{
     files::FileStore,
     funnel::graphql::FunnelQuery,
     imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
-    integrations::graphql::{IntegrationMutation, IntegrationQuery},
     listings::graphql::{ListingMutation, ListingQuery},
     merges::graphql::{DuplicateQuery, MergeMutation},
     notes::graphql::NoteMutation,
     organizations::graphql::{OrganizationMutation, OrganizationQuery},
+    outbound_webhooks::graphql::{WebhookMutation, WebhookQuery},
     pipeline::graphql::{PipelineMutation, PipelineQuery},
     properties::graphql::{PropertyMutation, PropertyQuery},
     reservations::graphql::ReservationMutation,
     tags::graphql::{TagMutation, TagQuery},
     users::graphql::{UserMutation, UserQuery},
     verifications::graphql::VerificationMutation,
-    webhooks::graphql::{WebhookMutation, WebhookQuery},
 };
 
 #[derive(MergedObject, Default)]
@@ -53,7 +53,7 @@ pub struct QueryRoot(
     JobQuery,
     DuplicateQuery,
     ExportQuery,
-    IntegrationQuery,
+    ApiTokenQuery,
     FunnelQuery,
     WebhookQuery,
 );
@@ -74,7 +74,7 @@ pub struct MutationRoot(
     BulkMutation,
     MergeMutation,
     ExportMutation,
-    IntegrationMutation,
+    ApiTokenMutation,
     VerificationMutation,
     ReservationMutation,
     ConsentMutation,
@@ -109,7 +109,7 @@ pub struct SchemaData {
     pub config: Arc<Config>,
 }
 
-/// `http` for requests through our HTTP handler, which checks them before they run (`guard::check_request`);
+/// `http` for requests through our HTTP handler, which checks them before they run (`query_limits::check_request`);
 /// `ws` for subscriptions over WebSocket, with the same checks as an engine extension.
 pub fn build(d: SchemaData) -> Schemas {
     let production = d.config.is_production();
@@ -127,7 +127,10 @@ pub fn build(d: SchemaData) -> Schemas {
         }
         b.finish()
     };
-    Schemas { http: finish(builder()), ws: finish(builder().extension(guard::QueryGuard(d.config.query_limits()))) }
+    Schemas {
+        http: finish(builder()),
+        ws: finish(builder().extension(query_limits::QueryGuard(d.config.query_limits()))),
+    }
 }
 
 #[derive(Clone)]

@@ -45,7 +45,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         return super::limits::too_many(retry, rid);
     }
 
-    if let Err(err) = crate::graphql::guard::check_request(&mut request, &state.config.query_limits()) {
+    if let Err(err) = crate::graphql::query_limits::check_request(&mut request, &state.config.query_limits()) {
         return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
     }
     if let Some(actor) = actor {
@@ -63,7 +63,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     GraphQLResponse::from(annotate(response, &request_id)).into_response()
 }
 
-/// Whether the operation the request runs is a query (already parsed by the guard), chosen as the engine
+/// Whether the operation the request runs is a query (already parsed by the query checks), chosen as the engine
 /// chooses it: a named operation is kept among "multiple" even when it is the only one.
 fn is_query(request: &mut async_graphql::Request) -> bool {
     let name = request.operation_name.clone();

@@ -32,7 +32,7 @@ use crate::{
     events::EventBus,
     files::{self, FileStore},
     graphql::SchemaData,
-    ingest,
+    inbound_webhooks,
 };
 
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -55,7 +55,7 @@ pub struct AppState {
     pub jobs_wakeup: Arc<Notify>,
     pub config: Arc<Config>,
     /// Posts outbound webhook deliveries.
-    pub webhooks: Arc<crate::webhooks::deliver::Sender>,
+    pub webhooks: Arc<crate::outbound_webhooks::deliver::Sender>,
 }
 
 /// Organizations whose catalog a server holds at once (a few kilobytes each).
@@ -69,7 +69,7 @@ impl AppState {
         let events = EventBus::new(&db, &config.database_url);
         let files = FileStore::local(&config.files_dir, &secret.bytes, config.file_link_ttl_secs);
         let jobs_wakeup = Arc::new(Notify::new());
-        let webhooks = Arc::new(crate::webhooks::deliver::Sender::new(&config)?);
+        let webhooks = Arc::new(crate::outbound_webhooks::deliver::Sender::new(&config)?);
         let config = Arc::new(config);
         let data = SchemaData {
             db: db.clone(),
@@ -106,7 +106,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", post(graphql::http_handler))
         .route("/graphql/ws", get(graphql::ws_handler))
-        .route("/webhooks/whatsapp", get(ingest::verify).post(ingest::receive))
+        .route("/webhooks/whatsapp", get(inbound_webhooks::verify).post(inbound_webhooks::receive))
         .route("/files/{*key}", get(files::download))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready));

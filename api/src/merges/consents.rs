@@ -7,10 +7,7 @@ use entity::consent;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
-use super::{
-    record::{MergeRecord, Moved},
-    service::fresh,
-};
+use super::record::{MergeRecord, Moved, fresh};
 use crate::error::ApiResult;
 
 pub async fn merge(

@@ -45,3 +45,11 @@ pub struct MergeRecord {
     #[serde(default)]
     pub dropped_consents: Vec<consent::Model>,
 }
+
+/// An insertable copy of a row read earlier (every column set).
+pub(super) fn fresh<A: sea_orm::ActiveModelTrait>(model: <A::Entity as sea_orm::EntityTrait>::Model) -> A
+where
+    <A::Entity as sea_orm::EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    sea_orm::IntoActiveModel::into_active_model(model).reset_all()
+}

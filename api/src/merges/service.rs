@@ -14,15 +14,15 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::record::{Folded, MergeRecord, Moved};
+use super::record::{Folded, MergeRecord, Moved, fresh};
 use crate::{
     audit,
     auth::Actor,
     contacts::{scope::find_visible, write::search_text},
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
+    outbound_webhooks::{self, EventType, outbox::Change},
     validate,
-    webhooks::{self, EventType, outbox::Change},
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, async_graphql::Enum)]
@@ -163,7 +163,7 @@ pub async fn merge(
     // Partners (admin-level listeners) are told which contacts went into the primary.
     let detail = serde_json::json!({ "change": "contact.merged", "mergeId": id, "mergedContactIds": dup_ids });
     let change = Change { contact_id: primary.id, event: EventType::ContactMerged, detail };
-    webhooks::outbox::enqueue(&txn, org, vec![change]).await?;
+    outbound_webhooks::outbox::enqueue(&txn, org, vec![change]).await?;
     txn.commit().await?;
     Ok(Merged { merge_id: Some(id), contact: merged })
 }
@@ -362,12 +362,4 @@ async fn merge_values(
         .await?;
     rec.duplicate_values = theirs;
     Ok(())
-}
-
-/// An insertable copy of a row read earlier (every column set).
-pub(super) fn fresh<A: ActiveModelTrait>(model: <A::Entity as EntityTrait>::Model) -> A
-where
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
-{
-    sea_orm::IntoActiveModel::into_active_model(model).reset_all()
 }

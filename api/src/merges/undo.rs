@@ -12,16 +12,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    record::{MergeRecord, Moved},
-    service::fresh,
-};
+use super::record::{MergeRecord, Moved, fresh};
 use crate::{
     audit,
     auth::Actor,
     db::{begin_write, now},
     error::{ApiError, ApiResult},
-    webhooks::{self, EventType, outbox::Change},
+    outbound_webhooks::{self, EventType, outbox::Change},
 };
 
 /// Returns the primary as restored and the duplicates brought back.
@@ -111,7 +108,7 @@ pub async fn undo(
         event: EventType::ContactCreated,
         detail: serde_json::json!({ "change": "contact.merge_undone", "mergeId": merge_id }),
     });
-    webhooks::outbox::enqueue(&txn, org, restored.collect()).await?;
+    outbound_webhooks::outbox::enqueue(&txn, org, restored.collect()).await?;
     txn.commit().await?;
     Ok((primary, rec.duplicates))
 }

@@ -1,9 +1,9 @@
-use std::collections::HashMap;
+//! Tags: creating, renaming and deleting them (admins), and adding or removing them on a contact.
 
 use entity::{contact, contact_tag, tag};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, TransactionSession, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -17,35 +17,6 @@ use crate::{
 
 pub const MAX_TAG_CHARS: usize = 50;
 pub const MAX_TAGS_PER_CALL: usize = 50;
-
-/// The tags of each of these contacts (already known to be visible), by name key; every id has an entry.
-pub async fn of_contacts(
-    db: &impl ConnectionTrait,
-    organization_id: Uuid,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<tag::Model>>, sea_orm::DbErr> {
-    let of_link =
-        contact_tag::Entity::belongs_to(tag::Entity).from(contact_tag::Column::TagId).to(tag::Column::Id).into();
-    let rows = contact_tag::Entity::find()
-        .filter(contact_tag::Column::OrganizationId.eq(organization_id))
-        .filter(contact_tag::Column::ContactId.is_in(ids.to_vec()))
-        .join(JoinType::InnerJoin, of_link)
-        .filter(tag::Column::OrganizationId.eq(organization_id))
-        .select_also(tag::Entity)
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, Vec<tag::Model>> = ids.iter().map(|k| (*k, Vec::new())).collect();
-    for (link, tag) in rows {
-        if let (Some(list), Some(tag)) = (out.get_mut(&link.contact_id), tag) {
-            list.push(tag);
-        }
-    }
-    // Byte order, the same on both databases whatever PostgreSQL's collation.
-    for list in out.values_mut() {
-        list.sort_by(|a, b| a.name_key.cmp(&b.name_key));
-    }
-    Ok(out)
-}
 
 /// A tag name trimmed with inner spaces collapsed, and its case-free key.
 pub fn normalize(raw: &str) -> ApiResult<(String, String)> {

@@ -190,7 +190,7 @@ async fn active_by_email(
     Ok(query.order_by_asc(user::Column::CreatedAt).limit(limit).all(db).await?)
 }
 
-pub(crate) async fn session_for(db: &impl ConnectionTrait, keys: &JwtKeys, user: user::Model) -> ApiResult<Session> {
+pub async fn session_for(db: &impl ConnectionTrait, keys: &JwtKeys, user: user::Model) -> ApiResult<Session> {
     let organization = organization::Entity::find_by_id(user.organization_id)
         .one(db)
         .await?

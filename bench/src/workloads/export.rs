@@ -1,4 +1,4 @@
-//! `api bench export`: exports every contact of the seeded large organization (`api seed`) through a
+//! `bench export`: exports every contact of the seeded large organization (`bench seed`) through a
 //! server started as a child process, timed from `startExport` to the finished job, with the server's
 //! memory sampled throughout.
 
@@ -11,7 +11,7 @@ use super::{
     queries::fixture,
     server::Server,
 };
-use crate::config::Config;
+use api::config::Config;
 
 pub struct Options {
     /// CSV, XLSX or JSON.

@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::api_token;
 
-use super::tokens;
+use super::service;
 use crate::{
     graphql::context::{actor, db, loaders, parse_id},
     users::graphql::{Role, User},
@@ -57,21 +57,21 @@ pub struct CreatedApiToken {
 }
 
 #[derive(Default)]
-pub struct IntegrationQuery;
+pub struct ApiTokenQuery;
 
 #[Object]
-impl IntegrationQuery {
+impl ApiTokenQuery {
     /// The organization's API tokens, newest first (owners and admins).
     async fn api_tokens(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiToken>> {
-        Ok(tokens::list(db(ctx), actor(ctx)?).await?.into_iter().map(ApiToken).collect())
+        Ok(service::list(db(ctx), actor(ctx)?).await?.into_iter().map(ApiToken).collect())
     }
 }
 
 #[derive(Default)]
-pub struct IntegrationMutation;
+pub struct ApiTokenMutation;
 
 #[Object]
-impl IntegrationMutation {
+impl ApiTokenMutation {
     /// A long-lived token for an integration, acting as the organization with `role` (not OWNER).
     async fn create_api_token(
         &self,
@@ -79,12 +79,12 @@ impl IntegrationMutation {
         name: String,
         role: Role,
     ) -> async_graphql::Result<CreatedApiToken> {
-        let (row, token) = tokens::create(db(ctx), actor(ctx)?, &name, role.into()).await?;
+        let (row, token) = service::create(db(ctx), actor(ctx)?, &name, role.into()).await?;
         Ok(CreatedApiToken { token, api_token: ApiToken(row) })
     }
 
     /// Revokes a token; requests with it fail from now on.
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ApiToken> {
-        Ok(ApiToken(tokens::revoke(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?))
+        Ok(ApiToken(service::revoke(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?))
     }
 }

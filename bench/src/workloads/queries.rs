@@ -1,5 +1,5 @@
-//! `api bench queries`: the read workloads users feel most, against the seeded large organization
-//! (`api seed`), through a server started as a separate process so its memory is measured alone.
+//! `bench queries`: the read workloads users feel most, against the seeded large organization
+//! (`bench seed`), through a server started as a separate process so its memory is measured alone.
 //!
 //! Q1 an agent's first 50 visible contacts by last activity, with tags and assignee; Q2 an admin's
 //! search (a name fragment matching about a tenth, one matching one name in sixty, one matching
@@ -26,12 +26,13 @@ use super::{
     server::Server,
     status_mb,
 };
-use crate::{
+use api::{
     auth::JwtKeys,
     config::Config,
     db::{DbOptions, connect},
-    seed::{LARGE_ORG_NAME, PERIOD_SECS, anchor},
 };
+
+use crate::seed::{LARGE_ORG_NAME, PERIOD_SECS, anchor};
 
 pub struct Options {
     pub concurrency: usize,
@@ -60,7 +61,7 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
     let db = connect(DbOptions::from_config(config)).await?;
     let Some(org) = organization::Entity::find().filter(organization::Column::Name.eq(LARGE_ORG_NAME)).one(&db).await?
     else {
-        anyhow::bail!("no seeded organization here: run `api seed` against this DATABASE_URL first");
+        anyhow::bail!("no seeded organization here: run `bench seed` against this DATABASE_URL first");
     };
     let secret = config.jwt_secret()?;
     let keys = JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes);
@@ -69,7 +70,7 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
     let mut admin_token = None;
     for u in users {
         let role = u.role;
-        let token = crate::users::service::session_for(&db, &keys, u).await?.token;
+        let token = api::users::service::session_for(&db, &keys, u).await?.token;
         match role {
             UserRole::Agent => agent_tokens.push(token),
             UserRole::Admin => admin_token = Some(token),

@@ -7,11 +7,11 @@ use axum::body::Body;
 use tokio::sync::Semaphore;
 
 use super::{Report, client};
-use crate::{
+use api::{
     app,
     channels::service::{ChannelInput, create},
     config::Config,
-    ingest::signature,
+    inbound_webhooks::signature,
 };
 
 const NUMBER_ID: &str = "900000000000001";
@@ -26,7 +26,7 @@ pub struct Options {
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<Report> {
     let (state, org, _tmp) = super::setup(config).await?;
     let db = state.db.clone();
-    let actor = crate::auth::Actor::system(org.organization.clone());
+    let actor = api::auth::Actor::system(org.organization.clone());
     let channel = ChannelInput {
         kind: Some(entity::enums::ChannelKind::Whatsapp),
         name: Some("Bench".into()),

@@ -9,7 +9,7 @@ use entity::contact;
 use sea_orm::EntityTrait;
 
 use super::{client, load, server::Server};
-use crate::{config::Config, contacts::write::NewRow, db::new_id, ingest::signature};
+use api::{config::Config, contacts::write::NewRow, db::new_id, inbound_webhooks::signature};
 
 pub struct Options {
     pub concurrency: usize,
@@ -24,7 +24,7 @@ const SECRET: &str = "bench-app-secret";
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let (state, owner, _tmp) = super::setup(config).await?;
     let org = owner.organization.id;
-    let stage = crate::pipeline::service::first_stage(&state.db, org).await?;
+    let stage = api::pipeline::service::first_stage(&state.db, org).await?;
     let rows = (0..2_000).map(|i| {
         NewRow {
             id: new_id(),
@@ -38,16 +38,16 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
             source: entity::enums::ContactSource::Import,
             source_listing_id: None,
             assignee_id: None,
-            last_activity_at: crate::db::now(),
+            last_activity_at: api::db::now(),
         }
         .into_active_model()
     });
     for chunk in rows.collect::<Vec<_>>().chunks(500) {
         contact::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await?;
     }
-    let actor = crate::auth::Actor::system(owner.organization.clone());
+    let actor = api::auth::Actor::system(owner.organization.clone());
     let number = format!("9{}", &uuid::Uuid::new_v4().as_u128().to_string()[..12]);
-    let channel = crate::channels::service::ChannelInput {
+    let channel = api::channels::service::ChannelInput {
         kind: Some(entity::enums::ChannelKind::Whatsapp),
         name: Some("Load".into()),
         external_id: Some(number.clone()),
@@ -56,7 +56,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
         verify_token: Some("load".into()),
         active: None,
     };
-    crate::channels::service::create(&state.db, &actor, channel).await?;
+    api::channels::service::create(&state.db, &actor, channel).await?;
 
     // The server runs as a child process, so the memory figures are its own and not the load generator's.
     let server = Server::start(&state.config, false).await?;

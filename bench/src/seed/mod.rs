@@ -1,4 +1,4 @@
-//! `api seed`: fills a database with a realistic, deterministic data set for the benchmarks: one large
+//! `bench seed`: fills a database with a realistic, deterministic data set for the benchmarks: one large
 //! organization and many small ones, with agents, tags, stages, contacts with phones, conversations with
 //! messages, and notes. The same seed gives the same rows, ids included; dates count back from a fixed
 //! day so reruns match too.
@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{pipeline::service::DEFAULT_STAGES, validate::fold};
+use api::{pipeline::service::DEFAULT_STAGES, validate::fold};
 
 pub const LARGE_ORG_NAME: &str = "Seed Realty (large)";
 
@@ -79,7 +79,7 @@ pub async fn run(db: &DatabaseConnection, opts: Options) -> anyhow::Result<()> {
     }
     // Batches are independent (each has its own generator), so two run at once: one builds rows while
     // the other's are written. SQLite has one writer, so it takes them one at a time.
-    let parallel = if crate::db::is_postgres(db) { 2 } else { 1 };
+    let parallel = if api::db::is_postgres(db) { 2 } else { 1 };
     let batches: Vec<(usize, usize)> = orgs
         .iter()
         .enumerate()
@@ -106,7 +106,7 @@ pub async fn run(db: &DatabaseConnection, opts: Options) -> anyhow::Result<()> {
     println!("analyzing tables ({:.0} s)", started.elapsed().as_secs_f64());
     // Fresh statistics for the planner; on PostgreSQL VACUUM also sets the visibility map, so
     // index-only scans (counts) skip the heap.
-    db.execute_unprepared(if crate::db::is_postgres(db) { "VACUUM ANALYZE" } else { "ANALYZE" }).await?;
+    db.execute_unprepared(if api::db::is_postgres(db) { "VACUUM ANALYZE" } else { "ANALYZE" }).await?;
     println!("seeded {total} contacts in {} organizations in {:.1} s", orgs.len(), started.elapsed().as_secs_f64());
     Ok(())
 }

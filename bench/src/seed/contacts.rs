@@ -10,7 +10,7 @@ use entity::{
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr};
 
 use super::{Org, PERIOD_SECS, anchor, insert_all, names, uuid_at};
-use crate::{contacts::write::search_text, validate::fold};
+use api::{contacts::write::search_text, validate::fold};
 
 pub const BATCH: usize = 2_000;
 

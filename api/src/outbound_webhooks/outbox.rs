@@ -112,7 +112,7 @@ async fn snapshots(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiRes
                 .all(db)
                 .await?,
         );
-        for (id, list) in crate::tags::service::of_contacts(db, org, chunk).await? {
+        for (id, list) in crate::tags::read::of_contacts(db, org, chunk).await? {
             tags.insert(id, list.into_iter().map(|t| t.name).collect());
         }
         let identifiers = contact_identifier::Entity::find()

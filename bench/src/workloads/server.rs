@@ -8,7 +8,7 @@ use std::{
 use axum::{body::Body, http::Request};
 
 use super::{client, status_mb};
-use crate::config::Config;
+use api::config::Config;
 
 /// A server in a child process on a free port, killed when dropped.
 pub struct Server {
@@ -17,10 +17,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `api serve` on a free port with rate limits off; `run_jobs` lets it run background jobs.
+    /// Starts the `api` binary's `serve` on a free port with rate limits off; `run_jobs` lets it run background jobs.
     pub async fn start(config: &Config, run_jobs: bool) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(std::env::current_exe()?)
+        let child = Command::new(server_binary()?)
             .arg("serve")
             .env("DATABASE_URL", &config.database_url)
             .env("DATABASE_MAX_CONNECTIONS", config.database_max_connections.to_string())
@@ -58,6 +58,13 @@ impl Server {
     pub fn peak_mb(&self) -> u64 {
         status_mb(&self.child.id().to_string(), "VmHWM:")
     }
+}
+
+/// The `api` binary built beside this one (`cargo build --release` builds both).
+fn server_binary() -> anyhow::Result<std::path::PathBuf> {
+    let path = std::env::current_exe()?.with_file_name(format!("api{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(path.exists(), "{} is missing: build the server first (cargo build --release)", path.display());
+    Ok(path)
 }
 
 impl Drop for Server {

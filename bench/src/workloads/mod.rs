@@ -1,4 +1,4 @@
-//! `api bench ...`: load generators that drive a real server over HTTP and print throughput, latency
+//! `bench queries|export|mixed|webhook|import|bulk`: load generators that drive a real server over HTTP and print throughput, latency
 //! percentiles, errors and peak memory. `queries`, `export` and `mixed` start the server as a child process
 //! (memory figures are the server's own); `webhook`, `import` and `bulk` run it in this process on a fresh
 //! database (a temporary SQLite file, or `DATABASE_URL` when it names PostgreSQL), so their figures include
@@ -19,19 +19,19 @@ use std::time::Duration;
 /// A fresh database (a temporary SQLite file unless `DATABASE_URL` names PostgreSQL), migrated, with
 /// one organization on the Scale plan; returns the state, the owner's session and the temp folder guard.
 pub async fn setup(
-    mut config: crate::config::Config,
-) -> anyhow::Result<(crate::AppState, crate::bootstrap::Bootstrapped, tempfile::TempDir)> {
+    mut config: api::config::Config,
+) -> anyhow::Result<(api::AppState, api::bootstrap::Bootstrapped, tempfile::TempDir)> {
     use migration::MigratorTrait;
     let tmp = tempfile::tempdir()?;
     if !config.database_url.starts_with("postgres") {
         config.database_url = format!("sqlite://{}?mode=rwc", tmp.path().join("bench.db").display());
     }
     config.files_dir = tmp.path().join("files").display().to_string();
-    let db = crate::db::connect(crate::db::DbOptions::from_config(&config)).await?;
+    let db = api::db::connect(api::db::DbOptions::from_config(&config)).await?;
     migration::Migrator::up(&db, None).await?;
-    let lookups = crate::db::connect_lookups(crate::db::DbOptions::from_config(&config), &db).await?;
-    let state = crate::AppState::new(db.clone(), lookups, config)?;
-    let input = crate::bootstrap::BootstrapInput {
+    let lookups = api::db::connect_lookups(api::db::DbOptions::from_config(&config), &db).await?;
+    let state = api::AppState::new(db.clone(), lookups, config)?;
+    let input = api::bootstrap::BootstrapInput {
         organization_name: format!("Bench {}", uuid::Uuid::new_v4().simple()),
         owner_email: "bench@example.com".into(),
         owner_name: "Bench".into(),
@@ -39,7 +39,7 @@ pub async fn setup(
         plan: entity::enums::PlanTier::Scale,
         default_country: "CR".into(),
     };
-    let org = crate::bootstrap::bootstrap(&db, &state.jwt, input).await?;
+    let org = api::bootstrap::bootstrap(&db, &state.jwt, input).await?;
     Ok((state, org, tmp))
 }
 

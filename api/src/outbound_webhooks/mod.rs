@@ -1,8 +1,8 @@
-//! Outbound events for partners. Admins register endpoints (`endpoints`); every contact change that
-//! matters to a sync is written as a delivery per subscribed endpoint in the transaction of the change
-//! (`outbox`), so an event exists exactly when its change committed; senders claim due deliveries, sign
-//! and post them, and retry with backoff, one at a time per endpoint and contact so each receiver sees a
-//! contact's events in order (`deliver`). The payloads are documented in `docs/webhooks.md`.
+//! Outbound webhooks: events we send to partners (inbound ones are `inbound_webhooks`). Admins register endpoints
+//! (`endpoints`); every contact change that matters to a sync is written as a delivery per subscribed endpoint in the
+//! transaction of the change (`outbox`), so an event exists exactly when its change committed; senders claim due
+//! deliveries, sign and post them, and retry with backoff, one at a time per endpoint and contact so each receiver sees
+//! a contact's events in order (`deliver`). The payloads are documented in `docs/webhooks.md`.
 
 pub mod deliver;
 pub mod endpoints;

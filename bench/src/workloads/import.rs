@@ -13,7 +13,7 @@ use axum::body::Body;
 use rust_xlsxwriter::Workbook;
 
 use super::client;
-use crate::{app, config::Config};
+use api::{app, config::Config};
 
 pub struct Options {
     pub rows: usize,
@@ -25,7 +25,7 @@ pub async fn run(mut config: Config, opts: Options) -> anyhow::Result<()> {
     let file = workbook(opts.rows)?;
     println!("generated {} rows, {:.1} MB xlsx", opts.rows, file.len() as f64 / 1e6);
 
-    crate::jobs::spawn_worker(state.clone());
+    api::jobs::spawn_worker(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

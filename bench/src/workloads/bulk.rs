@@ -8,7 +8,7 @@ use entity::contact;
 use sea_orm::EntityTrait;
 
 use super::client;
-use crate::{app, config::Config, contacts::write::NewRow, db::new_id};
+use api::{app, config::Config, contacts::write::NewRow, db::new_id};
 
 pub struct Options {
     pub contacts: usize,
@@ -17,7 +17,7 @@ pub struct Options {
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let (state, owner, _tmp) = super::setup(config).await?;
     let org = owner.organization.id;
-    let stage = crate::pipeline::service::first_stage(&state.db, org).await?;
+    let stage = api::pipeline::service::first_stage(&state.db, org).await?;
     let seeded = Instant::now();
     for start in (0..opts.contacts).step_by(1000) {
         let rows = (start..(start + 1000).min(opts.contacts)).map(|i| {
@@ -33,7 +33,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
                 source: entity::enums::ContactSource::Import,
                 source_listing_id: None,
                 assignee_id: None,
-                last_activity_at: crate::db::now(),
+                last_activity_at: api::db::now(),
             }
             .into_active_model()
         });
@@ -41,7 +41,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     }
     println!("seeded {} contacts in {:.1} s", opts.contacts, seeded.elapsed().as_secs_f64());
 
-    crate::jobs::spawn_worker(state.clone());
+    api::jobs::spawn_worker(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

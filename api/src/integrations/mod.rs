@@ -1,4 +1,0 @@
-//! What partner integrations use to talk to us: long-lived API tokens.
-
-pub mod graphql;
-pub mod tokens;

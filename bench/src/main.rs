@@ -1,0 +1,130 @@
+//! The `bench` command: `seed` fills a database with the benchmark data set, the other subcommands drive a
+//! server with one workload each and print throughput, latency and memory.
+
+use anyhow::Context;
+use api::{
+    config::Config,
+    db::{DbOptions, connect},
+    telemetry,
+};
+use bench::workloads;
+use clap::{Parser, Subcommand};
+
+// The same allocator as the server, so in-process workloads measure the server as it runs.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+#[derive(Parser)]
+#[command(name = "bench", version, about = "Benchmark data and load generators for the contacts API")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fill the database with the benchmark data set: one large organization and many small ones, the
+    /// same rows for the same seed.
+    Seed {
+        /// Contacts of the large organization.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: usize,
+        #[arg(long, default_value_t = 99)]
+        small_orgs: usize,
+        #[arg(long, default_value_t = 1_000)]
+        small_size: usize,
+        #[arg(long, default_value_t = 200_000)]
+        conversations: usize,
+        #[arg(long, default_value_t = 220_000)]
+        notes: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Signed WhatsApp webhook deliveries, one message each, against a server in this process.
+    Webhook {
+        #[arg(long, default_value_t = 5000)]
+        messages: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Distinct sender numbers (new contacts, then repeat senders).
+        #[arg(long, default_value_t = 1000)]
+        senders: usize,
+    },
+    /// An xlsx of `rows` contacts uploaded and imported, timed to the finished job.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
+    /// A bulk tag-add over every contact of an organization of `contacts`, selected by filter.
+    Bulk {
+        #[arg(long, default_value_t = 100_000)]
+        contacts: usize,
+    },
+    /// Q1–Q4 read workloads against a seeded database (`bench seed`), each for `seconds` at `concurrency`,
+    /// through the `api` binary started as a child process.
+    Queries {
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Only the workloads whose name starts with one of these, e.g. --only Q1 --only Q3.
+        #[arg(long)]
+        only: Vec<String>,
+    },
+    /// Export every contact of the seeded large organization (`bench seed`) through the `api` binary
+    /// started as a child process, timed to the finished job.
+    Export {
+        /// csv, xlsx or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// Mixed reads and writes at `concurrency` for `seconds` (set RATE_LIMIT_*_PER_MINUTE=0 to measure
+    /// the server rather than the limits).
+    Mixed {
+        #[arg(long, default_value_t = 200)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 180)]
+        seconds: u64,
+        /// Runs one after another, each followed by 90 s idle.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(api::memory::on_thread_park)
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    telemetry::init(cli.config.log_format);
+    let config = cli.config;
+    match cli.command {
+        Command::Seed { contacts, small_orgs, small_size, conversations, notes, seed } => {
+            let db = connect(DbOptions::from_config(&config)).await.context("connecting to the database")?;
+            let opts = bench::seed::Options { large: contacts, small_orgs, small_size, conversations, notes, seed };
+            bench::seed::run(&db, opts).await?;
+        }
+        Command::Webhook { messages, concurrency, senders } => {
+            let opts = workloads::webhook::Options { messages, concurrency, senders };
+            workloads::webhook::run(config, opts).await?.print();
+        }
+        Command::Import { rows } => workloads::import::run(config, workloads::import::Options { rows }).await?,
+        Command::Bulk { contacts } => workloads::bulk::run(config, workloads::bulk::Options { contacts }).await?,
+        Command::Queries { concurrency, seconds, only } => {
+            workloads::queries::run(config, workloads::queries::Options { concurrency, seconds, only }).await?
+        }
+        Command::Export { format } => workloads::export::run(config, workloads::export::Options { format }).await?,
+        Command::Mixed { concurrency, seconds, rounds } => {
+            workloads::mixed::run(config, workloads::mixed::Options { concurrency, seconds, rounds }).await?
+        }
+    }
+    Ok(())
+}
