@@ -201,10 +201,10 @@ async fn cancelled_and_failed_exports_leave_no_file_and_no_link() {
 
     // Cancelled after a server claimed it: it stops before writing a file.
     let id = start(&app, t, json!({ "format": "XLSX", "scope": "ALL" })).await["data"]["startExport"]["id"].clone();
-    let claimed = api::jobs::claim(&app.db, "worker").await.unwrap().unwrap();
+    let claimed = api::jobs::queue::claim(&app.db, "worker").await.unwrap().unwrap();
     let res = app.gql(Some(t), "mutation($id: ID!) { cancelExport(id: $id) { state } }", json!({ "id": id })).await;
     assert_eq!(res["data"]["cancelExport"]["state"], "RUNNING", "asked to stop");
-    api::jobs::run(&app.state, claimed, None).await.unwrap();
+    api::jobs::worker::run(&app.state.job_runtime(), claimed, None).await.unwrap();
     let job = app.gql(Some(t), JOB, json!({ "id": id })).await["data"]["exportJob"].clone();
     assert_eq!((job["state"].as_str(), &job["downloadUrl"]), (Some("CANCELLED"), &Value::Null));
 

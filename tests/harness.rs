@@ -255,7 +255,7 @@ impl TestApp {
 
     /// Runs every queued job to its end, as the background worker would.
     pub async fn run_jobs(&self) -> usize {
-        api::jobs::drain(&self.state, "test-worker").await.expect("jobs")
+        api::jobs::worker::drain(&self.state.job_runtime(), "test-worker").await.expect("jobs")
     }
 
     /// Downloads a signed link through the router.

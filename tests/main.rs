@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod architecture;
 mod auth;
 mod bulk;
 mod contacts;

@@ -129,18 +129,6 @@ fn default_pool_size() -> u32 {
 }
 
 impl Config {
-    /// The query checks that run before the engine (see `graphql::query_limits`).
-    pub fn query_limits(&self) -> crate::graphql::query_limits::QueryLimits {
-        crate::graphql::query_limits::QueryLimits {
-            max_bytes: self.query_max_bytes,
-            max_tokens: self.query_max_tokens,
-            max_nesting: self.query_max_nesting,
-            max_fields: self.query_max_fields,
-            max_aliases: self.query_max_aliases,
-            ..Default::default()
-        }
-    }
-
     pub fn is_production(&self) -> bool {
         self.app_env == AppEnv::Production
     }

@@ -35,7 +35,10 @@ pub mod outbound_webhooks;
 pub mod pagination;
 pub mod pipeline;
 pub mod properties;
+pub mod rate_limit;
 pub mod reservations;
+pub mod schema;
+pub mod state;
 pub mod tags;
 pub mod telemetry;
 pub mod users;
@@ -43,4 +46,5 @@ pub mod validate;
 pub mod verifications;
 
 pub use error::{ApiError, ApiResult};
-pub use http::{AppState, app};
+pub use http::app;
+pub use state::AppState;

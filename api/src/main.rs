@@ -102,7 +102,7 @@ async fn run() -> anyhow::Result<()> {
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::ExportSchema { out } => {
-            std::fs::write(&out, api::graphql::sdl()).with_context(|| format!("writing {}", out.display()))?;
+            std::fs::write(&out, api::schema::sdl()).with_context(|| format!("writing {}", out.display()))?;
             println!("wrote {}", out.display());
         }
         Command::Migrate { down } => {
@@ -164,7 +164,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         api::memory::spawn_idle_trim(std::time::Duration::from_secs(state.config.memory_trim_secs));
     }
     if state.config.run_jobs {
-        api::jobs::spawn_worker(state.clone());
+        api::jobs::worker::spawn_worker(state.job_runtime());
         api::outbound_webhooks::deliver::spawn_worker(state.db.clone(), state.webhooks.clone());
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;

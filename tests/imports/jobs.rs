@@ -25,8 +25,8 @@ async fn a_job_killed_mid_import_resumes_and_imports_every_row_exactly_once() {
     let app = TestApp::new().await;
     let id = start(&app, &rows(2500)).await;
     // A server claims the job, writes one batch, and dies.
-    let claimed = api::jobs::claim(&app.db, "doomed").await.unwrap().unwrap();
-    api::jobs::run(&app.state, claimed, Some(1)).await.unwrap();
+    let claimed = api::jobs::queue::claim(&app.db, "doomed").await.unwrap().unwrap();
+    api::jobs::worker::run(&app.state.job_runtime(), claimed, Some(1)).await.unwrap();
     assert_eq!(contact_count(&app).await, 1000);
     let mid = job::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
     assert_eq!((mid.checkpoint, mid.state), (1000, entity::enums::JobState::Running));
@@ -52,8 +52,8 @@ async fn a_job_killed_mid_import_resumes_and_imports_every_row_exactly_once() {
 async fn a_live_lease_is_not_claimed_twice() {
     let app = TestApp::new().await;
     start(&app, &rows(3)).await;
-    assert!(api::jobs::claim(&app.db, "one").await.unwrap().is_some());
-    assert!(api::jobs::claim(&app.db, "two").await.unwrap().is_none(), "the job is leased to `one`");
+    assert!(api::jobs::queue::claim(&app.db, "one").await.unwrap().is_some());
+    assert!(api::jobs::queue::claim(&app.db, "two").await.unwrap().is_none(), "the job is leased to `one`");
 }
 
 #[tokio::test]
@@ -65,12 +65,12 @@ async fn cancelling_stops_between_batches_and_keeps_what_was_imported() {
     assert_eq!(res["data"]["cancelImport"]["state"], "CANCELLED", "{res}");
 
     let id = start(&app, &rows(2500)).await;
-    let claimed = api::jobs::claim(&app.db, "w").await.unwrap().unwrap();
-    api::jobs::run(&app.state, claimed, Some(1)).await.unwrap();
+    let claimed = api::jobs::queue::claim(&app.db, "w").await.unwrap().unwrap();
+    api::jobs::worker::run(&app.state.job_runtime(), claimed, Some(1)).await.unwrap();
     let res = app.gql(Some(&app.owner_token), cancel, json!({ "id": id })).await;
     assert_eq!(res["data"]["cancelImport"]["state"], "RUNNING", "asked to stop: {res}");
     let job = job::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
-    api::jobs::run(&app.state, job, None).await.unwrap();
+    api::jobs::worker::run(&app.state.job_runtime(), job, None).await.unwrap();
     let done = app.gql(Some(&app.owner_token), JOB, json!({ "id": id })).await["data"]["importJob"].clone();
     assert_eq!((done["state"].as_str(), done["created"].as_i64()), (Some("CANCELLED"), Some(1000)));
     assert_eq!(contact_count(&app).await, 1000);
@@ -105,7 +105,9 @@ async fn servers_claiming_at_once_get_each_job_exactly_once() {
     let claims: Vec<_> = (0..6)
         .map(|i| {
             let app = app.clone();
-            tokio::spawn(async move { api::jobs::claim(&app.db, &format!("server-{i}")).await.unwrap().map(|j| j.id) })
+            tokio::spawn(async move {
+                api::jobs::queue::claim(&app.db, &format!("server-{i}")).await.unwrap().map(|j| j.id)
+            })
         })
         .collect();
     let mut got = Vec::new();

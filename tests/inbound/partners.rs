@@ -123,7 +123,7 @@ async fn channels_keep_their_secrets_write_only_and_admins_manage_them() {
         res["data"]["channels"],
         json!([{ "kind": "WHATSAPP", "name": "Sales", "phoneNumberId": NUMBER_ID, "hasAppSecret": true }])
     );
-    let schema = api::graphql::sdl();
+    let schema = api::schema::sdl();
     assert!(
         !schema.contains("appSecret: String\n\tverifyToken: String\n\tactive: Boolean!\n\tcreatedAt"),
         "secrets are not readable"

@@ -72,7 +72,7 @@ impl AuditQueryRoot {
     /// Changes newest first: of one contact, or (admins) of the whole organization; filterable by
     /// actor, kind and period.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

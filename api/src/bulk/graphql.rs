@@ -13,7 +13,7 @@ use crate::{
     contacts::graphql::inputs::ContactFilter,
     error::ApiError,
     graphql::context::{actor, db, parse_id},
-    imports::graphql::JobState,
+    graphql::types::JobState,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

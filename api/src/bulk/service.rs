@@ -20,8 +20,8 @@ use crate::{
     auth::Actor,
     db::begin_write,
     error::{ApiError, ApiResult},
-    http::AppState,
-    jobs,
+    jobs::queue,
+    jobs::runtime::JobRuntime,
 };
 
 /// Selections larger than this run as a job.
@@ -77,7 +77,7 @@ async fn run(
     if matched > JOB_THRESHOLD {
         let params =
             serde_json::to_value(BulkParams { selection, patch, last_id: None }).map_err(ApiError::internal)?;
-        let job = jobs::enqueue(db, actor, kind, params, None).await?;
+        let job = queue::enqueue(db, actor, kind, params, None).await?;
         let mut model: job::ActiveModel = job.into();
         model.total = Set(matched as i64);
         let job = model.update(db).await?;
@@ -99,13 +99,13 @@ async fn run(
 
 /// The job of a large bulk action: batches in id order, each in one transaction with the job's progress
 /// and position, acting with the rights its creator has now.
-pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
-    let db = &state.db;
-    let Some(actor) = jobs::creator(db, &job).await? else {
+pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
+    let db = &rt.db;
+    let Some(actor) = queue::creator(db, &job).await? else {
         let done =
-            jobs::finish(db, &job, JobState::Failed, Some("The user who started it can no longer act".into()), None)
+            queue::finish(db, &job, JobState::Failed, Some("The user who started it can no longer act".into()), None)
                 .await?;
-        state.events.job(&done).await;
+        rt.events.job(&done).await;
         return Ok(());
     };
     let mut params: BulkParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
@@ -116,8 +116,8 @@ pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usiz
         }
         let fresh = job::Entity::find_by_id(current.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
         if fresh.cancel_requested {
-            let done = jobs::finish(db, &fresh, JobState::Cancelled, None, None).await?;
-            state.events.job(&done).await;
+            let done = queue::finish(db, &fresh, JobState::Cancelled, None, None).await?;
+            rt.events.job(&done).await;
             return Ok(());
         }
         let mut query = params.selection.query(db, &actor).await?;
@@ -139,12 +139,12 @@ pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usiz
         model.processed = Set(fresh.processed + batch.len() as i64);
         model.updated_count = Set(fresh.updated_count + changed as i64);
         model.params = Set(serde_json::to_value(&params).map_err(ApiError::internal)?);
-        jobs::heartbeat(&mut model);
+        queue::heartbeat(&mut model);
         current = model.update(&txn).await?;
         txn.commit().await?;
-        state.events.job(&current).await;
+        rt.events.job(&current).await;
     }
-    let done = jobs::finish(db, &current, JobState::Done, None, None).await?;
-    state.events.job(&done).await;
+    let done = queue::finish(db, &current, JobState::Done, None, None).await?;
+    rt.events.job(&done).await;
     Ok(())
 }

@@ -14,8 +14,8 @@ use crate::{
     events::EventBus,
     files::FileStore,
     graphql::context::{actor, db, loaders, parse_id},
-    imports::graphql::JobState,
-    jobs,
+    graphql::types::JobState,
+    jobs::queue,
     pagination::{PageArgs, wants_total},
     users::graphql::User,
 };
@@ -197,7 +197,7 @@ impl ExportQuery {
 
     /// The download history, newest first: every export of the organization for owners and admins, one's
     /// own for others.
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn export_jobs(
         &self,
         ctx: &Context<'_>,
@@ -229,7 +229,7 @@ impl ExportMutation {
     /// Stops an export; no file is kept.
     async fn cancel_export(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ExportJob> {
         let job = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
-        Ok(ExportJob::new(jobs::cancel(db(ctx), &job).await?))
+        Ok(ExportJob::new(queue::cancel(db(ctx), &job).await?))
     }
 
     /// Everything stored about one contact as one JSON document, for data-access requests (owners and
@@ -257,6 +257,6 @@ impl ExportSubscription {
     ) -> async_graphql::Result<impl Stream<Item = ExportJob> + use<>> {
         let current = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
         let bus = ctx.data_unchecked::<Arc<EventBus>>();
-        Ok(futures_util::StreamExt::map(jobs::updates(bus, db(ctx).clone(), current), ExportJob::new))
+        Ok(futures_util::StreamExt::map(queue::updates(bus, db(ctx).clone(), current), ExportJob::new))
     }
 }

@@ -24,7 +24,7 @@ use crate::{
         scope::visible,
     },
     error::{ApiError, ApiResult},
-    jobs,
+    jobs::queue,
     pagination::{Fetched, KeyValue, PageArgs},
 };
 use columns::Language;
@@ -111,7 +111,7 @@ pub async fn start(db: &impl ConnectionTrait, actor: &Actor, params: ExportParam
     columns::resolve(db, actor.organization_id(), params.include_hidden, params.columns.as_deref()).await?;
     params.query(db, actor).await?;
     let value = serde_json::to_value(&params).map_err(ApiError::internal)?;
-    jobs::enqueue(db, actor, JobKind::Export, value, None).await
+    queue::enqueue(db, actor, JobKind::Export, value, None).await
 }
 
 /// Owners and admins see every export of the organization; others only their own (a file holds what

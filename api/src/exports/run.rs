@@ -16,14 +16,14 @@ use crate::{
     db::now,
     error::{ApiError, ApiResult},
     files::FileStore,
-    http::AppState,
-    jobs,
+    jobs::queue,
+    jobs::runtime::JobRuntime,
 };
 
 /// Contacts per page: large enough that per-page queries are few, small enough to keep memory flat.
 const PAGE: u64 = 5_000;
 
-pub async fn execute(state: &AppState, job: job::Model) -> ApiResult<()> {
+pub async fn execute(rt: &JobRuntime, job: job::Model) -> ApiResult<()> {
     let key = match &job.result_file {
         Some(key) => key.clone(),
         None => {
@@ -31,34 +31,34 @@ pub async fn execute(state: &AppState, job: job::Model) -> ApiResult<()> {
             let key = FileStore::new_key(job.organization_id, "exports", params.format.extension());
             let mut model: job::ActiveModel = job.clone().into();
             model.result_file = Set(Some(key.clone()));
-            model.update(&state.db).await?;
+            model.update(&rt.db).await?;
             key
         }
     };
-    let outcome = write(state, &job, &key).await;
+    let outcome = write(rt, &job, &key).await;
     if !matches!(outcome, Ok(JobState::Done)) {
-        state.files.remove(&key).await;
+        rt.files.remove(&key).await;
     }
     let done = match outcome {
-        Ok(JobState::Done) => return purge_expired(state, &job).await,
-        Ok(end) => jobs::finish(&state.db, &job, end, None, None).await?,
+        Ok(JobState::Done) => return purge_expired(rt, &job).await,
+        Ok(end) => queue::finish(&rt.db, &job, end, None, None).await?,
         Err(ApiError::BadInput { message, .. }) => {
-            jobs::finish(&state.db, &job, JobState::Failed, Some(message), None).await?
+            queue::finish(&rt.db, &job, JobState::Failed, Some(message), None).await?
         }
         // Anything else (the database, the disk) is retried when the lease runs out.
         Err(err) => return Err(err),
     };
     let mut model: job::ActiveModel = done.into();
     model.result_file = Set(None);
-    let done = model.update(&state.db).await?;
-    state.events.job(&done).await;
+    let done = model.update(&rt.db).await?;
+    rt.events.job(&done).await;
     Ok(())
 }
 
 /// Writes the whole file; answers how the job ended (DONE, CANCELLED, or FAILED with a BAD_INPUT error).
-async fn write(state: &AppState, job: &job::Model, key: &str) -> ApiResult<JobState> {
-    let db = &state.db;
-    let Some(actor) = jobs::creator(db, job).await? else {
+async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobState> {
+    let db = &rt.db;
+    let Some(actor) = queue::creator(db, job).await? else {
         return Err(ApiError::bad_input("job", "The user who started it can no longer act"));
     };
     let params: ExportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
@@ -72,8 +72,8 @@ async fn write(state: &AppState, job: &job::Model, key: &str) -> ApiResult<JobSt
     let lookups = Lookups::load(db, org).await?;
     let headers: Vec<String> = columns.iter().map(|c| c.header(params.language).to_string()).collect();
     let keys: Vec<String> = columns.iter().map(|c| c.key().to_string()).collect();
-    let mut sink = Sink::create(params.format, &state.files.staging_path(key)?, &headers, &keys)?;
-    let mut current = progress(state, job, total as i64, 0).await?;
+    let mut sink = Sink::create(params.format, &rt.files.staging_path(key)?, &headers, &keys)?;
+    let mut current = progress(rt, job, total as i64, 0).await?;
     let mut after: Option<uuid::Uuid> = None;
     loop {
         let fresh = job::Entity::find_by_id(job.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
@@ -91,45 +91,45 @@ async fn write(state: &AppState, job: &job::Model, key: &str) -> ApiResult<JobSt
         for row in columns::rows(db, org, &columns, &lookups, &contacts).await? {
             sink.write(&row)?;
         }
-        current = progress(state, &current, current.total, current.processed + contacts.len() as i64).await?;
+        current = progress(rt, &current, current.total, current.processed + contacts.len() as i64).await?;
     }
     sink.finish()?;
-    state.files.publish(key).await?;
+    rt.files.publish(key).await?;
     // The row count is what was written: contacts created during the export may make it differ from
     // the total counted at the start.
-    let done = jobs::finish(db, &current, JobState::Done, None, Some(key.to_string())).await?;
-    state.events.job(&done).await;
+    let done = queue::finish(db, &current, JobState::Done, None, Some(key.to_string())).await?;
+    rt.events.job(&done).await;
     Ok(JobState::Done)
 }
 
-async fn progress(state: &AppState, job: &job::Model, total: i64, processed: i64) -> ApiResult<job::Model> {
+async fn progress(rt: &JobRuntime, job: &job::Model, total: i64, processed: i64) -> ApiResult<job::Model> {
     let mut model: job::ActiveModel = job.clone().into();
     model.total = Set(total.max(processed));
     model.processed = Set(processed);
-    jobs::heartbeat(&mut model);
-    let updated = model.update(&state.db).await?;
-    state.events.job(&updated).await;
+    queue::heartbeat(&mut model);
+    let updated = model.update(&rt.db).await?;
+    rt.events.job(&updated).await;
     Ok(updated)
 }
 
 /// Deletes the files of this organization's exports older than the retention; their history stays.
-async fn purge_expired(state: &AppState, job: &job::Model) -> ApiResult<()> {
-    let cutoff = now() - chrono::Duration::days(state.config.export_retention_days);
+async fn purge_expired(rt: &JobRuntime, job: &job::Model) -> ApiResult<()> {
+    let cutoff = now() - chrono::Duration::days(rt.config.export_retention_days);
     let expired = job::Entity::find()
         .filter(job::Column::OrganizationId.eq(job.organization_id))
         .filter(job::Column::Kind.eq(JobKind::Export))
         .filter(job::Column::ResultFile.is_not_null())
         .filter(job::Column::FinishedAt.lt(cutoff))
         .limit(100)
-        .all(&state.db)
+        .all(&rt.db)
         .await?;
     for old in expired {
         if let Some(key) = &old.result_file {
-            state.files.remove(key).await;
+            rt.files.remove(key).await;
         }
         let mut model: job::ActiveModel = old.into();
         model.result_file = Set(None);
-        model.update(&state.db).await?;
+        model.update(&rt.db).await?;
     }
     Ok(())
 }

@@ -1,24 +1,16 @@
-//! Stored files (uploaded imports, reports, templates, exports) and the signed links that download them.
+//! Stored files (uploaded imports, reports, templates, exports) and the signed links that download them
+//! (served by `http::files`).
 //! Files live under one local folder; a key names the organization first, and a link is an HMAC over the
 //! key and its expiry, so it needs no other credential, cannot be altered to reach another
 //! organization's file, and stops working when it expires.
 
 use std::{path::PathBuf, sync::Arc};
 
-use axum::{
-    extract::{Path, Query, State},
-    http::{StatusCode, header},
-    response::{IntoResponse, Response},
-};
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::{
-    error::{ApiError, ApiResult},
-    http::AppState,
-};
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Clone)]
 pub struct FileStore {
@@ -96,7 +88,7 @@ impl FileStore {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    fn verify(&self, key: &str, expires: i64, signature: &str) -> bool {
+    pub fn verify(&self, key: &str, expires: i64, signature: &str) -> bool {
         if expires < chrono::Utc::now().timestamp() {
             return false;
         }
@@ -104,36 +96,5 @@ impl FileStore {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
         mac.update(format!("{key}\n{expires}").as_bytes());
         mac.verify_slice(&given).is_ok()
-    }
-}
-
-#[derive(Deserialize)]
-pub struct LinkParams {
-    expires: Option<i64>,
-    signature: Option<String>,
-}
-
-/// `GET /files/{key}`: 403 for a bad, altered or expired signature; 404 when the file is gone.
-pub async fn download(State(state): State<AppState>, Path(key): Path<String>, Query(p): Query<LinkParams>) -> Response {
-    let (Some(expires), Some(signature)) = (p.expires, p.signature) else {
-        return StatusCode::FORBIDDEN.into_response();
-    };
-    if !state.files.verify(&key, expires, &signature) {
-        return StatusCode::FORBIDDEN.into_response();
-    }
-    match state.files.get(&key).await {
-        Ok(bytes) => {
-            let name = key.rsplit('/').next().unwrap_or("file");
-            let mime = match name.rsplit('.').next() {
-                Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                Some("csv") => "text/csv; charset=utf-8",
-                Some("json") => "application/json",
-                _ => "application/octet-stream",
-            };
-            let disposition = format!("attachment; filename=\"{name}\"");
-            ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-                .into_response()
-        }
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -11,6 +11,18 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection},
 };
 
+/// Limits that keep one query from costing the server more than a page of work (depth and complexity are
+/// configurable: `QUERY_MAX_DEPTH`, `QUERY_MAX_COMPLEXITY`).
+pub const MAX_RECURSIVE_DEPTH: usize = 32;
+pub const MAX_DIRECTIVES: usize = 20;
+
+/// What a page of a connection costs: its children once per requested item (default 50).
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let items =
+        first.or(last).unwrap_or(crate::pagination::DEFAULT_PAGE).clamp(0, crate::pagination::MAX_PAGE) as usize;
+    1 + items.max(1) * child_complexity
+}
+
 /// Limits on one query, with their defaults.
 #[derive(Clone, Copy, Debug)]
 pub struct QueryLimits {
@@ -21,6 +33,20 @@ pub struct QueryLimits {
     pub max_fields: usize,
     pub max_aliases: usize,
     pub max_variable_depth: usize,
+}
+
+impl QueryLimits {
+    /// The configured limits (`QUERY_MAX_*`), the rest at their defaults.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            max_bytes: config.query_max_bytes,
+            max_tokens: config.query_max_tokens,
+            max_nesting: config.query_max_nesting,
+            max_fields: config.query_max_fields,
+            max_aliases: config.query_max_aliases,
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for QueryLimits {

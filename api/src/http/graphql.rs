@@ -14,12 +14,17 @@ use axum::{
 };
 
 use super::{
-    AppState, REQUEST_ID,
+    request::{REQUEST_ID, read_body},
     response::{api_error_response, error_response},
 };
 use crate::{
     auth::authenticate,
-    graphql::{context::RequestId, loaders::Loaders},
+    graphql::{
+        context::RequestId,
+        loaders::Loaders,
+        query_limits::{self, QueryLimits},
+    },
+    state::AppState,
 };
 
 pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -45,7 +50,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         return super::limits::too_many(retry, rid);
     }
 
-    if let Err(err) = crate::graphql::query_limits::check_request(&mut request, &state.config.query_limits()) {
+    if let Err(err) = query_limits::check_request(&mut request, &QueryLimits::from_config(&state.config)) {
         return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
     }
     if let Some(actor) = actor {
@@ -100,9 +105,8 @@ async fn read_request(state: &AppState, headers: &HeaderMap, body: Body) -> Resu
             ));
         }
     };
-    let bytes = super::read_body(headers, body, limit)
-        .await
-        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"))?;
+    let bytes =
+        read_body(headers, body, limit).await.map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"))?;
     let not_one = (
         StatusCode::BAD_REQUEST,
         "The body must be one GraphQL request: {\"query\", \"variables\", \"operationName\"}",

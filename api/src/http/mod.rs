@@ -1,10 +1,13 @@
 //! The axum router: GraphQL over HTTP and WebSocket, GraphiQL, probes, and the middleware around them.
 
+mod files;
 mod graphql;
 pub mod limits;
+mod request;
 mod response;
+mod whatsapp;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::{
@@ -14,7 +17,6 @@ use axum::{
     response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
-use sea_orm::DatabaseConnection;
 use tower::{ServiceBuilder, limit::ConcurrencyLimitLayer, load_shed::LoadShedLayer, timeout::TimeoutLayer};
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -24,89 +26,16 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use tokio::sync::Notify;
+use request::REQUEST_ID;
 
-use crate::{
-    auth::JwtKeys,
-    config::Config,
-    events::EventBus,
-    files::{self, FileStore},
-    graphql::SchemaData,
-    inbound_webhooks,
-};
-
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Everything a request handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    /// Key lookups: each request's actor and its batch loaders (`db::connect_lookups`).
-    pub lookups: DatabaseConnection,
-    /// Organizations' stages and members held in memory (`catalog`).
-    pub catalogs: Arc<crate::catalog::Catalogs>,
-    pub schema: crate::graphql::Schemas,
-    pub jwt: Arc<JwtKeys>,
-    pub events: Arc<EventBus>,
-    pub files: FileStore,
-    pub user_limits: Arc<limits::RateLimiter>,
-    pub address_limits: Arc<limits::RateLimiter>,
-    /// Woken when a job is queued, so a local worker starts at once.
-    pub jobs_wakeup: Arc<Notify>,
-    pub config: Arc<Config>,
-    /// Posts outbound webhook deliveries.
-    pub webhooks: Arc<crate::outbound_webhooks::deliver::Sender>,
-}
-
-/// Organizations whose catalog a server holds at once (a few kilobytes each).
-const CATALOGS_HELD: usize = 4096;
-
-impl AppState {
-    pub fn new(db: DatabaseConnection, lookups: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
-        let secret = config.jwt_secret()?;
-        let jwt =
-            Arc::new(JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes));
-        let events = EventBus::new(&db, &config.database_url);
-        let files = FileStore::local(&config.files_dir, &secret.bytes, config.file_link_ttl_secs);
-        let jobs_wakeup = Arc::new(Notify::new());
-        let webhooks = Arc::new(crate::outbound_webhooks::deliver::Sender::new(&config)?);
-        let config = Arc::new(config);
-        let data = SchemaData {
-            db: db.clone(),
-            lookups: lookups.clone(),
-            jwt: jwt.clone(),
-            events: events.clone(),
-            files: files.clone(),
-            jobs_wakeup: jobs_wakeup.clone(),
-            config: config.clone(),
-        };
-        let schema = crate::graphql::build(data);
-        let user_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_user_per_minute));
-        let address_limits = Arc::new(limits::RateLimiter::new(config.rate_limit_ip_per_minute));
-        let catalogs = Arc::new(crate::catalog::Catalogs::new(CATALOGS_HELD));
-        Ok(Self {
-            db,
-            lookups,
-            catalogs,
-            schema,
-            jwt,
-            events,
-            files,
-            user_limits,
-            address_limits,
-            jobs_wakeup,
-            config,
-            webhooks,
-        })
-    }
-}
+use crate::{config::Config, state::AppState};
 
 /// The whole HTTP application; tests drive it in-process.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", post(graphql::http_handler))
         .route("/graphql/ws", get(graphql::ws_handler))
-        .route("/webhooks/whatsapp", get(inbound_webhooks::verify).post(inbound_webhooks::receive))
+        .route("/webhooks/whatsapp", get(whatsapp::verify).post(whatsapp::receive))
         .route("/files/{*key}", get(files::download))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready));
@@ -182,21 +111,6 @@ fn cors(config: &Config) -> CorsLayer {
         ])
         .expose_headers([REQUEST_ID])
         .max_age(Duration::from_secs(600))
-}
-
-/// Reads a body of at most `limit` bytes; a larger declared length is refused before a byte is read.
-/// The router's own limit is the largest of all (uploads), so each handler applies its own through this.
-pub(crate) async fn read_body(
-    headers: &axum::http::HeaderMap,
-    body: axum::body::Body,
-    limit: usize,
-) -> Result<axum::body::Bytes, StatusCode> {
-    let declared =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(StatusCode::PAYLOAD_TOO_LARGE);
-    }
-    axum::body::to_bytes(body, limit).await.map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)
 }
 
 /// Ready when the database answers.

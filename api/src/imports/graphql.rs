@@ -1,11 +1,8 @@
 use std::{io::Read, sync::Arc};
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription, Upload};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription, Upload};
 use chrono::{DateTime, Utc};
-use entity::{
-    enums::{self, JobKind},
-    job,
-};
+use entity::{enums::JobKind, job};
 use futures_util::Stream;
 use tokio::sync::Notify;
 
@@ -21,21 +18,14 @@ use crate::{
     error::{ApiError, absent_as_none},
     events::EventBus,
     files::FileStore,
-    graphql::context::{actor, db, parse_id},
-    jobs,
+    graphql::{
+        context::{actor, db, parse_id},
+        types::JobState,
+    },
+    jobs::queue,
     pagination::{PageArgs, wants_total},
     properties,
 };
-
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "enums::JobState")]
-pub enum JobState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-}
 
 /// An import: its progress, counts, and the report once it ends.
 pub struct ImportJob(pub job::Model);
@@ -143,12 +133,12 @@ impl ImportQuery {
     async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ImportJob>> {
         let actor = actor(ctx)?;
         actor.require_admin()?;
-        let job = jobs::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await;
+        let job = queue::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await;
         Ok(absent_as_none(job)?.map(ImportJob))
     }
 
     /// Past imports, newest first (owners and admins).
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn import_jobs(
         &self,
         ctx: &Context<'_>,
@@ -160,7 +150,7 @@ impl ImportQuery {
         let actor = actor(ctx)?;
         actor.require_admin()?;
         let args = PageArgs { first, after, last, before };
-        let page = jobs::list(db(ctx), actor, JobKind::Import, args, wants_total(ctx)).await?;
+        let page = queue::list(db(ctx), actor, JobKind::Import, args, wants_total(ctx)).await?;
         let items = page.items.into_iter().map(|(c, j)| (c, ImportJob(j))).collect();
         Ok(ImportJobConnection::new(items, page.flags, page.total))
     }
@@ -234,7 +224,7 @@ impl ImportMutation {
         files.put(&key, &bytes).await?;
         let params = ImportParams { mapping, dry_run, file_name };
         let params = serde_json::to_value(params).map_err(ApiError::internal)?;
-        let job = jobs::enqueue(db(ctx), actor, JobKind::Import, params, Some(key)).await?;
+        let job = queue::enqueue(db(ctx), actor, JobKind::Import, params, Some(key)).await?;
         ctx.data_unchecked::<Arc<Notify>>().notify_one();
         Ok(ImportJob(job))
     }
@@ -243,8 +233,8 @@ impl ImportMutation {
     async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ImportJob> {
         let actor = actor(ctx)?;
         actor.require_admin()?;
-        let job = jobs::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await?;
-        Ok(ImportJob(jobs::cancel(db(ctx), &job).await?))
+        let job = queue::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await?;
+        Ok(ImportJob(queue::cancel(db(ctx), &job).await?))
     }
 }
 
@@ -262,8 +252,8 @@ impl ImportSubscription {
         let actor = actor(ctx)?.clone();
         actor.require_admin()?;
         let db = db(ctx).clone();
-        let current = jobs::find(&db, &actor, parse_id(&id, "id")?, JobKind::Import).await?;
+        let current = queue::find(&db, &actor, parse_id(&id, "id")?, JobKind::Import).await?;
         let bus = ctx.data_unchecked::<Arc<EventBus>>();
-        Ok(futures_util::StreamExt::map(jobs::updates(bus, db, current), ImportJob))
+        Ok(futures_util::StreamExt::map(queue::updates(bus, db, current), ImportJob))
     }
 }

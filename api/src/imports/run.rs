@@ -26,8 +26,9 @@ use crate::{
     contacts::write::NewRow,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
-    http::AppState,
-    jobs, properties, tags,
+    jobs::queue,
+    jobs::runtime::JobRuntime,
+    properties, tags,
 };
 
 pub const BATCH: usize = 1000;
@@ -46,13 +47,13 @@ struct Outcome {
     contact_id: Option<Uuid>,
 }
 
-pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
-    let db = &state.db;
+pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
+    let db = &rt.db;
     let mut params: ImportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
-    let bytes = state.files.get(job.input_file.as_deref().unwrap_or_default()).await?;
-    let table = match source::open(&bytes, &Limits::new(state.config.import_max_rows)) {
+    let bytes = rt.files.get(job.input_file.as_deref().unwrap_or_default()).await?;
+    let table = match source::open(&bytes, &Limits::new(rt.config.import_max_rows)) {
         Ok(t) => t,
-        Err(reason) => return fail(state, &job, reason).await,
+        Err(reason) => return fail(rt, &job, reason).await,
     };
     drop(bytes);
     let org = organization::Entity::find_by_id(job.organization_id)
@@ -65,7 +66,7 @@ pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usiz
         params.mapping = super::mapping::suggest(&table.headers, &definitions);
     }
     if let Err(e) = check_mapping(&params.mapping, table.headers.len(), &definitions) {
-        return fail(state, &job, e.public_message()).await;
+        return fail(rt, &job, e.public_message()).await;
     }
 
     let total = table.rows.len();
@@ -91,18 +92,18 @@ pub async fn execute(state: &AppState, job: job::Model, max_batches: Option<usiz
         }
         let fresh = job::Entity::find_by_id(job.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
         if fresh.cancel_requested {
-            return conclude(state, fresh, &table, JobState::Cancelled).await;
+            return conclude(rt, fresh, &table, JobState::Cancelled).await;
         }
         let to = (from + BATCH).min(total);
-        current = write_batch(state, &org, fresh, &params, &table, &lookups, from, to, &mut seen).await?;
-        state.events.job(&current).await;
+        current = write_batch(rt, &org, fresh, &params, &table, &lookups, from, to, &mut seen).await?;
+        rt.events.job(&current).await;
     }
-    conclude(state, current, &table, JobState::Done).await
+    conclude(rt, current, &table, JobState::Done).await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn write_batch(
-    state: &AppState,
+    rt: &JobRuntime,
     org: &organization::Model,
     job: job::Model,
     params: &ImportParams,
@@ -112,7 +113,7 @@ async fn write_batch(
     to: usize,
     seen: &mut HashSet<String>,
 ) -> ApiResult<job::Model> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&rt.db).await?;
     let mut outcomes = Vec::with_capacity(to - from);
     let mut valid: Vec<(i64, Candidate)> = Vec::new();
     for (i, row) in table.rows[from..to].iter().enumerate() {
@@ -194,7 +195,7 @@ async fn write_batch(
     model.created_count = Set(job.created_count + created);
     model.skipped = Set(job.skipped + skipped);
     model.invalid = Set(job.invalid + invalid);
-    jobs::heartbeat(&mut model);
+    queue::heartbeat(&mut model);
     let updated = model.update(&txn).await?;
     txn.commit().await?;
     Ok(updated)
@@ -364,28 +365,28 @@ async fn update_progress(
 ) -> ApiResult<job::Model> {
     let mut model: job::ActiveModel = job.clone().into();
     change(&mut model);
-    jobs::heartbeat(&mut model);
+    queue::heartbeat(&mut model);
     Ok(model.update(db).await?)
 }
 
-async fn fail(state: &AppState, job: &job::Model, reason: String) -> ApiResult<()> {
-    let done = jobs::finish(&state.db, job, JobState::Failed, Some(reason), None).await?;
-    state.events.job(&done).await;
+async fn fail(rt: &JobRuntime, job: &job::Model, reason: String) -> ApiResult<()> {
+    let done = queue::finish(&rt.db, job, JobState::Failed, Some(reason), None).await?;
+    rt.events.job(&done).await;
     Ok(())
 }
 
 /// Writes the report of every row decided so far and ends the job.
-async fn conclude(state: &AppState, job: job::Model, table: &Table, end: JobState) -> ApiResult<()> {
+async fn conclude(rt: &JobRuntime, job: job::Model, table: &Table, end: JobState) -> ApiResult<()> {
     let outcomes = job_row::Entity::find()
         .filter(job_row::Column::OrganizationId.eq(job.organization_id))
         .filter(job_row::Column::JobId.eq(job.id))
         .order_by_asc(job_row::Column::Row)
-        .all(&state.db)
+        .all(&rt.db)
         .await?;
     let bytes = report::build(table, &outcomes).map_err(ApiError::internal)?;
     let key = crate::files::FileStore::new_key(job.organization_id, "import-reports", "xlsx");
-    state.files.put(&key, &bytes).await?;
-    let done = jobs::finish(&state.db, &job, end, None, Some(key)).await?;
-    state.events.job(&done).await;
+    rt.files.put(&key, &bytes).await?;
+    let done = queue::finish(&rt.db, &job, end, None, Some(key)).await?;
+    rt.events.job(&done).await;
     Ok(())
 }

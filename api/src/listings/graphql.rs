@@ -58,7 +58,7 @@ pub struct ListingQuery;
 #[Object]
 impl ListingQuery {
     /// The organization's listings, newest first.
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn listings(
         &self,
         ctx: &Context<'_>,

@@ -103,7 +103,7 @@ pub struct DuplicateQuery;
 #[Object]
 impl DuplicateQuery {
     /// Groups of contacts that are probably one person (owners and admins, who can merge them).
-    #[graphql(complexity = "crate::graphql::page_cost(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, None, child_complexity)")]
     async fn duplicate_candidates(
         &self,
         ctx: &Context<'_>,

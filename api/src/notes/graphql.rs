@@ -7,9 +7,9 @@ use super::service;
 use crate::{
     auth::Actor,
     connection,
-    contacts::graphql::mutation::DeletePayload,
     error::ApiResult,
     graphql::context::{actor, db, loaders, parse_id},
+    graphql::types::DeletePayload,
     pagination::{PageArgs, wants_total},
     users::graphql::User,
 };

@@ -174,7 +174,7 @@ impl WebhookQuery {
 
     /// An endpoint's delivery log, newest first (owners and admins).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,

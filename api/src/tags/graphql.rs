@@ -4,8 +4,8 @@ use entity::tag;
 
 use super::service;
 use crate::{
-    contacts::graphql::mutation::DeletePayload,
     graphql::context::{actor, db, parse_id},
+    graphql::types::DeletePayload,
 };
 
 pub struct Tag(pub tag::Model);

@@ -1,12 +1,31 @@
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+//! A contact's identity verification as GraphQL: the `Verification` type, its status, and setting it.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::verification;
 
 use super::{VerificationInput as Domain, set};
-use crate::{
-    contacts::graphql::inputs::VerificationStatus,
-    graphql::context::{actor, db, parse_id},
-};
+use crate::graphql::context::{actor, db, parse_id};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationStatus {
+    NotStarted,
+    Pending,
+    Approved,
+    Declined,
+}
+
+impl VerificationStatus {
+    /// As stored on the verification row and compared by the contacts filter.
+    pub fn as_stored(self) -> &'static str {
+        match self {
+            Self::NotStarted => "NOT_STARTED",
+            Self::Pending => "PENDING",
+            Self::Approved => "APPROVED",
+            Self::Declined => "DECLINED",
+        }
+    }
+}
 
 #[derive(SimpleObject)]
 pub struct Verification {
@@ -58,14 +77,8 @@ pub struct VerificationResultInput {
 }
 
 fn domain(input: VerificationInput, external_id: Option<String>) -> Domain {
-    let status = match input.status {
-        VerificationStatus::Approved => "APPROVED",
-        VerificationStatus::Declined => "DECLINED",
-        VerificationStatus::Pending => "PENDING",
-        VerificationStatus::NotStarted => "NOT_STARTED",
-    };
     Domain {
-        status: status.into(),
+        status: input.status.as_stored().into(),
         link: input.link,
         document_type: input.document_type,
         issuing_country: input.issuing_country,

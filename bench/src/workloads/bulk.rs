@@ -41,7 +41,7 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     }
     println!("seeded {} contacts in {:.1} s", opts.contacts, seeded.elapsed().as_secs_f64());
 
-    api::jobs::spawn_worker(state.clone());
+    api::jobs::worker::spawn_worker(state.job_runtime());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

@@ -25,7 +25,7 @@ pub async fn run(mut config: Config, opts: Options) -> anyhow::Result<()> {
     let file = workbook(opts.rows)?;
     println!("generated {} rows, {:.1} MB xlsx", opts.rows, file.len() as f64 / 1e6);
 
-    api::jobs::spawn_worker(state.clone());
+    api::jobs::worker::spawn_worker(state.job_runtime());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

@@ -10,6 +10,7 @@ use crate::{
     },
     error::ApiError,
     graphql::context::parse_id,
+    verifications::graphql::VerificationStatus,
 };
 
 #[derive(InputObject)]
@@ -71,14 +72,6 @@ pub enum ConsentFilter {
     OptedIn,
     OptedOut,
     Unknown,
-}
-
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum VerificationStatus {
-    NotStarted,
-    Pending,
-    Approved,
-    Declined,
 }
 
 /// A test on a custom property: EQ/NEQ/IN on any type, LT/LTE/GT/GTE on NUMBER and DATE, CONTAINS on
@@ -208,15 +201,7 @@ impl ContactFilter {
             unassigned: self.unassigned,
             sources: self.sources.map(|s| s.into_iter().map(Into::into).collect()),
             listing_ids: ids(self.listing_ids, "listingIds")?,
-            verification_status: self.verification_status.map(|v| {
-                match v {
-                    VerificationStatus::NotStarted => "NOT_STARTED",
-                    VerificationStatus::Pending => "PENDING",
-                    VerificationStatus::Approved => "APPROVED",
-                    VerificationStatus::Declined => "DECLINED",
-                }
-                .to_string()
-            }),
+            verification_status: self.verification_status.map(|v| v.as_stored().to_string()),
             created_from: self.created_from,
             created_to: self.created_to,
             last_activity_from: self.last_activity_from,

@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Json, Object};
 
 use super::{
     inputs::{CreateContactInput, UpdateContactInput},
@@ -7,15 +7,12 @@ use super::{
 use crate::{
     contacts::{identifiers, service},
     events::{ContactEventKind, publish},
-    graphql::context::{actor, db, parse_id},
+    graphql::{
+        context::{actor, db, parse_id},
+        types::DeletePayload,
+    },
     properties, tags,
 };
-
-#[derive(SimpleObject)]
-pub struct DeletePayload {
-    /// The id of what was deleted.
-    pub id: ID,
-}
 
 /// Tells subscribers a contact changed, and answers with it.
 async fn updated(ctx: &Context<'_>, contact: entity::contact::Model) -> async_graphql::Result<Contact> {

@@ -2,7 +2,8 @@ use async_graphql::{Context, ID, Object};
 
 use super::{
     inputs::{ContactFilter, ContactOrder},
-    types::{Contact, ContactConnection},
+    page::ContactConnection,
+    types::Contact,
 };
 use crate::{
     contacts::{
@@ -39,7 +40,7 @@ impl ContactQuery {
     /// The contacts the caller can see. `search` matches name (ignoring case and accents), email and
     /// phone digits. Default order: most recent activity first.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,

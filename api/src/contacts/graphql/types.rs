@@ -3,8 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::{contact, contact_identifier, enums};
 
 use crate::{
-    connection,
-    conversations::graphql::Conversation,
+    conversations::graphql::types::Conversation,
     error::ApiError,
     graphql::context::{actor, loaders, lookups},
     listings::graphql::Listing,
@@ -178,7 +177,7 @@ impl Contact {
     }
 
     /// The team's notes on this contact, newest first.
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn notes(
         &self,
         ctx: &Context<'_>,
@@ -211,5 +210,3 @@ impl Contact {
         self.0.last_activity_at
     }
 }
-
-connection!(ContactConnection, ContactEdge, Contact, super::page::ContactEdges);

@@ -19,8 +19,10 @@ use leaves::{Label, Member, Scalar, Stage, Stats};
 use selection::{Leaf, Plan, fields, leaf_plan, project};
 use uuid::Uuid;
 
-use super::types::ContactEdge;
-use crate::graphql::loaders::Loaders;
+use super::types::Contact;
+use crate::{connection, graphql::loaders::Loaders};
+
+connection!(ContactConnection, ContactEdge, Contact, ContactEdges);
 
 /// The `edges` of a contacts connection.
 pub struct ContactEdges(pub Vec<ContactEdge>);

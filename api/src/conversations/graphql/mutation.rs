@@ -1,113 +1,19 @@
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
-use chrono::{DateTime, Utc};
-use entity::{
-    conversation,
-    enums::{self, ContactSource as Source, IdentifierKind},
-    message,
-};
+//! Recording messages through GraphQL (partner integrations, widgets, other channels), with the same
+//! rules as the WhatsApp webhook.
 
-use super::{inbound, outbound, read};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{ContactSource as Source, IdentifierKind};
+
+use super::types::Message;
 use crate::{
-    channels::{self, graphql::Channel},
-    connection,
+    channels,
     contacts::graphql::types::{Contact, ContactSource},
-    error::ApiError,
+    conversations::{inbound, outbound},
     events::{ContactEventKind, publish},
-    graphql::context::{actor, db, loaders, lookups, parse_id},
-    pagination::{PageArgs, wants_total},
+    graphql::context::{actor, db, parse_id},
     validate,
 };
-
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "enums::MessageDirection")]
-pub enum MessageDirection {
-    Inbound,
-    Outbound,
-}
-
-pub struct Message(pub message::Model);
-
-#[Object]
-impl Message {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn direction(&self) -> MessageDirection {
-        self.0.direction.into()
-    }
-
-    /// text, image, audio, template, system, ... as the channel named it.
-    async fn kind(&self) -> &str {
-        &self.0.kind
-    }
-
-    async fn body(&self) -> Option<&str> {
-        self.0.body.as_deref()
-    }
-
-    /// received (inbound); pending, sent, delivered, read or failed (outbound).
-    async fn status(&self) -> &str {
-        &self.0.status
-    }
-
-    /// The channel's own message id (WhatsApp `wamid`).
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-}
-
-connection!(MessageConnection, MessageEdge, Message);
-
-/// A contact's thread on one channel.
-pub struct Conversation(pub conversation::Model);
-
-#[Object]
-impl Conversation {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Channel> {
-        let ch = loaders(ctx).channel(self.0.channel_id).await?;
-        Ok(Channel(ch.ok_or_else(|| ApiError::internal("conversation without channel"))?))
-    }
-
-    /// Newest first.
-    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
-    async fn messages(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<MessageConnection> {
-        let page = read::messages(
-            lookups(ctx),
-            actor(ctx)?,
-            &self.0,
-            PageArgs { first, after, last, before },
-            wants_total(ctx),
-        )
-        .await?;
-        let items = page.items.into_iter().map(|(c, m)| (c, Message(m))).collect();
-        Ok(MessageConnection::new(items, page.flags, page.total))
-    }
-
-    async fn last_message_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_message_at
-    }
-
-    /// When the 24-hour customer-service window closes (from the contact's last message).
-    async fn window_closes_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_inbound_at.map(|t| t + super::WINDOW)
-    }
-}
 
 /// Who sent an inbound message: at least one identity.
 #[derive(InputObject, Default)]

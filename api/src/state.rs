@@ -1,0 +1,94 @@
+//! The server's shared state: connections, keys, the schema, file storage, live events, limits, settings.
+//! Built once at start-up and handed to every request handler and to the job worker.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+
+use crate::{
+    auth::JwtKeys,
+    catalog::Catalogs,
+    config::Config,
+    events::EventBus,
+    files::FileStore,
+    jobs::runtime::JobRuntime,
+    outbound_webhooks::deliver::Sender,
+    rate_limit::RateLimiter,
+    schema::{self, SchemaData, Schemas},
+};
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    /// Key lookups: each request's actor and its batch loaders (`db::connect_lookups`).
+    pub lookups: DatabaseConnection,
+    /// Organizations' stages and members held in memory (`catalog`).
+    pub catalogs: Arc<Catalogs>,
+    pub schema: Schemas,
+    pub jwt: Arc<JwtKeys>,
+    pub events: Arc<EventBus>,
+    pub files: FileStore,
+    pub user_limits: Arc<RateLimiter>,
+    pub address_limits: Arc<RateLimiter>,
+    /// Woken when a job is queued, so a local worker starts at once.
+    pub jobs_wakeup: Arc<Notify>,
+    pub config: Arc<Config>,
+    /// Posts outbound webhook deliveries.
+    pub webhooks: Arc<Sender>,
+}
+
+/// Organizations whose catalog a server holds at once (a few kilobytes each).
+const CATALOGS_HELD: usize = 4096;
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, lookups: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+        let secret = config.jwt_secret()?;
+        let jwt =
+            Arc::new(JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes));
+        let events = EventBus::new(&db, &config.database_url);
+        let files = FileStore::local(&config.files_dir, &secret.bytes, config.file_link_ttl_secs);
+        let jobs_wakeup = Arc::new(Notify::new());
+        let webhooks = Arc::new(Sender::new(&config)?);
+        let config = Arc::new(config);
+        let data = SchemaData {
+            db: db.clone(),
+            lookups: lookups.clone(),
+            jwt: jwt.clone(),
+            events: events.clone(),
+            files: files.clone(),
+            jobs_wakeup: jobs_wakeup.clone(),
+            config: config.clone(),
+        };
+        let schema = schema::build(data);
+        let user_limits = Arc::new(RateLimiter::new(config.rate_limit_user_per_minute));
+        let address_limits = Arc::new(RateLimiter::new(config.rate_limit_ip_per_minute));
+        let catalogs = Arc::new(Catalogs::new(CATALOGS_HELD));
+        Ok(Self {
+            db,
+            lookups,
+            catalogs,
+            schema,
+            jwt,
+            events,
+            files,
+            user_limits,
+            address_limits,
+            jobs_wakeup,
+            config,
+            webhooks,
+        })
+    }
+
+    /// What the job worker and the runners it starts use.
+    pub fn job_runtime(&self) -> JobRuntime {
+        JobRuntime {
+            db: self.db.clone(),
+            files: self.files.clone(),
+            events: self.events.clone(),
+            config: self.config.clone(),
+            wakeup: self.jobs_wakeup.clone(),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The server's source read as a graph: modules import in one direction, and only the visibility module
+//! reads the contacts table.
+
+mod graph;
+
+use std::path::PathBuf;
+
+use graph::{SourceTree, display};
+
+fn server_source() -> SourceTree {
+    SourceTree::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../api/src"))
+}
+
+#[test]
+fn the_server_modules_import_in_one_direction() {
+    let tree = server_source();
+    assert!(tree.files.len() > 100, "the server's source was not found");
+    let cycles = tree.cycles();
+    let report: Vec<String> = cycles
+        .iter()
+        .map(|group| {
+            let lines: Vec<String> = group
+                .iter()
+                .map(|m| {
+                    let inside: Vec<String> =
+                        tree.edges[m].iter().filter(|t| group.contains(t)).map(|t| display(t)).collect();
+                    format!("  {} -> {}", display(m), inside.join(", "))
+                })
+                .collect();
+            format!("a cycle of {} files:\n{}", group.len(), lines.join("\n"))
+        })
+        .collect();
+    assert!(cycles.is_empty(), "modules import each other in circles:\n{}", report.join("\n"));
+}
+
+#[test]
+fn the_graph_sees_a_cycle_and_every_kind_of_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("lib.rs", "pub mod a; pub mod b; pub mod c;");
+    write("a/mod.rs", "mod inner; pub use inner::Thing;");
+    write("a/inner.rs", "pub struct Thing; fn f() { let _ = crate::b::g(); }");
+    write("b.rs", "pub fn g() { tracing::info!(\"{}\", super::c::X); }");
+    write("c.rs", "pub const X: u8 = 1; use crate::a::Thing; #[cfg(test)] mod tests { use crate::b::g; }");
+    let tree = SourceTree::read(dir.path());
+    let names = |m: &[&str]| m.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert!(tree.edges[&names(&["a"])].contains(&names(&["a", "inner"])), "a re-export is an edge");
+    assert!(tree.edges[&names(&["b"])].contains(&names(&["c"])), "a path inside a macro is an edge");
+    assert!(!tree.edges[&names(&["c"])].contains(&names(&["b"])), "test modules are left out");
+    let cycles = tree.cycles();
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].len(), 4, "a, a::inner, b and c reach each other: {cycles:?}");
+}
