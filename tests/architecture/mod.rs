@@ -55,3 +55,39 @@ fn the_graph_sees_a_cycle_and_every_kind_of_path() {
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0].len(), 4, "a, a::inner, b and c reach each other: {cycles:?}");
 }
+
+/// Where a module stands: HTTP on top, then the server state, the schema, each domain's GraphQL, the
+/// GraphQL pieces they share, the job worker, the domains' services and runners, and the foundation
+/// (settings, storage, errors, auth, visibility) at the bottom.
+fn layer(module: &[String]) -> (u8, &'static str) {
+    let first = module.first().map_or("", String::as_str);
+    let is_graphql = module.iter().any(|s| s == "graphql");
+    match first {
+        "" => (9, "crate root"),
+        "http" => (8, "HTTP"),
+        "state" => (7, "server state"),
+        "schema" => (6, "schema"),
+        "graphql" => (4, "shared GraphQL"),
+        _ if is_graphql => (5, "domain GraphQL"),
+        "jobs" if module.get(1).is_some_and(|m| m == "worker") => (3, "job worker"),
+        "config" | "db" | "error" | "validate" | "pagination" | "telemetry" | "memory" | "auth" | "files"
+        | "catalog" | "rate_limit" | "jobs" | "visibility" => (1, "foundation"),
+        "events" if module.len() == 1 => (1, "foundation"),
+        _ => (2, "domain services"),
+    }
+}
+
+#[test]
+fn lower_layers_never_import_upper_ones() {
+    let tree = server_source();
+    let mut wrong = Vec::new();
+    for (from, targets) in &tree.edges {
+        for to in targets {
+            let ((a, la), (b, lb)) = (layer(from), layer(to));
+            if a < b {
+                wrong.push(format!("  {} ({la}) -> {} ({lb})", display(from), display(to)));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "imports that point upwards:\n{}", wrong.join("\n"));
+}
