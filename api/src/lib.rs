@@ -44,6 +44,7 @@ pub mod telemetry;
 pub mod users;
 pub mod validate;
 pub mod verifications;
+pub mod visibility;
 
 pub use error::{ApiError, ApiResult};
 pub use http::app;

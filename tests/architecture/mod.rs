@@ -91,3 +91,47 @@ fn lower_layers_never_import_upper_ones() {
     }
     assert!(wrong.is_empty(), "imports that point upwards:\n{}", wrong.join("\n"));
 }
+
+/// The files that read contacts for the organization itself (`Visible::system`), and why.
+const SYSTEM_READERS: &[(&str, &str)] = &[
+    ("conversations/inbound.rs", "WhatsApp webhook ingest: finds and re-reads the sender's contact"),
+    ("conversations/outbound.rs", "delivery statuses that the WhatsApp webhook reports"),
+    ("contacts/service.rs", "plan limits count every contact of the organization"),
+    ("imports/run.rs", "the import job runner's plan-limit count"),
+    ("outbound_webhooks/outbox.rs", "partner events describe every change, whoever may see the contact"),
+];
+
+#[test]
+fn only_the_visibility_module_reads_the_contacts_table() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../api/src");
+    let mut wrong = Vec::new();
+    let mut system_users = Vec::new();
+    for (module, path) in server_source().files {
+        let file = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        if module == ["visibility"] {
+            continue;
+        }
+        let code: String = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let sql = code.to_lowercase().replace('"', "");
+        if code.contains("contact::Entity::find") || sql.contains("from contacts") || sql.contains("join contacts") {
+            wrong.push(format!("  {file} reads the contacts table itself"));
+        }
+        if code.contains("Visible::system(") {
+            system_users.push(file.clone());
+            if !SYSTEM_READERS.iter().any(|(f, _)| *f == file) {
+                wrong.push(format!(
+                    "  {file} reads contacts as the organization (Visible::system) without being listed"
+                ));
+            }
+        }
+    }
+    for (file, why) in SYSTEM_READERS {
+        assert!(system_users.contains(&file.to_string()), "{file} is listed ({why}) but no longer reads as the system");
+    }
+    assert!(wrong.is_empty(), "contacts read outside the visibility module:\n{}", wrong.join("\n"));
+}

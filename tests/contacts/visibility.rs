@@ -283,3 +283,28 @@ async fn audit_of_the_whole_organization_is_for_admins() {
     let other = w.app.gql(Some(&w.other_owner), "{ auditEvents { totalCount } }", json!({})).await;
     assert_eq!(other["data"]["auditEvents"]["totalCount"], 1, "only the other organization's own contact");
 }
+
+/// Loaders are built from the caller's visible contacts: asked for another agent's contact by id, they
+/// load none of its tags, properties or identities, whatever the ids come from.
+#[tokio::test]
+async fn loaders_load_nothing_of_a_contact_out_of_sight() {
+    let w = world().await;
+    let id = |s: &str| s.parse::<uuid::Uuid>().unwrap();
+    let (a, b, u) = (id(&w.a), id(&w.b), id(&w.u));
+    for (role, token) in &w.tokens {
+        let actor = api::auth::authenticate(&w.app.db, &w.app.state.jwt, &format!("Bearer {token}")).await.unwrap();
+        let loaders = api::graphql::loaders::Loaders::new(&w.app.db, api::visibility::Visible::contacts(&actor));
+        let tags = loaders.tags_now(&[a, b, u]).await.unwrap();
+        let seen: Vec<bool> = [a, b, u].iter().map(|c| !tags[c].is_empty()).collect();
+        let expected = match *role {
+            "agent A" | "viewer (agent A)" => vec![true, false, true],
+            "agent B" => vec![false, true, true],
+            _ => vec![true, true, true],
+        };
+        assert_eq!(seen, expected, "{role}: tags of contacts A, B, unassigned");
+        let props = loaders.properties(b).await.unwrap();
+        assert_eq!(!props.is_empty(), expected[1], "{role}: properties of B's contact");
+        let identities = loaders.identifiers(b).await.unwrap();
+        assert!(identities.is_empty() || expected[1], "{role}: identities of B's contact");
+    }
+}

@@ -1,6 +1,6 @@
 //! Applying a patch or a deletion to one batch of contact ids, set-based, with an audit event per contact.
 
-use entity::{audit_event, contact, contact_tag, enums::UserRole, tag};
+use entity::{audit_event, contact, contact_tag, tag};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -10,6 +10,7 @@ use crate::{
     db::now,
     error::{ApiError, ApiResult},
     pipeline, tags,
+    visibility::{ASSIGN_REFUSED, AssignRight, Visible},
 };
 
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -37,25 +38,24 @@ impl Patch {
         if let Some(stage) = self.stage_id {
             pipeline::service::find_active(db, actor.organization_id(), stage).await?;
         }
-        match self.assignee {
-            Some(Some(id)) if actor.role() == UserRole::Agent && Some(id) != actor.user_id() => {
-                Err(ApiError::Forbidden("Agents can only take unassigned contacts or release their own".into()))
-            }
-            Some(Some(id)) if actor.is_admin() => {
-                crate::contacts::write::check_assignment(db, actor, None, Some(id)).await
+        let Some(next) = self.assignee else { return Ok(()) };
+        let right = AssignRight::of(actor);
+        if !right.may_assign_to(next) {
+            return Err(ApiError::Forbidden(ASSIGN_REFUSED.into()));
+        }
+        match right {
+            // The new assignee must still be an active member who may own contacts.
+            AssignRight::Anyone if next.is_some() => {
+                crate::contacts::write::check_assignment(db, actor, None, next).await
             }
             _ => Ok(()),
         }
     }
 
-    /// Agents may only take unassigned contacts (assign to themselves) or release their own.
-    pub fn narrow(&self, actor: &Actor, query: sea_orm::Select<contact::Entity>) -> sea_orm::Select<contact::Entity> {
-        if actor.role() != UserRole::Agent {
-            return query;
-        }
-        match self.assignee {
-            Some(Some(_)) => query.filter(contact::Column::AssigneeId.is_null()),
-            Some(None) => query.filter(contact::Column::AssigneeId.eq(actor.user_id())),
+    /// The contacts the move may touch: agents only take unassigned ones or release their own.
+    pub fn narrow(&self, actor: &Actor, query: Visible) -> Visible {
+        match self.assignee.and_then(|next| AssignRight::of(actor).movable_to(next)) {
+            Some(condition) => query.filter(condition),
             None => query,
         }
     }
@@ -118,13 +118,13 @@ pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], pat
     }
     let stage_moves: Vec<(Uuid, Uuid)> = match patch.stage_id {
         Some(stage) => {
-            contact::Entity::find()
+            Visible::contacts(actor)
+                .filter(contact::Column::Id.is_in(ids.to_vec()))
+                .filter(contact::Column::StageId.ne(stage))
+                .into_select()
                 .select_only()
                 .column(contact::Column::Id)
                 .column(contact::Column::StageId)
-                .filter(contact::Column::OrganizationId.eq(org))
-                .filter(contact::Column::Id.is_in(ids.to_vec()))
-                .filter(contact::Column::StageId.ne(stage))
                 .into_tuple()
                 .all(txn)
                 .await?

@@ -1,17 +1,15 @@
 //! Which contacts a bulk action touches.
 
 use entity::contact;
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    contacts::{
-        filter::{ContactFilter, apply},
-        scope::visible,
-    },
+    contacts::filter::{ContactFilter, apply},
     error::{ApiError, ApiResult},
+    visibility::Visible,
 };
 
 pub const MAX_IDS: usize = 10_000;
@@ -25,7 +23,7 @@ pub struct Selection {
 
 impl Selection {
     /// The visible contacts selected: ids the actor cannot see simply do not match.
-    pub async fn query(&self, db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Select<contact::Entity>> {
+    pub async fn query(&self, db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Visible> {
         let field = "selection";
         match (&self.ids, &self.filter, &self.search) {
             (Some(ids), None, None) => {
@@ -35,10 +33,10 @@ impl Selection {
                 if ids.len() > MAX_IDS {
                     return Err(ApiError::bad_input(field, format!("Select at most {MAX_IDS} ids, or use a filter")));
                 }
-                Ok(visible(actor).filter(contact::Column::Id.is_in(ids.clone())))
+                Ok(Visible::contacts(actor).filter(contact::Column::Id.is_in(ids.clone())))
             }
             (None, filter, search) if filter.is_some() || search.is_some() => {
-                apply(db, actor, visible(actor), &filter.clone().unwrap_or_default(), search.as_deref()).await
+                apply(db, actor, Visible::contacts(actor), &filter.clone().unwrap_or_default(), search.as_deref()).await
             }
             (None, _, _) => Err(ApiError::bad_input(field, "The selection is empty: give ids, or a filter and search")),
             (Some(_), _, _) => Err(ApiError::bad_input(field, "Give either ids or a filter and search, not both")),

@@ -6,8 +6,8 @@ use entity::{
     job,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -22,6 +22,7 @@ use crate::{
     error::{ApiError, ApiResult},
     jobs::queue,
     jobs::runtime::JobRuntime,
+    visibility::Visible,
 };
 
 /// Selections larger than this run as a job.
@@ -43,8 +44,10 @@ struct BulkParams {
     last_id: Option<Uuid>,
 }
 
-fn ids(query: Select<contact::Entity>) -> sea_orm::Selector<sea_orm::SelectGetableTuple<Uuid>> {
-    query.select_only().column(contact::Column::Id).order_by_asc(contact::Column::Id).into_tuple::<Uuid>()
+/// The selected ids in order, `limit` at a time.
+fn ids(query: Visible, limit: Option<u64>) -> sea_orm::Selector<sea_orm::SelectGetableTuple<Uuid>> {
+    let query = query.into_select().select_only().column(contact::Column::Id);
+    query.order_by_asc(contact::Column::Id).limit(limit).into_tuple::<Uuid>()
 }
 
 pub async fn update(
@@ -72,7 +75,7 @@ async fn run(
     kind: JobKind,
 ) -> ApiResult<BulkOutcome> {
     let query = selection.query(db, actor).await?;
-    let matched = query.clone().count(db).await?;
+    let matched = query.clone().into_select().count(db).await?;
     let not_found = selection.requested().map_or(0, |r| r.saturating_sub(matched));
     if matched > JOB_THRESHOLD {
         let params =
@@ -87,7 +90,7 @@ async fn run(
         Some(p) => p.narrow(actor, query),
         None => query,
     };
-    let chosen = ids(query).all(db).await?;
+    let chosen = ids(query, None).all(db).await?;
     let txn = begin_write(db).await?;
     let updated = match &patch {
         Some(p) => apply::update(&txn, actor, &chosen, p).await?,
@@ -127,7 +130,7 @@ pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize
         if let Some(last) = params.last_id {
             query = query.filter(contact::Column::Id.gt(last));
         }
-        let batch = ids(query.limit(BATCH)).all(db).await?;
+        let batch = ids(query, Some(BATCH)).all(db).await?;
         let Some(last) = batch.last().copied() else { break };
         let txn = begin_write(db).await?;
         let changed = match &params.patch {

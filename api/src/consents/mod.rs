@@ -12,10 +12,10 @@ use uuid::Uuid;
 use crate::{
     audit,
     auth::Actor,
-    contacts::scope::find_visible,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     validate,
+    visibility::find_visible,
 };
 
 pub const STATUSES: [&str; 2] = ["OPTED_IN", "OPTED_OUT"];

@@ -7,7 +7,7 @@ use entity::{
     property_definition, verification,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, LikeExpr, SelectStatement},
 };
 use uuid::Uuid;
@@ -17,6 +17,7 @@ use crate::{
     error::{ApiError, ApiResult},
     properties::values::{self, Typed},
     validate::fold,
+    visibility::Visible,
 };
 
 const MAX_SEARCH_CHARS: usize = 100;
@@ -73,10 +74,10 @@ pub enum PropertyOp {
 pub async fn apply(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    mut query: Select<contact::Entity>,
+    mut query: Visible,
     filter: &ContactFilter,
     search: Option<&str>,
-) -> ApiResult<Select<contact::Entity>> {
+) -> ApiResult<Visible> {
     let org = actor.organization_id();
     if let Some(ids) = &filter.stage_ids {
         query = query.filter(contact::Column::StageId.is_in(ids.clone()));

@@ -7,16 +7,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
-    scope::find_visible,
-    write::{conflict_or, identity_taken},
-};
+use super::write::{conflict_or, identity_taken};
 use crate::{
     audit,
     auth::Actor,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult, absent_as_none},
     validate,
+    visibility::find_visible,
 };
 
 fn check_kind(kind: IdentifierKind) -> ApiResult<()> {

@@ -3,14 +3,12 @@
 use entity::contact;
 use sea_orm::ConnectionTrait;
 
-use super::{
-    filter::{ContactFilter, apply, is_long_phone_fragment},
-    scope::visible,
-};
+use super::filter::{ContactFilter, apply, is_long_phone_fragment};
 use crate::{
     auth::Actor,
     error::ApiResult,
     pagination::{Fetched, KeyValue, PageArgs},
+    visibility::Visible,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +71,9 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: ListQuery) -> Api
         .page
         .resolve(&list, actor.organization_id())?
         .matching_few(is_long_phone_fragment(q.search.as_deref(), &actor.organization().default_country));
-    let query = apply(db, actor, visible(actor), &q.filter, q.search.as_deref()).await?;
-    page.fetch(db, query, q.order.column(), contact::Column::Id, q.descending, q.want_total, |c| (q.order.key(c), c.id))
-        .await
+    let query = apply(db, actor, Visible::contacts(actor), &q.filter, q.search.as_deref()).await?;
+    page.fetch(db, query.into_select(), q.order.column(), contact::Column::Id, q.descending, q.want_total, |c| {
+        (q.order.key(c), c.id)
+    })
+    .await
 }

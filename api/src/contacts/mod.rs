@@ -1,9 +1,8 @@
-//! Contacts: the people a sales team works with. Every read starts from `scope::visible`.
+//! Contacts: the people a sales team works with. Every read starts from `visibility::Visible`.
 
 pub mod filter;
 pub mod graphql;
 pub mod identifiers;
 pub mod list;
-pub mod scope;
 pub mod service;
 pub mod write;

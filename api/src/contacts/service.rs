@@ -11,13 +11,15 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{scope::find_visible, write::*};
+use super::write::*;
+use crate::visibility::find_visible;
 use crate::{
     audit,
     auth::Actor,
     db::{begin_write, is_postgres, new_id, now},
     error::{ApiError, ApiResult},
     listings, pipeline, properties, tags, validate,
+    visibility::Visible,
 };
 
 pub struct NewContact {
@@ -303,8 +305,8 @@ pub async fn ensure_capacity(txn: &impl ConnectionTrait, organization_id: Uuid, 
     let Some(limit) = org.plan.contact_limit() else {
         return Ok(());
     };
-    let count =
-        contact::Entity::find().filter(contact::Column::OrganizationId.eq(organization_id)).count(txn).await? as i64;
+    // The plan counts every contact of the organization, whoever may see them.
+    let count = Visible::system(organization_id).into_select().count(txn).await? as i64;
     if count + adding > limit {
         return Err(ApiError::LimitExceeded(format!("The plan allows {limit} contacts; upgrade to add more")));
     }

@@ -8,12 +8,12 @@ use entity::{
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::scope::visible;
 use crate::{
     auth::Actor,
     db::{new_id, now},
     error::{ApiError, ApiResult},
     validate::fold,
+    visibility::{ASSIGN_REFUSED, AssignRight, Visible},
 };
 
 /// What `search` matches: folded name, email, and the phone's digits.
@@ -43,7 +43,7 @@ pub async fn identity_taken(
         .one(db)
         .await?;
     let Some(holder) = holder.filter(|h| Some(h.contact_id) != except) else { return Ok(()) };
-    let seen = visible(actor).filter(contact::Column::Id.eq(holder.contact_id)).one(db).await?;
+    let seen = Visible::contact(actor, holder.contact_id).into_select().one(db).await?;
     Err(ApiError::Conflict {
         field: field.into(),
         message: "Another contact already has this identity".into(),
@@ -106,12 +106,8 @@ pub async fn check_assignment(
     if current == next {
         return Ok(());
     }
-    if !actor.is_admin() {
-        let me = actor.user_id();
-        let allowed = (current.is_none() && next == me) || (current == me && next.is_none());
-        if actor.role() != UserRole::Agent || !allowed {
-            return Err(ApiError::Forbidden("Agents can only take unassigned contacts or release their own".into()));
-        }
+    if !AssignRight::of(actor).allows(current, next) {
+        return Err(ApiError::Forbidden(ASSIGN_REFUSED.into()));
     }
     if let Some(id) = next {
         let assignee = user::Entity::find_by_id(id)

@@ -22,6 +22,7 @@ use crate::{
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     pipeline, validate,
+    visibility::Visible,
 };
 
 pub struct InboundMessage {
@@ -77,7 +78,8 @@ pub async fn record(
     };
     let message = window::store(&txn, &contact, conversation, row, msg.sent_at, MessageDirection::Inbound).await?;
     txn.commit().await?;
-    let contact = contact::Entity::find_by_id(contact.id).one(db).await?.unwrap_or(contact);
+    let again = Visible::system(contact.organization_id).filter(contact::Column::Id.eq(contact.id));
+    let contact = again.into_select().one(db).await?.unwrap_or(contact);
     Ok(Recorded { contact, created, message })
 }
 
@@ -163,7 +165,7 @@ async fn find_by_identity(
     // Prefer the strongest identity (the order given), so a stale weak one never wins.
     let best = identities.iter().find_map(|(k, v)| found.iter().find(|f| f.kind == *k && f.value == *v));
     let Some(id) = best.map(|f| f.contact_id) else { return Ok(None) };
-    Ok(contact::Entity::find_by_id(id).filter(contact::Column::OrganizationId.eq(organization_id)).one(txn).await?)
+    Ok(Visible::system(organization_id).filter(contact::Column::Id.eq(id)).into_select().one(txn).await?)
 }
 
 /// Inserts the identities for a new contact; false when any of them already belongs to someone.

@@ -12,10 +12,11 @@ use sea_orm::{
 use super::window;
 use crate::{
     auth::Actor,
-    contacts::scope::find_visible,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     validate,
+    visibility::Visible,
+    visibility::find_visible,
 };
 
 pub struct OutboundMessage {
@@ -81,7 +82,7 @@ pub async fn record(
         (None, None) => {}
     }
     txn.commit().await?;
-    let contact = contact::Entity::find_by_id(contact.id).one(db).await?.unwrap_or(contact);
+    let contact = Visible::contact(actor, contact.id).into_select().one(db).await?.unwrap_or(contact);
     Ok((contact, stored))
 }
 
@@ -132,7 +133,9 @@ pub async fn apply_status(
     let updated = model.update(&txn).await?;
     count_status(&txn, &updated, Some(&previous), status).await?;
     txn.commit().await?;
-    Ok(contact::Entity::find_by_id(updated.contact_id).one(db).await?)
+    // A status from the webhook: the organization itself reads the contact it belongs to.
+    let system = Visible::system(updated.organization_id).filter(contact::Column::Id.eq(updated.contact_id));
+    Ok(system.into_select().one(db).await?)
 }
 
 /// Statistics that follow statuses: a failed outbound is a cancelled one; a delivered template is a

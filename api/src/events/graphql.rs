@@ -9,12 +9,10 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{BusEvent, ContactEvent, ContactEventKind, EventBus};
 use crate::{
     auth::Actor,
-    contacts::{
-        graphql::types::Contact,
-        scope::{can_see, find_visible},
-    },
+    contacts::graphql::types::Contact,
     error::ApiError,
     graphql::context::{actor, db},
+    visibility::{can_see, find_visible},
 };
 
 #[derive(SimpleObject)]

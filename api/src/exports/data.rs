@@ -9,7 +9,7 @@ use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{audit, auth::Actor, contacts::scope::find_visible, db::now, error::ApiResult};
+use crate::{audit, auth::Actor, db::now, error::ApiResult, visibility::find_visible};
 
 macro_rules! of_contact {
     ($entity:ident, $org:expr, $id:expr) => {
@@ -32,7 +32,10 @@ pub async fn contact_data(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) ->
     let definitions =
         property_definition::Entity::find().filter(property_definition::Column::OrganizationId.eq(org)).all(db).await?;
     let values = of_contact!(contact_property_value, org, id).all(db).await?;
-    let tags = crate::tags::read::of_contacts(db, org, &[id]).await?.remove(&id).unwrap_or_default();
+    let tags = crate::tags::read::of_contacts(db, &crate::visibility::Visible::contacts(actor), &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let consents = of_contact!(consent, org, id).all(db).await?;
     let notes = of_contact!(note, org, id).order_by_asc(note::Column::CreatedAt).all(db).await?;
     let conversations =

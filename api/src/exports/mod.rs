@@ -19,13 +19,11 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    contacts::{
-        filter::{ContactFilter, apply},
-        scope::visible,
-    },
+    contacts::filter::{ContactFilter, apply},
     error::{ApiError, ApiResult},
     jobs::queue,
     pagination::{Fetched, KeyValue, PageArgs},
+    visibility::Visible,
 };
 use columns::Language;
 use writer::Format;
@@ -60,10 +58,10 @@ pub struct ExportParams {
 
 impl ExportParams {
     /// The contacts exported: always inside what the actor can see now.
-    pub async fn query(&self, db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Select<contact::Entity>> {
+    pub async fn query(&self, db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Visible> {
         let dates =
             ContactFilter { created_from: self.created_from, created_to: self.created_to, ..Default::default() };
-        let scoped = visible(actor);
+        let scoped = Visible::contacts(actor);
         match self.scope {
             Scope::All => apply(db, actor, scoped, &dates, None).await,
             Scope::Selected => {

@@ -62,7 +62,7 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
         return Err(ApiError::bad_input("job", "The user who started it can no longer act"));
     };
     let params: ExportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
-    let query = params.query(db, &actor).await?;
+    let query = params.query(db, &actor).await?.into_select();
     let total = query.clone().count(db).await?;
     if params.format == Format::Xlsx && total > XLSX_MAX_ROWS {
         return Err(ApiError::bad_input("format", format!("XLSX holds at most {XLSX_MAX_ROWS} rows; use CSV")));

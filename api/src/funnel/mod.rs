@@ -16,7 +16,7 @@ use entity::{
     pipeline_stage, user,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, Func},
 };
 use serde_json::Value;
@@ -24,9 +24,9 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    contacts::scope::visible,
     error::{ApiError, ApiResult},
     pipeline,
+    visibility::Visible,
 };
 
 pub struct FunnelQuery {
@@ -55,7 +55,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
         return Err(ApiError::bad_input("from", "`from` is after `to`"));
     }
     let org = actor.organization_id();
-    let mut base = visible(actor);
+    let mut base = Visible::contacts(actor);
     if let Some(agent) = q.assignee_id {
         let known = user::Entity::find_by_id(agent).filter(user::Column::OrganizationId.eq(org)).one(db).await?;
         if known.is_none() {
@@ -70,6 +70,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
 
     let current: HashMap<Uuid, i64> = base
         .clone()
+        .into_select()
         .select_only()
         .column(contact::Column::StageId)
         .column_as(Expr::from(Func::count(Expr::col(contact::Column::Id))), "n")
@@ -80,12 +81,11 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
         .into_iter()
         .collect();
 
-    let ids_of = |query: sea_orm::Select<contact::Entity>| query.select_only().column(contact::Column::Id).into_query();
     let changes = audit_event::Entity::find()
         .filter(audit_event::Column::OrganizationId.eq(org))
         .filter(audit_event::Column::Kind.eq(STAGE_CHANGED))
         .filter(audit_event::Column::CreatedAt.between(q.from, q.to))
-        .filter(audit_event::Column::ContactId.in_subquery(ids_of(base.clone())))
+        .filter(audit_event::Column::ContactId.in_subquery(base.clone().ids()))
         .all(db)
         .await?;
     let mut entered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
@@ -98,6 +98,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
     let created = base.clone().filter(contact::Column::CreatedAt.between(q.from, q.to));
     let born: Vec<(Uuid, Uuid)> = created
         .clone()
+        .into_select()
         .select_only()
         .column(contact::Column::Id)
         .column(contact::Column::StageId)
@@ -107,7 +108,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
     let first_changes = audit_event::Entity::find()
         .filter(audit_event::Column::OrganizationId.eq(org))
         .filter(audit_event::Column::Kind.eq(STAGE_CHANGED))
-        .filter(audit_event::Column::ContactId.in_subquery(ids_of(created)))
+        .filter(audit_event::Column::ContactId.in_subquery(created.ids()))
         .order_by_asc(audit_event::Column::CreatedAt)
         .all(db)
         .await?;

@@ -1,6 +1,7 @@
 //! Per-request batch loaders, so a page of contacts loads its stages, assignees, tags and properties in a
 //! constant number of queries. Each is built for one organization and filters by it: a loader can
-//! never return another tenant's rows, whatever ids it is asked for.
+//! never return another tenant's rows, whatever ids it is asked for. Loaders of what hangs off a contact
+//! are built from the caller's `Visible` and load nothing of a contact outside it.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -15,6 +16,7 @@ use uuid::Uuid;
 use crate::{
     catalog::Catalog,
     error::{ApiError, ApiResult},
+    visibility::Visible,
 };
 
 type LoadResult<V> = Result<HashMap<Uuid, V>, Arc<DbErr>>;
@@ -53,7 +55,7 @@ macro_rules! by_contact_loader {
     ($name:ident, $entity:ident, $($order:ident($col:ident)),+) => {
         pub struct $name {
             db: DatabaseConnection,
-            organization_id: Uuid,
+            scope: Visible,
         }
 
         impl Loader<Uuid> for $name {
@@ -62,8 +64,8 @@ macro_rules! by_contact_loader {
 
             async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::OrganizationId.eq(self.organization_id))
-                    .filter($entity::Column::ContactId.is_in(keys.to_vec()))
+                    .filter($entity::Column::OrganizationId.eq(self.scope.organization_id()))
+                    .filter(self.scope.owns($entity::Column::ContactId, keys))
                     $(.$order($entity::Column::$col))+
                     .all(&self.db)
                     .await
@@ -85,7 +87,7 @@ by_contact_loader!(ConsentsByContact, consent, order_by_desc(RecordedAt), order_
 
 pub struct VerificationByContact {
     db: DatabaseConnection,
-    organization_id: Uuid,
+    scope: Visible,
 }
 
 impl Loader<Uuid> for VerificationByContact {
@@ -94,8 +96,8 @@ impl Loader<Uuid> for VerificationByContact {
 
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = verification::Entity::find()
-            .filter(verification::Column::OrganizationId.eq(self.organization_id))
-            .filter(verification::Column::ContactId.is_in(keys.to_vec()))
+            .filter(verification::Column::OrganizationId.eq(self.scope.organization_id()))
+            .filter(self.scope.owns(verification::Column::ContactId, keys))
             .all(&self.db)
             .await
             .map_err(Arc::new)?;
@@ -105,7 +107,7 @@ impl Loader<Uuid> for VerificationByContact {
 
 pub struct TagsByContact {
     db: DatabaseConnection,
-    organization_id: Uuid,
+    scope: Visible,
 }
 
 impl Loader<Uuid> for TagsByContact {
@@ -113,7 +115,7 @@ impl Loader<Uuid> for TagsByContact {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
-        crate::tags::read::of_contacts(&self.db, self.organization_id, keys).await.map_err(Arc::new)
+        crate::tags::read::of_contacts(&self.db, &self.scope, keys).await.map_err(Arc::new)
     }
 }
 
@@ -121,7 +123,7 @@ pub type PropertyRow = (property_definition::Model, contact_property_value::Mode
 
 pub struct PropertiesByContact {
     db: DatabaseConnection,
-    organization_id: Uuid,
+    scope: Visible,
 }
 
 impl Loader<Uuid> for PropertiesByContact {
@@ -130,13 +132,13 @@ impl Loader<Uuid> for PropertiesByContact {
 
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let values = contact_property_value::Entity::find()
-            .filter(contact_property_value::Column::OrganizationId.eq(self.organization_id))
-            .filter(contact_property_value::Column::ContactId.is_in(keys.to_vec()))
+            .filter(contact_property_value::Column::OrganizationId.eq(self.scope.organization_id()))
+            .filter(self.scope.owns(contact_property_value::Column::ContactId, keys))
             .all(&self.db)
             .await
             .map_err(Arc::new)?;
         let definitions: Vec<property_definition::Model> = property_definition::Entity::find()
-            .filter(property_definition::Column::OrganizationId.eq(self.organization_id))
+            .filter(property_definition::Column::OrganizationId.eq(self.scope.organization_id()))
             .order_by_asc(property_definition::Column::Position)
             .order_by_asc(property_definition::Column::Key)
             .all(&self.db)
@@ -193,21 +195,24 @@ async fn from_copy_or<'a, V: Clone + 'a, L: Loader<Uuid, Value = V, Error = Arc<
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, organization_id: Uuid) -> Self {
+    /// Loaders for what `scope` (the caller's visible contacts) may read.
+    pub fn new(db: &DatabaseConnection, scope: Visible) -> Self {
+        let organization_id = scope.organization_id();
         let db = || db.clone();
+        let scope = || scope.clone();
         Self {
             catalog: None,
             users: DataLoader::new(UserById { db: db(), organization_id }, tokio::spawn),
             stages: DataLoader::new(StageById { db: db(), organization_id }, tokio::spawn),
             listings: DataLoader::new(ListingById { db: db(), organization_id }, tokio::spawn),
-            tags: DataLoader::new(TagsByContact { db: db(), organization_id }, tokio::spawn),
-            properties: DataLoader::new(PropertiesByContact { db: db(), organization_id }, tokio::spawn),
-            identifiers: DataLoader::new(IdentifiersByContact { db: db(), organization_id }, tokio::spawn),
+            tags: DataLoader::new(TagsByContact { db: db(), scope: scope() }, tokio::spawn),
+            properties: DataLoader::new(PropertiesByContact { db: db(), scope: scope() }, tokio::spawn),
+            identifiers: DataLoader::new(IdentifiersByContact { db: db(), scope: scope() }, tokio::spawn),
             channels: DataLoader::new(ChannelById { db: db(), organization_id }, tokio::spawn),
-            conversations: DataLoader::new(ConversationsByContact { db: db(), organization_id }, tokio::spawn),
-            verifications: DataLoader::new(VerificationByContact { db: db(), organization_id }, tokio::spawn),
-            reservations: DataLoader::new(ReservationsByContact { db: db(), organization_id }, tokio::spawn),
-            consents: DataLoader::new(ConsentsByContact { db: db(), organization_id }, tokio::spawn),
+            conversations: DataLoader::new(ConversationsByContact { db: db(), scope: scope() }, tokio::spawn),
+            verifications: DataLoader::new(VerificationByContact { db: db(), scope: scope() }, tokio::spawn),
+            reservations: DataLoader::new(ReservationsByContact { db: db(), scope: scope() }, tokio::spawn),
+            consents: DataLoader::new(ConsentsByContact { db: db(), scope: scope() }, tokio::spawn),
         }
     }
 

@@ -25,6 +25,7 @@ use crate::{
         query_limits::{self, QueryLimits},
     },
     state::AppState,
+    visibility::Visible,
 };
 
 pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -54,7 +55,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
     }
     if let Some(actor) = actor {
-        let mut loaders = Loaders::new(&state.lookups, actor.organization_id());
+        let mut loaders = Loaders::new(&state.lookups, Visible::contacts(&actor));
         // A mutation changes what the copy holds while it runs; it reads stages and members afresh.
         if let Some(version) = actor.catalog_version().filter(|_| is_query(&mut request)) {
             match state.catalogs.get(&state.lookups, actor.organization_id(), version).await {
@@ -167,7 +168,7 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
     let header = payload.get("Authorization").or_else(|| payload.get("authorization")).and_then(|v| v.as_str());
     if let Some(header) = header {
         let actor = authenticate(&state.lookups, &state.jwt, header).await?;
-        data.insert(Loaders::new(&state.lookups, actor.organization_id()));
+        data.insert(Loaders::new(&state.lookups, Visible::contacts(&actor)));
         data.insert(actor);
     }
     Ok(data)

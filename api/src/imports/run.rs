@@ -29,6 +29,7 @@ use crate::{
     jobs::queue,
     jobs::runtime::JobRuntime,
     properties, tags,
+    visibility::Visible,
 };
 
 pub const BATCH: usize = 1000;
@@ -132,8 +133,7 @@ async fn write_batch(
     };
     let mut room = match org.plan.contact_limit() {
         Some(limit) => {
-            let count =
-                contact::Entity::find().filter(contact::Column::OrganizationId.eq(org.id)).count(&txn).await? as i64;
+            let count = Visible::system(org.id).into_select().count(&txn).await? as i64;
             let planned = if params.dry_run { job.created_count } else { 0 };
             (limit - count - planned).max(0)
         }

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{auth::Actor, contacts::scope::visible, error::ApiResult};
+use crate::{auth::Actor, error::ApiResult, visibility::Visible};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize, async_graphql::Enum)]
 pub enum DuplicateReason {
@@ -58,7 +58,8 @@ pub async fn groups(
             continue;
         }
         let key = key_of(db, reason);
-        let mut query = visible(actor)
+        let mut query = Visible::contacts(actor)
+            .into_select()
             .select_only()
             .expr_as(key.clone(), "k")
             .filter(match reason {
@@ -74,8 +75,9 @@ pub async fn groups(
         }
         let keys: Vec<String> = query.into_tuple::<String>().all(db).await?;
         for k in keys {
-            let members = visible(actor)
+            let members = Visible::contacts(actor)
                 .filter(key.clone().eq(k.clone()))
+                .into_select()
                 .order_by_asc(contact::Column::CreatedAt)
                 .order_by_asc(contact::Column::Id)
                 .limit(50)

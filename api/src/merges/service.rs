@@ -18,11 +18,12 @@ use super::record::{Folded, MergeRecord, Moved, fresh};
 use crate::{
     audit,
     auth::Actor,
-    contacts::{scope::find_visible, write::search_text},
+    contacts::write::search_text,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     outbound_webhooks::{self, EventType, outbox::Change},
     validate,
+    visibility::find_visible,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, async_graphql::Enum)]

@@ -19,6 +19,7 @@ use crate::{
     db::{begin_write, now},
     error::{ApiError, ApiResult},
     outbound_webhooks::{self, EventType, outbox::Change},
+    visibility::Visible,
 };
 
 /// Returns the primary as restored and the duplicates brought back.
@@ -38,8 +39,7 @@ pub async fn undo(
     let rec: MergeRecord = serde_json::from_value(found.record.clone()).map_err(ApiError::internal)?;
     let org = actor.organization_id();
     let before = rec.primary_before.clone().ok_or_else(|| ApiError::internal("merge without primary"))?;
-    if contact::Entity::find_by_id(before.id).filter(contact::Column::OrganizationId.eq(org)).one(&txn).await?.is_none()
-    {
+    if Visible::contact(actor, before.id).into_select().one(&txn).await?.is_none() {
         return Err(ApiError::bad_input("mergeId", "The merged contact has been deleted since"));
     }
 

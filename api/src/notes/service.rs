@@ -4,11 +4,11 @@ use uuid::Uuid;
 
 use crate::{
     auth::Actor,
-    contacts::scope::{can_see_contact, find_visible},
     db::{new_id, now},
     error::{ApiError, ApiResult},
     pagination::{Fetched, KeyValue, PageArgs},
     validate,
+    visibility::{can_see_contact, find_visible},
 };
 
 pub const MAX_NOTE_CHARS: usize = 10_000;

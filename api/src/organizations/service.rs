@@ -39,7 +39,7 @@ pub async fn create(
 /// How many contacts the actor can see: for owners and admins every contact, which is what the plan
 /// counts; others must not learn how many contacts other agents hold.
 pub async fn contact_count(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<i64> {
-    Ok(crate::contacts::scope::visible(actor).count(db).await? as i64)
+    Ok(crate::visibility::Visible::contacts(actor).into_select().count(db).await? as i64)
 }
 
 /// Owners and admins rename the organization or change its default country; only owners change the plan.

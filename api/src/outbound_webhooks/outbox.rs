@@ -17,6 +17,7 @@ use super::EventType;
 use crate::{
     db::{new_id, now},
     error::ApiResult,
+    visibility::Visible,
 };
 
 /// One change to report about one contact.
@@ -105,14 +106,10 @@ async fn snapshots(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiRes
     let mut tags: HashMap<Uuid, Vec<String>> = HashMap::new();
     let mut external: HashMap<Uuid, serde_json::Map<String, Value>> = HashMap::new();
     for chunk in ids.chunks(1000) {
-        contacts.extend(
-            contact::Entity::find()
-                .filter(contact::Column::OrganizationId.eq(org))
-                .filter(contact::Column::Id.is_in(chunk.to_vec()))
-                .all(db)
-                .await?,
-        );
-        for (id, list) in crate::tags::read::of_contacts(db, org, chunk).await? {
+        // Partner events describe every change of the organization, whoever may see the contact.
+        let scope = Visible::system(org);
+        contacts.extend(scope.clone().filter(contact::Column::Id.is_in(chunk.to_vec())).into_select().all(db).await?);
+        for (id, list) in crate::tags::read::of_contacts(db, &scope, chunk).await? {
             tags.insert(id, list.into_iter().map(|t| t.name).collect());
         }
         let identifiers = contact_identifier::Entity::find()

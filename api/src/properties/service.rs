@@ -10,10 +10,10 @@ use super::values::{self, canonical};
 use crate::{
     audit,
     auth::Actor,
-    contacts::scope::find_visible,
     db::{new_id, now},
     error::{ApiError, ApiResult, conflict_on_unique},
     validate,
+    visibility::find_visible,
 };
 
 pub struct NewDefinition {

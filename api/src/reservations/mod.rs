@@ -14,9 +14,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     auth::Actor,
-    contacts::scope::find_visible,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
+    visibility::find_visible,
 };
 
 pub const PAYMENT_STATUSES: [&str; 4] = ["PENDING", "PAID", "REFUNDED", "CANCELLED"];

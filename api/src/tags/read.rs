@@ -7,19 +7,21 @@ use entity::{contact_tag, tag};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-/// The tags of each of these contacts (already known to be visible), by name key; every id has an entry.
+use crate::visibility::Visible;
+
+/// The tags of each of these contacts that `scope` reaches, by name key; every id has an entry.
 pub async fn of_contacts(
     db: &impl ConnectionTrait,
-    organization_id: Uuid,
+    scope: &Visible,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<tag::Model>>, sea_orm::DbErr> {
     let of_link =
         contact_tag::Entity::belongs_to(tag::Entity).from(contact_tag::Column::TagId).to(tag::Column::Id).into();
     let rows = contact_tag::Entity::find()
-        .filter(contact_tag::Column::OrganizationId.eq(organization_id))
-        .filter(contact_tag::Column::ContactId.is_in(ids.to_vec()))
+        .filter(contact_tag::Column::OrganizationId.eq(scope.organization_id()))
+        .filter(scope.owns(contact_tag::Column::ContactId, ids))
         .join(JoinType::InnerJoin, of_link)
-        .filter(tag::Column::OrganizationId.eq(organization_id))
+        .filter(tag::Column::OrganizationId.eq(scope.organization_id()))
         .select_also(tag::Entity)
         .all(db)
         .await?;

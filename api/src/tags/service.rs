@@ -10,9 +10,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     auth::Actor,
-    contacts::scope::find_visible,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult, conflict_on_unique},
+    visibility::find_visible,
 };
 
 pub const MAX_TAG_CHARS: usize = 50;

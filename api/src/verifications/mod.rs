@@ -13,9 +13,9 @@ use uuid::Uuid;
 use crate::{
     audit,
     auth::Actor,
-    contacts::scope::find_visible,
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
+    visibility::find_visible,
 };
 
 pub const STATUSES: [&str; 3] = ["PENDING", "APPROVED", "DECLINED"];
