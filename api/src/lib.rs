@@ -43,6 +43,7 @@ pub mod tags;
 pub mod telemetry;
 pub mod users;
 pub mod validate;
+pub mod values;
 pub mod verifications;
 pub mod visibility;
 

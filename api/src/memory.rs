@@ -117,6 +117,12 @@ thread_local! {
     static ALLOCATED_AT_FLUSH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
+/// The multi-threaded runtime the server (and the benchmark's in-process server) runs on, with its workers
+/// returning cached memory before they sleep.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().on_thread_park(on_thread_park).build()
+}
+
 /// For the runtime's `on_thread_park`: a worker about to sleep empties its cache of freed objects once it
 /// has allocated a megabyte since it last did. An idle worker does not allocate, so the cache it filled
 /// under load would otherwise stay with it (jemalloc trims a thread's cache only as that thread allocates).

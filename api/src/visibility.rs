@@ -170,12 +170,13 @@ impl AssignRight {
         }
     }
 
-    /// Whether some contact may move to `next` (an agent: only to themselves, or to nobody).
+    /// Whether a move to `next` may be asked for at all (an agent: only to themselves, or to nobody);
+    /// `movable_to` then says which contacts it touches.
     pub fn may_assign_to(self, next: Option<Uuid>) -> bool {
         match self {
             Self::Anyone => true,
             Self::TakeOrRelease(me) => next.is_none() || next == Some(me),
-            Self::Nothing => false,
+            Self::Nothing => next.is_none(),
         }
     }
 
@@ -189,5 +190,35 @@ impl AssignRight {
             Self::TakeOrRelease(me) if next.is_none() => Some(column.eq(me).into_condition()),
             Self::TakeOrRelease(_) | Self::Nothing => Some(Expr::value(false).into_condition()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_take_unassigned_contacts_or_release_their_own() {
+        let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let agent = AssignRight::TakeOrRelease(me);
+        assert!(agent.allows(None, Some(me)), "take an unassigned one");
+        assert!(agent.allows(Some(me), None), "release one's own");
+        assert!(!agent.allows(None, Some(other)), "give to someone else");
+        assert!(!agent.allows(Some(other), None), "release someone else's");
+        assert!(!agent.allows(Some(other), Some(me)), "take someone else's");
+        assert!(AssignRight::Anyone.allows(Some(other), Some(me)));
+        assert!(!AssignRight::Nothing.allows(None, Some(me)));
+        assert!(agent.may_assign_to(Some(me)) && agent.may_assign_to(None) && !agent.may_assign_to(Some(other)));
+        assert!(AssignRight::Anyone.movable_to(Some(other)).is_none(), "admins move any contact");
+        assert!(agent.movable_to(Some(me)).is_some() && agent.movable_to(None).is_some());
+    }
+
+    #[test]
+    fn a_reach_includes_the_unassigned_and_its_agents() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let reach = Reach::UnassignedOr(vec![a]);
+        assert!(reach.includes(None) && reach.includes(Some(a)) && !reach.includes(Some(b)));
+        assert!(Reach::Organization.includes(Some(b)));
+        assert!(!Reach::UnassignedOr(Vec::new()).includes(Some(a)));
     }
 }

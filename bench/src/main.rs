@@ -94,11 +94,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .on_thread_park(api::memory::on_thread_park)
-        .build()?
-        .block_on(run())
+    api::memory::runtime()?.block_on(run())
 }
 
 async fn run() -> anyhow::Result<()> {

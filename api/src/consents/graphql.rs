@@ -2,7 +2,7 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::consent;
 
-use super::set;
+use super::service::set;
 use crate::graphql::context::{actor, db, parse_id};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

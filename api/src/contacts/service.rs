@@ -19,13 +19,14 @@ use crate::{
     db::{begin_write, is_postgres, new_id, now},
     error::{ApiError, ApiResult},
     listings, pipeline, properties, tags, validate,
+    values::{Email, Phone},
     visibility::Visible,
 };
 
 pub struct NewContact {
     pub name: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
     pub source: Option<ContactSource>,
     pub source_listing_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
@@ -38,8 +39,8 @@ pub struct NewContact {
 #[derive(Default)]
 pub struct ContactPatch {
     pub name: Option<String>,
-    pub phone: Option<Option<String>>,
-    pub email: Option<Option<String>>,
+    pub phone: Option<Option<Phone>>,
+    pub email: Option<Option<Email>>,
     pub source: Option<ContactSource>,
     pub source_listing_id: Option<Option<Uuid>>,
     pub assignee_id: Option<Option<Uuid>>,
@@ -47,10 +48,6 @@ pub struct ContactPatch {
     /// Replaces the contact's tags.
     pub tags: Option<Vec<String>>,
     pub properties: Vec<(String, Value)>,
-}
-
-fn optional<T>(value: Option<String>, parse: impl FnOnce(&str) -> ApiResult<T>) -> ApiResult<Option<T>> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(|v| parse(&v)).transpose()
 }
 
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
@@ -61,8 +58,8 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     actor.require_writer()?;
     let org = actor.organization();
     let name = validate::name("name", &input.name)?;
-    let phone = optional(input.phone, |p| validate::phone("phone", p, &org.default_country))?;
-    let email = optional(input.email, |e| validate::email("email", e))?;
+    let phone = input.phone.map(String::from);
+    let email = input.email.map(String::from);
     let stage = match input.stage_id {
         Some(id) => pipeline::service::find_active(db, org.id, id).await?,
         None => pipeline::service::first_stage(db, org.id).await?,
@@ -142,7 +139,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         model.name_edited_manually = Set(true);
     }
     let phone = match patch.phone {
-        Some(raw) => optional(raw, |p| validate::phone("phone", p, &org.default_country))?,
+        Some(next) => next.map(String::from),
         None => current.phone.clone(),
     };
     if phone != current.phone {
@@ -153,7 +150,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         changed("phone", json!(current.phone), json!(phone));
     }
     let email = match patch.email {
-        Some(raw) => optional(raw, |e| validate::email("email", e))?,
+        Some(next) => next.map(String::from),
         None => current.email.clone(),
     };
     changed("email", json!(current.email), json!(email));

@@ -22,6 +22,7 @@ use crate::{
     db::{begin_write, new_id, now},
     error::{ApiError, ApiResult},
     pipeline, validate,
+    values::Phone,
     visibility::Visible,
 };
 
@@ -244,7 +245,7 @@ pub async fn change_number(
     let Some(contact) = find_by_identity(&txn, org, &[(IdentifierKind::WaId, old_wa_id.to_string())]).await? else {
         return Ok(None);
     };
-    let new_phone = validate::phone("phone", &format!("+{new_wa_id}"), "US").ok();
+    let new_phone = Phone::parse_international("phone", &format!("+{new_wa_id}")).ok().map(String::from);
     let mut replaced = vec![(IdentifierKind::WaId, new_wa_id.to_string())];
     if let Some(p) = &new_phone {
         replaced.push((IdentifierKind::Phone, p.clone()));

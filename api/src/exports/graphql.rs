@@ -6,7 +6,11 @@ use entity::job;
 use futures_util::Stream;
 use tokio::sync::Notify;
 
-use super::{ExportParams, Scope, columns::Language, writer::Format};
+use super::{
+    columns::Language,
+    service::{self, ExportParams, Scope},
+    writer::Format,
+};
 use crate::{
     connection,
     contacts::graphql::inputs::ContactFilter,
@@ -192,7 +196,7 @@ pub struct ExportQuery;
 impl ExportQuery {
     /// One export: any of the organization's for owners and admins, one's own for others.
     async fn export_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ExportJob>> {
-        Ok(absent_as_none(super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await)?.map(ExportJob::new))
+        Ok(absent_as_none(service::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await)?.map(ExportJob::new))
     }
 
     /// The download history, newest first: every export of the organization for owners and admins, one's
@@ -207,7 +211,7 @@ impl ExportQuery {
         before: Option<String>,
     ) -> async_graphql::Result<ExportJobConnection> {
         let args = PageArgs { first, after, last, before };
-        let page = super::list(db(ctx), actor(ctx)?, args, wants_total(ctx)).await?;
+        let page = service::list(db(ctx), actor(ctx)?, args, wants_total(ctx)).await?;
         let items = page.items.into_iter().map(|(c, j)| (c, ExportJob::new(j))).collect();
         Ok(ExportJobConnection::new(items, page.flags, page.total))
     }
@@ -221,14 +225,14 @@ impl ExportMutation {
     /// Starts an export of what the caller can see (viewers cannot export); follow it with `exportJob`
     /// or `exportJobUpdated`.
     async fn start_export(&self, ctx: &Context<'_>, input: StartExportInput) -> async_graphql::Result<ExportJob> {
-        let job = super::start(db(ctx), actor(ctx)?, input.into_domain()?).await?;
+        let job = service::start(db(ctx), actor(ctx)?, input.into_domain()?).await?;
         ctx.data_unchecked::<Arc<Notify>>().notify_one();
         Ok(ExportJob::new(job))
     }
 
     /// Stops an export; no file is kept.
     async fn cancel_export(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ExportJob> {
-        let job = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        let job = service::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
         Ok(ExportJob::new(queue::cancel(db(ctx), &job).await?))
     }
 
@@ -255,7 +259,7 @@ impl ExportSubscription {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<impl Stream<Item = ExportJob> + use<>> {
-        let current = super::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        let current = service::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
         let bus = ctx.data_unchecked::<Arc<EventBus>>();
         Ok(futures_util::StreamExt::map(queue::updates(bus, db(ctx).clone(), current), ExportJob::new))
     }

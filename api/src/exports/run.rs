@@ -8,8 +8,8 @@ use sea_orm::{
 };
 
 use super::{
-    ExportParams,
     columns::{self, Lookups},
+    service::ExportParams,
     writer::{Format, Sink, XLSX_MAX_ROWS},
 };
 use crate::{

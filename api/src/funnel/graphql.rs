@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::{FunnelQuery as Query, funnel};
+use super::service::{FunnelQuery as Query, funnel};
 use crate::{
     contacts::graphql::types::ContactSource,
     graphql::context::{actor, db, parse_id},

@@ -3,6 +3,7 @@
 //! output types used by several domains (`types`). The schema itself is assembled in `schema`.
 
 pub mod context;
+pub mod fields;
 pub mod loaders;
 pub mod query_limits;
 pub mod types;

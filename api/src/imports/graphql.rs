@@ -2,15 +2,13 @@ use std::{io::Read, sync::Arc};
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription, Upload};
 use chrono::{DateTime, Utc};
-use entity::{enums::JobKind, job};
+use entity::job;
 use futures_util::Stream;
 use tokio::sync::Notify;
 
 use super::{
-    mapping::{ColumnMap, ImportField, suggest},
-    report,
-    run::ImportParams,
-    source::{Limits, open},
+    mapping::{ColumnMap, ImportField},
+    service,
 };
 use crate::{
     config::Config,
@@ -24,7 +22,6 @@ use crate::{
     },
     jobs::queue,
     pagination::{PageArgs, wants_total},
-    properties,
 };
 
 /// An import: its progress, counts, and the report once it ends.
@@ -131,9 +128,7 @@ pub struct ImportQuery;
 impl ImportQuery {
     /// One import of the organization (owners and admins).
     async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ImportJob>> {
-        let actor = actor(ctx)?;
-        actor.require_admin()?;
-        let job = queue::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await;
+        let job = service::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await;
         Ok(absent_as_none(job)?.map(ImportJob))
     }
 
@@ -147,24 +142,15 @@ impl ImportQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<ImportJobConnection> {
-        let actor = actor(ctx)?;
-        actor.require_admin()?;
         let args = PageArgs { first, after, last, before };
-        let page = queue::list(db(ctx), actor, JobKind::Import, args, wants_total(ctx)).await?;
+        let page = service::list(db(ctx), actor(ctx)?, args, wants_total(ctx)).await?;
         let items = page.items.into_iter().map(|(c, j)| (c, ImportJob(j))).collect();
         Ok(ImportJobConnection::new(items, page.flags, page.total))
     }
 
     /// A signed link to an xlsx template with the expected columns (owners and admins).
     async fn import_template(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let actor = actor(ctx)?;
-        actor.require_admin()?;
-        let defs = properties::service::definitions(db(ctx), actor, false).await?;
-        let bytes = report::template(&defs).map_err(ApiError::internal)?;
-        let files = ctx.data_unchecked::<FileStore>();
-        let key = FileStore::new_key(actor.organization_id(), "templates", "xlsx");
-        files.put(&key, &bytes).await?;
-        Ok(files.signed_url(&key))
+        Ok(service::template(db(ctx), ctx.data_unchecked::<FileStore>(), actor(ctx)?).await?)
     }
 }
 
@@ -175,20 +161,15 @@ pub struct ImportMutation;
 impl ImportMutation {
     /// Reads an uploaded file's header and first rows and suggests a column mapping (owners and admins).
     async fn preview_import(&self, ctx: &Context<'_>, file: Upload) -> async_graphql::Result<ImportPreview> {
-        let actor = actor(ctx)?;
-        actor.require_admin()?;
+        actor(ctx)?.require_admin()?;
         let (_, bytes) = read_upload(ctx, &file)?;
-        let limits = Limits::new(ctx.data_unchecked::<Arc<Config>>().import_max_rows);
-        let table = tokio::task::spawn_blocking(move || open(&bytes, &limits))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|reason| ApiError::bad_input("file", reason))?;
-        let defs = properties::service::definitions(db(ctx), actor, true).await?;
+        let max_rows = ctx.data_unchecked::<Arc<Config>>().import_max_rows;
+        let preview = service::preview(db(ctx), actor(ctx)?, bytes, max_rows).await?;
         Ok(ImportPreview {
-            suggested_mapping: suggest(&table.headers, &defs).into_iter().map(to_graphql).collect(),
-            total_rows: table.rows.len() as i64,
-            rows: table.rows.into_iter().take(10).collect(),
-            headers: table.headers,
+            suggested_mapping: preview.suggested.into_iter().map(to_graphql).collect(),
+            total_rows: preview.total_rows as i64,
+            rows: preview.rows,
+            headers: preview.headers,
         })
     }
 
@@ -201,7 +182,6 @@ impl ImportMutation {
         mapping: Option<Vec<ColumnMapping>>,
         dry_run: Option<bool>,
     ) -> async_graphql::Result<ImportJob> {
-        let dry_run = dry_run.unwrap_or(false);
         let actor = actor(ctx)?;
         actor.require_admin()?;
         let mapping: Vec<ColumnMap> = mapping
@@ -213,28 +193,15 @@ impl ImportMutation {
                 Ok(ColumnMap { column, field: m.field, property_key: m.property_key.map(|k| k.trim().to_lowercase()) })
             })
             .collect::<Result<_, ApiError>>()?;
-        if !mapping.is_empty() {
-            let defs = properties::service::definitions(db(ctx), actor, true).await?;
-            super::mapping::check(&mapping, usize::MAX, &defs)?;
-        }
         let (file_name, bytes) = read_upload(ctx, &file)?;
-        let ext = if bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
-        let files = ctx.data_unchecked::<FileStore>();
-        let key = FileStore::new_key(actor.organization_id(), "imports", ext);
-        files.put(&key, &bytes).await?;
-        let params = ImportParams { mapping, dry_run, file_name };
-        let params = serde_json::to_value(params).map_err(ApiError::internal)?;
-        let job = queue::enqueue(db(ctx), actor, JobKind::Import, params, Some(key)).await?;
-        ctx.data_unchecked::<Arc<Notify>>().notify_one();
-        Ok(ImportJob(job))
+        let upload = service::Upload { file_name, bytes, mapping, dry_run: dry_run.unwrap_or(false) };
+        let (files, wakeup) = (ctx.data_unchecked::<FileStore>(), ctx.data_unchecked::<Arc<Notify>>());
+        Ok(ImportJob(service::start(db(ctx), files, wakeup, actor, upload).await?))
     }
 
     /// Stops an import between batches; what was imported stays (owners and admins).
     async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ImportJob> {
-        let actor = actor(ctx)?;
-        actor.require_admin()?;
-        let job = queue::find(db(ctx), actor, parse_id(&id, "id")?, JobKind::Import).await?;
-        Ok(ImportJob(queue::cancel(db(ctx), &job).await?))
+        Ok(ImportJob(service::cancel(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?))
     }
 }
 
@@ -249,10 +216,8 @@ impl ImportSubscription {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<impl Stream<Item = ImportJob> + use<>> {
-        let actor = actor(ctx)?.clone();
-        actor.require_admin()?;
         let db = db(ctx).clone();
-        let current = queue::find(&db, &actor, parse_id(&id, "id")?, JobKind::Import).await?;
+        let current = service::find(&db, actor(ctx)?, parse_id(&id, "id")?).await?;
         let bus = ctx.data_unchecked::<Arc<EventBus>>();
         Ok(futures_util::StreamExt::map(queue::updates(bus, db, current), ImportJob))
     }

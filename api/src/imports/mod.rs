@@ -6,4 +6,5 @@ pub mod mapping;
 pub mod report;
 mod rows;
 pub mod run;
+pub mod service;
 pub mod source;

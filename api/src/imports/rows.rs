@@ -8,11 +8,15 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::mapping::{ColumnMap, ImportField};
-use crate::{properties::values::canonical, validate};
+use crate::{
+    properties::values::canonical,
+    validate,
+    values::{CountryCode, Email, Phone},
+};
 
 /// What rows are checked against, loaded once per job.
 pub struct Lookups {
-    pub country: String,
+    pub country: CountryCode,
     pub stages: HashMap<String, Uuid>,
     pub users: HashMap<String, Uuid>,
     pub listings: HashMap<String, Uuid>,
@@ -21,7 +25,7 @@ pub struct Lookups {
 
 impl Lookups {
     pub fn new(
-        country: String,
+        country: CountryCode,
         stages: Vec<pipeline_stage::Model>,
         users: Vec<user::Model>,
         listings: Vec<listing::Model>,
@@ -68,10 +72,11 @@ pub fn check(row: &[String], mapping: &[ColumnMap], lookups: &Lookups) -> Result
     let name = of(ImportField::Name).ok_or("Name is missing")?;
     let name = validate::name("name", name).map_err(|_| "Name is longer than 200 characters".to_string())?;
     let phone = of(ImportField::Phone).ok_or("Phone is missing")?;
-    let phone = validate::phone("phone", phone, &lookups.country)
-        .map_err(|_| format!("Phone `{phone}` is not a valid number"))?;
+    let phone: String = Phone::parse("phone", phone, &lookups.country)
+        .map_err(|_| format!("Phone `{phone}` is not a valid number"))?
+        .into();
     let email = of(ImportField::Email)
-        .map(|e| validate::email("email", e).map_err(|_| format!("Email `{e}` is not valid")))
+        .map(|e| Email::parse("email", e).map(String::from).map_err(|_| format!("Email `{e}` is not valid")))
         .transpose()?;
     let tags = of(ImportField::Tags)
         .map(|t| t.split([',', ';']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect())

@@ -29,6 +29,7 @@ use crate::{
     jobs::queue,
     jobs::runtime::JobRuntime,
     properties, tags,
+    values::CountryCode,
     visibility::Visible,
 };
 
@@ -355,7 +356,7 @@ async fn load_lookups(db: &impl ConnectionTrait, org: &organization::Model) -> A
         .filter(property_definition::Column::OrganizationId.eq(org.id))
         .all(db)
         .await?;
-    Ok(Lookups::new(org.default_country.clone(), stages, users, listings, definitions))
+    Ok(Lookups::new(CountryCode::of(org), stages, users, listings, definitions))
 }
 
 async fn update_progress(

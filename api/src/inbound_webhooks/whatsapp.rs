@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::{ContactSource, IdentifierKind};
 use serde_json::Value;
 
-use crate::{conversations::inbound::InboundMessage, db::now, validate};
+use crate::{conversations::inbound::InboundMessage, db::now, values::Phone};
 
 /// One `changes[].value` with field `messages`: what arrived for one phone number id.
 pub struct Change<'a> {
@@ -83,7 +83,8 @@ fn message(m: &Value, profiles: &[Value]) -> Option<InboundMessage> {
     });
     let user_id = from_user.or_else(|| profile.and_then(|p| str_at(p, &["user_id"])).map(String::from));
     let username = profile.and_then(|p| str_at(p, &["profile", "username"])).map(String::from);
-    let phone = from.as_deref().and_then(|f| validate::phone("from", &format!("+{f}"), "US").ok());
+    let phone =
+        from.as_deref().and_then(|f| Phone::parse_international("from", &format!("+{f}")).ok().map(String::from));
     let mut identities = Vec::new();
     for (kind, value) in [
         (IdentifierKind::WaUserId, user_id),

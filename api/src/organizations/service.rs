@@ -5,6 +5,7 @@ use crate::{
     auth::Actor,
     db::{new_id, now},
     error::{ApiError, ApiResult},
+    values::CountryCode,
 };
 
 pub struct OrganizationPatch {
@@ -21,7 +22,7 @@ pub async fn create(
     default_country: &str,
 ) -> ApiResult<organization::Model> {
     let name = validate_name(name)?;
-    let country = crate::validate::country("defaultCountry", default_country)?;
+    let country = String::from(CountryCode::parse("defaultCountry", default_country)?);
     let at = now();
     Ok(organization::ActiveModel {
         id: Set(new_id()),
@@ -61,7 +62,7 @@ pub async fn update(
         model.name = Set(validate_name(&name)?);
     }
     if let Some(country) = patch.default_country {
-        model.default_country = Set(crate::validate::country("defaultCountry", &country)?);
+        model.default_country = Set(CountryCode::parse("defaultCountry", &country)?.into());
     }
     if let Some(plan) = patch.plan {
         model.plan = Set(plan);

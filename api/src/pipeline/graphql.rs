@@ -1,8 +1,11 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::{enums, pipeline_stage};
 
 use super::service;
-use crate::graphql::context::{actor, db, parse_id};
+use crate::{
+    graphql::context::{actor, db, parse_id},
+    object_fields,
+};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "enums::StageKind")]
@@ -12,28 +15,24 @@ pub enum StageKind {
     Lost,
 }
 
-/// A step of the sales funnel.
-#[derive(SimpleObject, Clone)]
-pub struct PipelineStage {
-    pub id: ID,
-    pub name: String,
+#[derive(Clone)]
+pub struct PipelineStage(pub pipeline_stage::Model);
+
+object_fields!(
+    /// A step of the sales funnel.
+    PipelineStage(pipeline_stage::Model), table StageFields {
+    id "id" -> ID = |s| ID(s.id.to_string());
+    name "name" -> String = |s| s.name.clone();
     /// `#rrggbb`.
-    pub color: String,
-    pub kind: StageKind,
-    pub position: i32,
-    pub archived: bool,
-}
+    color "color" -> String = |s| s.color.clone();
+    kind "kind" -> StageKind = |s| s.kind.into();
+    position "position" -> i32 = |s| s.position;
+    archived "archived" -> bool = |s| s.archived;
+});
 
 impl From<pipeline_stage::Model> for PipelineStage {
     fn from(m: pipeline_stage::Model) -> Self {
-        Self {
-            id: ID(m.id.to_string()),
-            name: m.name,
-            color: m.color,
-            kind: m.kind.into(),
-            position: m.position,
-            archived: m.archived,
-        }
+        Self(m)
     }
 }
 

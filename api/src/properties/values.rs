@@ -97,9 +97,9 @@ pub fn typed(definition: &property_definition::Model, raw: &Value) -> Result<Typ
             }
             Ok(Typed::Text(fold(s)))
         }
-        (PropertyType::Email, Value::String(s)) => {
-            crate::validate::email("value", s).map(Typed::Text).map_err(|_| "Must be an email address".to_string())
-        }
+        (PropertyType::Email, Value::String(s)) => crate::values::Email::parse("value", s)
+            .map(|e| Typed::Text(e.into()))
+            .map_err(|_| "Must be an email address".to_string()),
         (PropertyType::Number, Value::Number(n)) => {
             n.as_f64().filter(|f| f.is_finite()).map(Typed::Number).ok_or_else(|| "Must be a number".to_string())
         }

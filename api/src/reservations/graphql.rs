@@ -2,7 +2,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::reservation;
 
-use super::{NewReservation, add, set_payment};
+use super::service::{NewReservation, add, set_payment};
 use crate::graphql::context::{actor, db, parse_id};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

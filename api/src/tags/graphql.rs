@@ -1,3 +1,5 @@
+//! Tags as GraphQL: the `Tag` type, listing tags, and managing them.
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::tag;
@@ -6,29 +8,18 @@ use super::service;
 use crate::{
     graphql::context::{actor, db, parse_id},
     graphql::types::DeletePayload,
+    object_fields,
 };
 
 pub struct Tag(pub tag::Model);
 
-#[Object]
-impl Tag {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-
+object_fields!(Tag(tag::Model), table TagFields {
+    id "id" -> ID = |t| ID(t.id.to_string());
+    name "name" -> String = |t| t.name.clone();
     /// `#rrggbb`, when one was chosen.
-    async fn color(&self) -> Option<&str> {
-        self.0.color.as_deref()
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-}
+    color "color" -> Option<String> = |t| t.color.clone();
+    created_at "createdAt" -> DateTime<Utc> = |t| t.created_at;
+});
 
 #[derive(Default)]
 pub struct TagQuery;

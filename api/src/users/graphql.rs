@@ -6,6 +6,7 @@ use super::service::{self, NewUser, UserPatch};
 use crate::{
     error::ApiError,
     graphql::context::{actor, db, jwt, parse_id},
+    object_fields,
     organizations::graphql::Organization,
 };
 
@@ -21,39 +22,22 @@ pub enum Role {
 /// A member of the organization.
 pub struct User(pub user::Model);
 
-#[Object]
-impl User {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn email(&self) -> &str {
-        &self.0.email
-    }
-
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-
-    async fn role(&self) -> Role {
-        self.0.role.into()
-    }
-
+object_fields!(User(user::Model), table UserFields {
+    id "id" -> ID = |u| ID(u.id.to_string());
+    email "email" -> String = |u| u.email.clone();
+    name "name" -> String = |u| u.name.clone();
+    role "role" -> Role = |u| u.role.into();
     /// Deactivated users cannot log in, and their tokens stop working at once.
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-
+    active "active" -> bool = |u| u.active;
     /// For viewers: the agents whose contacts they see (plus unassigned ones); null means all contacts.
-    async fn viewer_agent_ids(&self) -> Option<Vec<ID>> {
-        let ids: Vec<uuid::Uuid> = serde_json::from_value(self.0.viewer_agent_ids.clone()?).ok()?;
-        Some(ids.into_iter().map(|id| ID(id.to_string())).collect())
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-}
+    viewer_agent_ids => {
+        async fn viewer_agent_ids(&self) -> Option<Vec<ID>> {
+            let ids: Vec<uuid::Uuid> = serde_json::from_value(self.0.viewer_agent_ids.clone()?).ok()?;
+            Some(ids.into_iter().map(|id| ID(id.to_string())).collect())
+        }
+    };
+    created_at "createdAt" -> DateTime<Utc> = |u| u.created_at;
+});
 
 /// The caller, with the organization and role it acts in.
 pub struct Me {

@@ -10,6 +10,7 @@ use crate::{
     db::{new_id, now},
     error::{ApiError, ApiResult, conflict_on_unique},
     validate,
+    values::Email,
 };
 
 pub struct NewUser {
@@ -59,7 +60,7 @@ pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: NewUser) ->
 
 /// Inserts a user without permission checks: for `bootstrap` and for `create` after its checks.
 pub(crate) async fn insert(db: &impl ConnectionTrait, organization_id: Uuid, input: NewUser) -> ApiResult<user::Model> {
-    let email = validate::email("email", &input.email)?;
+    let email = String::from(Email::parse("email", &input.email)?);
     let name = validate::name("name", &input.name)?;
     let password_hash = match input.password {
         Some(pw) => {

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::verification;
 
-use super::{VerificationInput as Domain, set};
+use super::service::{VerificationInput as Domain, set};
 use crate::graphql::context::{actor, db, parse_id};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

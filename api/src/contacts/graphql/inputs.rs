@@ -10,6 +10,7 @@ use crate::{
     },
     error::ApiError,
     graphql::context::parse_id,
+    values::{CountryCode, Email, Phone},
     verifications::graphql::VerificationStatus,
 };
 
@@ -144,12 +145,21 @@ fn properties(list: Option<Vec<PropertyInput>>) -> Vec<(String, serde_json::Valu
     list.unwrap_or_default().into_iter().map(|p| (p.key, p.value.0)).collect()
 }
 
+/// A phone typed in a form: blank means none; otherwise read in the organization's country.
+fn phone(raw: Option<String>, country: &CountryCode) -> Result<Option<Phone>, ApiError> {
+    raw.filter(|p| !p.trim().is_empty()).map(|p| Phone::parse("phone", &p, country)).transpose()
+}
+
+fn email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
+    raw.filter(|e| !e.trim().is_empty()).map(|e| Email::parse("email", &e)).transpose()
+}
+
 impl CreateContactInput {
-    pub fn into_domain(self) -> Result<NewContact, ApiError> {
+    pub fn into_domain(self, country: &CountryCode) -> Result<NewContact, ApiError> {
         Ok(NewContact {
             name: self.name,
-            phone: self.phone,
-            email: self.email,
+            phone: phone(self.phone, country)?,
+            email: email(self.email)?,
             source: self.source.map(Into::into),
             source_listing_id: self.source_listing_id.map(|id| parse_id(&id, "sourceListingId")).transpose()?,
             assignee_id: self.assignee_id.map(|id| parse_id(&id, "assigneeId")).transpose()?,
@@ -161,11 +171,13 @@ impl CreateContactInput {
 }
 
 impl UpdateContactInput {
-    pub fn into_domain(self) -> Result<ContactPatch, ApiError> {
+    pub fn into_domain(self, country: &CountryCode) -> Result<ContactPatch, ApiError> {
+        let phone: Option<Option<String>> = self.phone.into();
+        let email_: Option<Option<String>> = self.email.into();
         Ok(ContactPatch {
             name: self.name,
-            phone: self.phone.into(),
-            email: self.email.into(),
+            phone: phone.map(|p| self::phone(p, country)).transpose()?,
+            email: email_.map(email).transpose()?,
             source: self.source.map(Into::into),
             source_listing_id: maybe_id(self.source_listing_id, "sourceListingId")?,
             assignee_id: maybe_id(self.assignee_id, "assigneeId")?,

@@ -12,6 +12,7 @@ use crate::{
         types::DeletePayload,
     },
     properties, tags,
+    values::CountryCode,
 };
 
 /// Tells subscribers a contact changed, and answers with it.
@@ -27,7 +28,9 @@ pub struct ContactMutation;
 impl ContactMutation {
     /// Adds a contact. One contact per phone number: a second answers CONFLICT.
     async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> async_graphql::Result<Contact> {
-        let contact = service::create(db(ctx), actor(ctx)?, input.into_domain()?).await?;
+        let actor = actor(ctx)?;
+        let input = input.into_domain(&CountryCode::of(actor.organization()))?;
+        let contact = service::create(db(ctx), actor, input).await?;
         publish(ctx, ContactEventKind::Created, &contact).await;
         Ok(Contact(contact))
     }
@@ -40,7 +43,9 @@ impl ContactMutation {
         input: UpdateContactInput,
     ) -> async_graphql::Result<Contact> {
         let id = parse_id(&id, "id")?;
-        updated(ctx, service::update(db(ctx), actor(ctx)?, id, input.into_domain()?).await?).await
+        let actor = actor(ctx)?;
+        let patch = input.into_domain(&CountryCode::of(actor.organization()))?;
+        updated(ctx, service::update(db(ctx), actor, id, patch).await?).await
     }
 
     /// Deletes a contact and everything of theirs (owners and admins). It cannot be undone.

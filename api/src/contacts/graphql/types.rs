@@ -1,4 +1,4 @@
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{contact, contact_identifier, enums};
 
@@ -8,7 +8,7 @@ use crate::{
     graphql::context::{actor, loaders, lookups},
     listings::graphql::Listing,
     notes::graphql::{NoteConnection, notes_page},
-    pagination::PageArgs,
+    object_fields,
     pipeline::graphql::PipelineStage,
     properties::graphql::PropertyValue,
     tags::graphql::Tag,
@@ -64,149 +64,109 @@ impl From<contact_identifier::Model> for ContactIdentifier {
 }
 
 /// Conversation statistics, counted in 24-hour windows as WhatsApp bills them.
-#[derive(SimpleObject)]
-pub struct ContactStats {
-    pub user_initiated_conversations: i32,
-    pub business_initiated_conversations: i32,
-    pub cancelled_outbounds: i32,
-    pub received_notifications: i32,
-}
+pub struct ContactStats(pub contact::Model);
+
+object_fields!(
+    /// Conversation statistics, counted in 24-hour windows as WhatsApp bills them.
+    ContactStats(contact::Model), table StatsFields {
+    user_initiated_conversations "userInitiatedConversations" -> i32 = |c| c.user_initiated_conversations;
+    business_initiated_conversations "businessInitiatedConversations" -> i32 =
+        |c| c.business_initiated_conversations;
+    cancelled_outbounds "cancelledOutbounds" -> i32 = |c| c.cancelled_outbounds;
+    received_notifications "receivedNotifications" -> i32 = |c| c.received_notifications;
+});
 
 /// A person the organization talks to.
 pub struct Contact(pub contact::Model);
 
-#[Object]
-impl Contact {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-
+object_fields!(Contact(contact::Model), table ContactFields {
+    id "id" -> ID = |c| ID(c.id.to_string());
+    name "name" -> String = |c| c.name.clone();
     /// True once a person has edited the name: later WhatsApp profile names leave it alone.
-    async fn name_edited_manually(&self) -> bool {
-        self.0.name_edited_manually
-    }
-
+    name_edited_manually "nameEditedManually" -> bool = |c| c.name_edited_manually;
     /// E.164, e.g. `+50688881234`.
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
-    }
-
-    async fn wa_id(&self) -> Option<&str> {
-        self.0.wa_id.as_deref()
-    }
-
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
-    }
-
+    phone "phone" -> Option<String> = |c| c.phone.clone();
+    wa_id "waId" -> Option<String> = |c| c.wa_id.clone();
+    email "email" -> Option<String> = |c| c.email.clone();
     /// The contact's funnel stage.
-    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<PipelineStage> {
-        let stage = loaders(ctx).stage(self.0.stage_id).await?;
-        Ok(stage.ok_or_else(|| ApiError::internal("contact without a stage"))?.into())
-    }
-
-    async fn source(&self) -> ContactSource {
-        self.0.source.into()
-    }
-
+    status => {
+        async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<PipelineStage> {
+            let stage = loaders(ctx).stage(self.0.stage_id).await?;
+            Ok(stage.ok_or_else(|| ApiError::internal("contact without a stage"))?.into())
+        }
+    };
+    source "source" -> ContactSource = |c| c.source.into();
     /// The listing the contact first asked about.
-    async fn source_listing(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Listing>> {
-        let Some(id) = self.0.source_listing_id else {
-            return Ok(None);
-        };
-        Ok(loaders(ctx).listing(id).await?.map(Listing))
-    }
+    source_listing => {
+        async fn source_listing(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Listing>> {
+            let Some(id) = self.0.source_listing_id else {
+                return Ok(None);
+            };
+            Ok(loaders(ctx).listing(id).await?.map(Listing))
+        }
 
-    async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let Some(id) = self.0.assignee_id else { return Ok(None) };
-        Ok(loaders(ctx).user(id).await?.map(User))
-    }
+        async fn assignee(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+            let Some(id) = self.0.assignee_id else { return Ok(None) };
+            Ok(loaders(ctx).user(id).await?.map(User))
+        }
 
-    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
-        Ok(loaders(ctx).tags(self.0.id).await?.into_iter().map(Tag).collect())
-    }
+        async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
+            Ok(loaders(ctx).tags(self.0.id).await?.into_iter().map(Tag).collect())
+        }
 
-    /// Custom property values in definition order; hidden properties only when asked.
-    async fn properties(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = false)] include_hidden: bool,
-    ) -> async_graphql::Result<Vec<PropertyValue>> {
-        let rows = loaders(ctx).properties(self.0.id).await?;
-        Ok(rows.into_iter().filter(|(d, _)| include_hidden || !d.hidden).map(PropertyValue::from).collect())
-    }
+        /// Custom property values in definition order; hidden properties only when asked.
+        async fn properties(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(default = false)] include_hidden: bool,
+        ) -> async_graphql::Result<Vec<PropertyValue>> {
+            let rows = loaders(ctx).properties(self.0.id).await?;
+            Ok(rows.into_iter().filter(|(d, _)| include_hidden || !d.hidden).map(PropertyValue::from).collect())
+        }
 
-    async fn identifiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactIdentifier>> {
-        Ok(loaders(ctx).identifiers(self.0.id).await?.into_iter().map(Into::into).collect())
-    }
-
+        async fn identifiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactIdentifier>> {
+            Ok(loaders(ctx).identifiers(self.0.id).await?.into_iter().map(Into::into).collect())
+        }
+    };
     /// When the 24-hour customer-service window closes: a day after the contact's last message on any
     /// channel; null when they never wrote. Past it, only templates may be sent.
-    async fn messaging_window_closes_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_inbound_at.map(|t| t + crate::conversations::WINDOW)
-    }
-
+    messaging_window_closes_at "messagingWindowClosesAt" -> Option<DateTime<Utc>> =
+        |c| c.last_inbound_at.map(|t| t + crate::conversations::WINDOW);
     /// Identity verification; null when not started.
-    async fn verification(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<crate::verifications::graphql::Verification>> {
-        Ok(loaders(ctx).verification(self.0.id).await?.map(Into::into))
-    }
-
-    /// Messaging consent per channel, most recent first.
-    async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::consents::graphql::Consent>> {
-        Ok(loaders(ctx).consents(self.0.id).await?.into_iter().map(Into::into).collect())
-    }
-
-    /// Reservations, newest first.
-    async fn reservations(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::reservations::graphql::Reservation>> {
-        Ok(loaders(ctx).reservations(self.0.id).await?.into_iter().map(Into::into).collect())
-    }
-
-    /// The contact's conversations, one per channel, most recent first.
-    async fn conversations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Conversation>> {
-        Ok(loaders(ctx).conversations(self.0.id).await?.into_iter().map(Conversation).collect())
-    }
-
-    /// The team's notes on this contact, newest first.
-    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
-    async fn notes(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<NoteConnection> {
-        Ok(notes_page(ctx, lookups(ctx), actor(ctx)?, self.0.id, PageArgs { first, after, last, before }).await?)
-    }
-
-    async fn stats(&self) -> ContactStats {
-        ContactStats {
-            user_initiated_conversations: self.0.user_initiated_conversations,
-            business_initiated_conversations: self.0.business_initiated_conversations,
-            cancelled_outbounds: self.0.cancelled_outbounds,
-            received_notifications: self.0.received_notifications,
+    verification => {
+        async fn verification(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Option<crate::verifications::graphql::Verification>> {
+            Ok(loaders(ctx).verification(self.0.id).await?.map(Into::into))
         }
-    }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
+        /// Messaging consent per channel, most recent first.
+        async fn consents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::consents::graphql::Consent>> {
+            Ok(loaders(ctx).consents(self.0.id).await?.into_iter().map(Into::into).collect())
+        }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
+        /// Reservations, newest first.
+        async fn reservations(
+            &self,
+            ctx: &Context<'_>,
+        ) -> async_graphql::Result<Vec<crate::reservations::graphql::Reservation>> {
+            Ok(loaders(ctx).reservations(self.0.id).await?.into_iter().map(Into::into).collect())
+        }
 
-    async fn last_activity_at(&self) -> DateTime<Utc> {
-        self.0.last_activity_at
-    }
-}
+        /// The contact's conversations, one per channel, most recent first.
+        async fn conversations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Conversation>> {
+            Ok(loaders(ctx).conversations(self.0.id).await?.into_iter().map(Conversation).collect())
+        }
+    };
+    /// The team's notes on this contact, newest first.
+    notes => page NoteConnection = |ctx, c, page| Ok(notes_page(ctx, lookups(ctx), actor(ctx)?, c.id, page).await?);
+    stats => {
+        async fn stats(&self) -> ContactStats {
+            ContactStats(self.0.clone())
+        }
+    };
+    created_at "createdAt" -> DateTime<Utc> = |c| c.created_at;
+    updated_at "updatedAt" -> DateTime<Utc> = |c| c.updated_at;
+    last_activity_at "lastActivityAt" -> DateTime<Utc> = |c| c.last_activity_at;
+});

@@ -13,6 +13,7 @@ use crate::{
     events::{ContactEventKind, publish},
     graphql::context::{actor, db, parse_id},
     validate,
+    values::{CountryCode, Phone},
 };
 
 /// Who sent an inbound message: at least one identity.
@@ -93,7 +94,7 @@ impl ConversationMutation {
         let phone = s
             .phone
             .as_deref()
-            .map(|p| validate::phone("sender.phone", p, &actor.organization().default_country))
+            .map(|p| Phone::parse("sender.phone", p, &CountryCode::of(actor.organization())).map(String::from))
             .transpose()?;
         let mut identities = Vec::new();
         let pairs = [

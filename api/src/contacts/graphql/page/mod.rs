@@ -5,7 +5,6 @@
 //! page needs at once, and builds the answer directly. Any other selection (arguments, directives,
 //! other fields, a response key given twice) goes through the engine as before, with the same result.
 
-mod leaves;
 mod selection;
 
 use std::{borrow::Cow, collections::HashMap};
@@ -15,12 +14,17 @@ use async_graphql::{
     parser::types::SelectionSet, registry::Registry,
 };
 use entity::{contact, pipeline_stage, tag, user};
-use leaves::{Label, Member, Scalar, Stage, Stats};
-use selection::{Leaf, Plan, fields, leaf_plan, project};
+use selection::{Plan, fields, leaf_plan, project};
 use uuid::Uuid;
 
-use super::types::Contact;
-use crate::{connection, graphql::loaders::Loaders};
+use super::types::{Contact, ContactFields as Scalar, StatsFields as Stats};
+use crate::{
+    connection,
+    graphql::{fields::Leaf, loaders::Loaders},
+    pipeline::graphql::StageFields as Stage,
+    tags::graphql::TagFields as Label,
+    users::graphql::UserFields as Member,
+};
 
 connection!(ContactConnection, ContactEdge, Contact, ContactEdges);
 

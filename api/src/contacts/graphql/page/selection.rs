@@ -6,14 +6,10 @@ use async_graphql::{
     parser::types::{Field, Selection, SelectionSet},
 };
 
-/// A type whose fields the page answers from one row. `None` in a plan stands for `__typename`.
-pub(super) trait Leaf: Copy + Sized {
-    const TYPE: &'static str;
-    type Row;
-    fn field(name: &str) -> Option<Self>;
-    fn value(self, row: &Self::Row) -> Value;
-}
+use crate::graphql::fields::Leaf;
 
+/// The fields of one type the page answers from its row (`graphql::fields`). `None` in a plan stands for
+/// `__typename`.
 pub(super) type Plan<F> = Vec<(Name, Option<F>)>;
 
 pub(super) fn project<F: Leaf>(plan: &Plan<F>, row: &F::Row) -> Value {

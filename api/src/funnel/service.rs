@@ -1,0 +1,137 @@
+//! The funnel's figures, read over the contacts the caller can see (the definitions are in `funnel`).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    audit_event, contact,
+    enums::{ContactSource, StageKind},
+    pipeline_stage, user,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, Func},
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    auth::Actor,
+    error::{ApiError, ApiResult},
+    pipeline,
+    visibility::Visible,
+};
+
+pub struct FunnelQuery {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub assignee_id: Option<Uuid>,
+    pub source: Option<ContactSource>,
+}
+
+pub struct StageFigures {
+    pub stage: pipeline_stage::Model,
+    pub current: i64,
+    pub entered: i64,
+    /// Entered the next stage / entered this one; `None` for closing stages or when none entered.
+    pub conversion_to_next: Option<f64>,
+}
+
+const STAGE_CHANGED: &str = "contact.stage_changed";
+
+fn stage_in(value: &Option<Value>) -> Option<Uuid> {
+    value.as_ref()?.get("id")?.as_str()?.parse().ok()
+}
+
+pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) -> ApiResult<Vec<StageFigures>> {
+    if q.from > q.to {
+        return Err(ApiError::bad_input("from", "`from` is after `to`"));
+    }
+    let org = actor.organization_id();
+    let mut base = Visible::contacts(actor);
+    if let Some(agent) = q.assignee_id {
+        let known = user::Entity::find_by_id(agent).filter(user::Column::OrganizationId.eq(org)).one(db).await?;
+        if known.is_none() {
+            return Err(ApiError::bad_input("assigneeId", "No such agent in this organization"));
+        }
+        base = base.filter(contact::Column::AssigneeId.eq(agent));
+    }
+    if let Some(source) = q.source {
+        base = base.filter(contact::Column::Source.eq(source));
+    }
+    let stages = pipeline::service::list(db, actor, false).await?;
+
+    let current: HashMap<Uuid, i64> = base
+        .clone()
+        .into_select()
+        .select_only()
+        .column(contact::Column::StageId)
+        .column_as(Expr::from(Func::count(Expr::col(contact::Column::Id))), "n")
+        .group_by(contact::Column::StageId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+
+    let changes = audit_event::Entity::find()
+        .filter(audit_event::Column::OrganizationId.eq(org))
+        .filter(audit_event::Column::Kind.eq(STAGE_CHANGED))
+        .filter(audit_event::Column::CreatedAt.between(q.from, q.to))
+        .filter(audit_event::Column::ContactId.in_subquery(base.clone().ids()))
+        .all(db)
+        .await?;
+    let mut entered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for change in &changes {
+        if let (Some(contact), Some(stage)) = (change.contact_id, stage_in(&change.after)) {
+            entered.entry(stage).or_default().insert(contact);
+        }
+    }
+
+    let created = base.clone().filter(contact::Column::CreatedAt.between(q.from, q.to));
+    let born: Vec<(Uuid, Uuid)> = created
+        .clone()
+        .into_select()
+        .select_only()
+        .column(contact::Column::Id)
+        .column(contact::Column::StageId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let first_changes = audit_event::Entity::find()
+        .filter(audit_event::Column::OrganizationId.eq(org))
+        .filter(audit_event::Column::Kind.eq(STAGE_CHANGED))
+        .filter(audit_event::Column::ContactId.in_subquery(created.ids()))
+        .order_by_asc(audit_event::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let mut initial: HashMap<Uuid, Uuid> = HashMap::new();
+    for change in first_changes {
+        if let (Some(contact), Some(stage)) = (change.contact_id, stage_in(&change.before)) {
+            initial.entry(contact).or_insert(stage);
+        }
+    }
+    for (contact, stage_now) in born {
+        let stage = initial.get(&contact).copied().unwrap_or(stage_now);
+        entered.entry(stage).or_default().insert(contact);
+    }
+
+    let count = |id: Uuid| entered.get(&id).map_or(0, |s| s.len() as i64);
+    Ok(stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            // An open stage leads to the next open stage, or to the won stage after the last open one.
+            let next = (stage.kind == StageKind::Open)
+                .then(|| stages[i + 1..].iter().find(|s| s.kind != StageKind::Lost))
+                .flatten();
+            let here = count(stage.id);
+            StageFigures {
+                stage: stage.clone(),
+                current: current.get(&stage.id).copied().unwrap_or(0),
+                entered: here,
+                conversion_to_next: next.filter(|_| here > 0).map(|n| count(n.id) as f64 / here as f64),
+            }
+        })
+        .collect())
+}

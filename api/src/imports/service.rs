@@ -1,0 +1,111 @@
+//! Import rules: who may import (owners and admins), reading a file's preview, storing an upload and
+//! queueing its job, the template, and cancelling. The job itself runs in `run`.
+
+use entity::{enums::JobKind, job};
+use sea_orm::ConnectionTrait;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::{
+    mapping::{self, ColumnMap, suggest},
+    report,
+    run::ImportParams,
+    source::{Limits, open},
+};
+use crate::{
+    auth::Actor,
+    error::{ApiError, ApiResult},
+    files::FileStore,
+    jobs::queue,
+    pagination::{Fetched, PageArgs},
+    properties,
+};
+
+/// A file's header, its first rows as text, its size and the mapping we would use.
+pub struct Preview {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub total_rows: usize,
+    pub suggested: Vec<ColumnMap>,
+}
+
+/// Reads an uploaded file (parsed off the async workers) and suggests a column mapping.
+pub async fn preview(db: &impl ConnectionTrait, actor: &Actor, bytes: Vec<u8>, max_rows: usize) -> ApiResult<Preview> {
+    actor.require_admin()?;
+    let limits = Limits::new(max_rows);
+    let table = tokio::task::spawn_blocking(move || open(&bytes, &limits))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|reason| ApiError::bad_input("file", reason))?;
+    let defs = properties::service::definitions(db, actor, true).await?;
+    Ok(Preview {
+        suggested: suggest(&table.headers, &defs),
+        total_rows: table.rows.len(),
+        rows: table.rows.into_iter().take(10).collect(),
+        headers: table.headers,
+    })
+}
+
+/// An upload to import: its name as sent, its bytes, the mapping (empty: the suggested one) and
+/// whether it is a dry run.
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub mapping: Vec<ColumnMap>,
+    pub dry_run: bool,
+}
+
+/// Stores the file, queues its job and wakes this server's worker.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    files: &FileStore,
+    wakeup: &Notify,
+    actor: &Actor,
+    upload: Upload,
+) -> ApiResult<job::Model> {
+    actor.require_admin()?;
+    if !upload.mapping.is_empty() {
+        let defs = properties::service::definitions(db, actor, true).await?;
+        mapping::check(&upload.mapping, usize::MAX, &defs)?;
+    }
+    let ext = if upload.bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
+    let key = FileStore::new_key(actor.organization_id(), "imports", ext);
+    files.put(&key, &upload.bytes).await?;
+    let params = ImportParams { mapping: upload.mapping, dry_run: upload.dry_run, file_name: upload.file_name };
+    let params = serde_json::to_value(params).map_err(ApiError::internal)?;
+    let job = queue::enqueue(db, actor, JobKind::Import, params, Some(key)).await?;
+    wakeup.notify_one();
+    Ok(job)
+}
+
+/// A signed link to an xlsx template with the organization's columns.
+pub async fn template(db: &impl ConnectionTrait, files: &FileStore, actor: &Actor) -> ApiResult<String> {
+    actor.require_admin()?;
+    let defs = properties::service::definitions(db, actor, false).await?;
+    let bytes = report::template(&defs).map_err(ApiError::internal)?;
+    let key = FileStore::new_key(actor.organization_id(), "templates", "xlsx");
+    files.put(&key, &bytes).await?;
+    Ok(files.signed_url(&key))
+}
+
+pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResult<job::Model> {
+    actor.require_admin()?;
+    queue::find(db, actor, id, JobKind::Import).await
+}
+
+/// Past imports, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    page: PageArgs,
+    want_total: bool,
+) -> ApiResult<Fetched<job::Model>> {
+    actor.require_admin()?;
+    queue::list(db, actor, JobKind::Import, page, want_total).await
+}
+
+/// Stops an import between batches; what was imported stays.
+pub async fn cancel(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResult<job::Model> {
+    let job = find(db, actor, id).await?;
+    queue::cancel(db, &job).await
+}
