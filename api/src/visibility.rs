@@ -58,7 +58,7 @@ impl Reach {
 pub struct Visible {
     query: Select<contact::Entity>,
     organization_id: Uuid,
-    whole_organization: bool,
+    reach: Reach,
 }
 
 impl Visible {
@@ -67,7 +67,7 @@ impl Visible {
         let whole = Self::system(actor.organization_id());
         match Reach::of(actor) {
             Reach::Organization => whole,
-            reach => Self { query: whole.query.filter(reach.condition()), whole_organization: false, ..whole },
+            reach => Self { query: whole.query.filter(reach.condition()), reach, ..whole },
         }
     }
 
@@ -80,7 +80,7 @@ impl Visible {
     /// a person: the WhatsApp webhook, job runners after their own checks, partner events.
     pub fn system(organization_id: Uuid) -> Self {
         let query = contact::Entity::find().filter(contact::Column::OrganizationId.eq(organization_id));
-        Self { query, organization_id, whole_organization: true }
+        Self { query, organization_id, reach: Reach::Organization }
     }
 
     /// Adds a condition: the result can only shrink.
@@ -94,7 +94,7 @@ impl Visible {
 
     /// Whether the reach is the whole organization (no condition on the assignee).
     pub fn is_whole_organization(&self) -> bool {
-        self.whole_organization
+        self.reach == Reach::Organization
     }
 
     /// The query to run, page or count.
@@ -110,16 +110,48 @@ impl Visible {
     /// A condition on a `contact_id` column of a child table: among `ids`, only the visible contacts'.
     /// For a whole-organization reach the ids alone (the child table is filtered by organization).
     pub fn owns(&self, column: impl ColumnTrait, ids: &[Uuid]) -> SimpleExpr {
-        if self.whole_organization {
+        if self.is_whole_organization() {
             return column.is_in(ids.to_vec());
         }
         column.in_subquery(self.clone().filter(contact::Column::Id.is_in(ids.to_vec())).ids())
+    }
+
+    /// The ids of those of `rows` this reach includes, checked in memory: for rows a page has just read
+    /// (their children then load without a subquery on contacts).
+    pub fn seen(&self, rows: &[&contact::Model]) -> SeenIds {
+        let ids = rows
+            .iter()
+            .filter(|c| c.organization_id == self.organization_id && self.reach.includes(c.assignee_id))
+            .map(|c| c.id)
+            .collect();
+        SeenIds { organization_id: self.organization_id, ids }
     }
 
     /// The one contact; NOT_FOUND whether it does not exist or is out of sight.
     pub async fn one(self, db: &impl ConnectionTrait) -> ApiResult<contact::Model> {
         self.query.one(db).await?.ok_or_else(|| ApiError::not_found("Contact"))
     }
+}
+
+/// Ids of contacts one reach includes, made only by `Visible::seen`.
+pub struct SeenIds {
+    organization_id: Uuid,
+    ids: Vec<Uuid>,
+}
+
+impl SeenIds {
+    pub fn organization_id(&self) -> Uuid {
+        self.organization_id
+    }
+
+    pub fn ids(&self) -> &[Uuid] {
+        &self.ids
+    }
+}
+
+/// Whether `actor` sees the whole organization (no condition on the assignee).
+pub fn sees_whole_organization(actor: &Actor) -> bool {
+    Reach::of(actor) == Reach::Organization
 }
 
 /// One contact the actor can see; NOT_FOUND whether it does not exist or is out of sight.

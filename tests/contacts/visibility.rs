@@ -1,6 +1,7 @@
 //! Who sees what (DESIGN section 3), proven on every read and write path: a contact out of sight
 //! answers exactly as one that does not exist, and a viewer's every write is FORBIDDEN.
 
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, code, ids};
@@ -294,8 +295,21 @@ async fn loaders_load_nothing_of_a_contact_out_of_sight() {
     for (role, token) in &w.tokens {
         let actor = api::auth::authenticate(&w.app.db, &w.app.state.jwt, &format!("Bearer {token}")).await.unwrap();
         let loaders = api::graphql::loaders::Loaders::new(&w.app.db, api::visibility::Visible::contacts(&actor));
-        let tags = loaders.tags_now(&[a, b, u]).await.unwrap();
-        let seen: Vec<bool> = [a, b, u].iter().map(|c| !tags[c].is_empty()).collect();
+        // By id through the batch loader, and from rows as the one-pass page reads them.
+        let mut seen = Vec::new();
+        for id in [a, b, u] {
+            seen.push(!loaders.tags(id).await.unwrap().is_empty());
+        }
+        let rows = entity::contact::Entity::find()
+            .filter(entity::contact::Column::Id.is_in([a, b, u]))
+            .order_by_asc(entity::contact::Column::Name)
+            .all(&w.app.db)
+            .await
+            .unwrap();
+        let from_rows = loaders.tags_now(&rows.iter().collect::<Vec<_>>()).await.unwrap();
+        let seen_in_rows: Vec<bool> =
+            [a, b, u].iter().map(|c| from_rows.get(c).is_some_and(|t| !t.is_empty())).collect();
+        assert_eq!(seen_in_rows, seen, "{role}: the page's reading agrees with the loader");
         let expected = match *role {
             "agent A" | "viewer (agent A)" => vec![true, false, true],
             "agent B" => vec![false, true, true],
@@ -307,4 +321,20 @@ async fn loaders_load_nothing_of_a_contact_out_of_sight() {
         let identities = loaders.identifiers(b).await.unwrap();
         assert!(identities.is_empty() || expected[1], "{role}: identities of B's contact");
     }
+}
+
+/// A malformed phone is parsed where it enters, but rights and sight still answer first.
+#[tokio::test]
+async fn rights_and_sight_answer_before_a_malformed_phone() {
+    let w = world().await;
+    let token = |role: &str| w.tokens.iter().find(|(r, _)| *r == role).unwrap().1.clone();
+    let create = "mutation($input: CreateContactInput!) { createContact(input: $input) { id } }";
+    let res = w.app.gql(Some(&token("viewer (all)")), create, json!({ "input": { "name": "X", "phone": "12" } })).await;
+    assert_eq!(code(&res), "FORBIDDEN", "{res}");
+    let update = "mutation($id: ID!) { updateContact(id: $id, input: { phone: \"12\" }) { id } }";
+    let res = w.app.gql(Some(&token("agent A")), update, json!({ "id": w.b })).await;
+    assert_eq!(code(&res), "NOT_FOUND", "{res}");
+    let res = w.app.gql(Some(&token("agent A")), update, json!({ "id": w.a })).await;
+    assert_eq!(code(&res), "BAD_USER_INPUT", "{res}");
+    assert_eq!(res["errors"][0]["extensions"]["field"], "phone");
 }

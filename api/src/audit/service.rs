@@ -97,7 +97,16 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: AuditQuery) -> Ap
     if let Some(to) = q.to {
         query = query.filter(audit_event::Column::CreatedAt.lte(to));
     }
-    let page: Page = q.page.resolve("audit", actor.organization_id())?;
+    let page: Page = match q.page.resolve("audit", actor.organization_id()) {
+        Ok(page) => page,
+        Err(err) => {
+            // A contact out of sight answers NOT_FOUND whatever its page arguments, as before.
+            if let Some(id) = q.contact_id {
+                find_visible(db, actor, id).await?;
+            }
+            return Err(err);
+        }
+    };
     let found = page
         .fetch(db, query, audit_event::Column::CreatedAt, audit_event::Column::Id, true, q.want_total, |e| {
             (KeyValue::Time(e.created_at), e.id)

@@ -118,7 +118,9 @@ pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], pat
     }
     let stage_moves: Vec<(Uuid, Uuid)> = match patch.stage_id {
         Some(stage) => {
-            Visible::contacts(actor)
+            // The batch was selected through the actor's sight; its update below and this read of the
+            // stages it leaves cover the same rows, even one reassigned since.
+            Visible::system(org)
                 .filter(contact::Column::Id.is_in(ids.to_vec()))
                 .filter(contact::Column::StageId.ne(stage))
                 .into_select()

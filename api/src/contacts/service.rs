@@ -25,8 +25,9 @@ use crate::{
 
 pub struct NewContact {
     pub name: String,
-    pub phone: Option<Phone>,
-    pub email: Option<Email>,
+    /// Parsed where it entered; a malformed one is refused here, after the rights and the name, as always.
+    pub phone: Option<ApiResult<Phone>>,
+    pub email: Option<ApiResult<Email>>,
     pub source: Option<ContactSource>,
     pub source_listing_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
@@ -39,8 +40,8 @@ pub struct NewContact {
 #[derive(Default)]
 pub struct ContactPatch {
     pub name: Option<String>,
-    pub phone: Option<Option<Phone>>,
-    pub email: Option<Option<Email>>,
+    pub phone: Option<Option<ApiResult<Phone>>>,
+    pub email: Option<Option<ApiResult<Email>>>,
     pub source: Option<ContactSource>,
     pub source_listing_id: Option<Option<Uuid>>,
     pub assignee_id: Option<Option<Uuid>>,
@@ -58,8 +59,8 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     actor.require_writer()?;
     let org = actor.organization();
     let name = validate::name("name", &input.name)?;
-    let phone = input.phone.map(String::from);
-    let email = input.email.map(String::from);
+    let phone = input.phone.transpose()?.map(String::from);
+    let email = input.email.transpose()?.map(String::from);
     let stage = match input.stage_id {
         Some(id) => pipeline::service::find_active(db, org.id, id).await?,
         None => pipeline::service::first_stage(db, org.id).await?,
@@ -139,7 +140,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         model.name_edited_manually = Set(true);
     }
     let phone = match patch.phone {
-        Some(next) => next.map(String::from),
+        Some(next) => next.transpose()?.map(String::from),
         None => current.phone.clone(),
     };
     if phone != current.phone {
@@ -150,7 +151,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         changed("phone", json!(current.phone), json!(phone));
     }
     let email = match patch.email {
-        Some(next) => next.map(String::from),
+        Some(next) => next.transpose()?.map(String::from),
         None => current.email.clone(),
     };
     changed("email", json!(current.email), json!(email));

@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    channel, consent, contact_identifier, contact_property_value, conversation, listing, pipeline_stage,
+    channel, consent, contact, contact_identifier, contact_property_value, conversation, listing, pipeline_stage,
     property_definition, reservation, tag, user, verification,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -55,7 +55,7 @@ macro_rules! by_contact_loader {
     ($name:ident, $entity:ident, $($order:ident($col:ident)),+) => {
         pub struct $name {
             db: DatabaseConnection,
-            scope: Visible,
+            scope: Arc<Visible>,
         }
 
         impl Loader<Uuid> for $name {
@@ -87,7 +87,7 @@ by_contact_loader!(ConsentsByContact, consent, order_by_desc(RecordedAt), order_
 
 pub struct VerificationByContact {
     db: DatabaseConnection,
-    scope: Visible,
+    scope: Arc<Visible>,
 }
 
 impl Loader<Uuid> for VerificationByContact {
@@ -107,7 +107,7 @@ impl Loader<Uuid> for VerificationByContact {
 
 pub struct TagsByContact {
     db: DatabaseConnection,
-    scope: Visible,
+    scope: Arc<Visible>,
 }
 
 impl Loader<Uuid> for TagsByContact {
@@ -123,7 +123,7 @@ pub type PropertyRow = (property_definition::Model, contact_property_value::Mode
 
 pub struct PropertiesByContact {
     db: DatabaseConnection,
-    scope: Visible,
+    scope: Arc<Visible>,
 }
 
 impl Loader<Uuid> for PropertiesByContact {
@@ -159,6 +159,8 @@ impl Loader<Uuid> for PropertiesByContact {
 
 /// The loaders of one request, for the caller's organization.
 pub struct Loaders {
+    /// The caller's visible contacts: what hangs off a contact loads only within them.
+    scope: Arc<Visible>,
     /// Stages and members from the server's copy when the request read its version (`catalog`); from
     /// the database otherwise.
     catalog: Option<Arc<Catalog>>,
@@ -199,8 +201,10 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection, scope: Visible) -> Self {
         let organization_id = scope.organization_id();
         let db = || db.clone();
-        let scope = || scope.clone();
+        let shared = Arc::new(scope);
+        let scope = || shared.clone();
         Self {
+            scope: shared.clone(),
             catalog: None,
             users: DataLoader::new(UserById { db: db(), organization_id }, tokio::spawn),
             stages: DataLoader::new(StageById { db: db(), organization_id }, tokio::spawn),
@@ -278,8 +282,10 @@ impl Loaders {
         from_copy_or(ids, self.catalog.as_ref().map(|c| |id| c.user(id)), self.users.loader()).await
     }
 
-    pub async fn tags_now(&self, contact_ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Vec<tag::Model>>> {
-        self.tags.loader().load(contact_ids).await.map_err(failed)
+    /// The tags of a page's contacts, checked against the caller's reach in memory.
+    pub async fn tags_now(&self, contacts: &[&contact::Model]) -> ApiResult<HashMap<Uuid, Vec<tag::Model>>> {
+        let seen = self.scope.seen(contacts);
+        crate::tags::read::of_seen(&self.tags.loader().db, &seen).await.map_err(|e| failed(Arc::new(e)))
     }
 
     pub async fn identifiers(&self, contact_id: Uuid) -> ApiResult<Vec<contact_identifier::Model>> {

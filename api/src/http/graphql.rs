@@ -168,7 +168,9 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
     let header = payload.get("Authorization").or_else(|| payload.get("authorization")).and_then(|v| v.as_str());
     if let Some(header) = header {
         let actor = authenticate(&state.lookups, &state.jwt, header).await?;
-        data.insert(Loaders::new(&state.lookups, Visible::contacts(&actor)));
+        // A subscription lives on while the actor's rights change; every contact it delivers is read again
+        // with the refreshed actor (`events::graphql`), so its loaders cover the organization.
+        data.insert(Loaders::new(&state.lookups, Visible::system(actor.organization_id())));
         data.insert(actor);
     }
     Ok(data)

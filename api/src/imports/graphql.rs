@@ -128,7 +128,9 @@ pub struct ImportQuery;
 impl ImportQuery {
     /// One import of the organization (owners and admins).
     async fn import_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ImportJob>> {
-        let job = service::find(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await;
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        let job = service::find(db(ctx), actor, parse_id(&id, "id")?).await;
         Ok(absent_as_none(job)?.map(ImportJob))
     }
 
@@ -193,6 +195,8 @@ impl ImportMutation {
                 Ok(ColumnMap { column, field: m.field, property_key: m.property_key.map(|k| k.trim().to_lowercase()) })
             })
             .collect::<Result<_, ApiError>>()?;
+        // The mapping is checked before the file is read, as a wrong one makes reading it pointless.
+        service::check_mapping(db(ctx), actor, &mapping).await?;
         let (file_name, bytes) = read_upload(ctx, &file)?;
         let upload = service::Upload { file_name, bytes, mapping, dry_run: dry_run.unwrap_or(false) };
         let (files, wakeup) = (ctx.data_unchecked::<FileStore>(), ctx.data_unchecked::<Arc<Notify>>());
@@ -201,7 +205,9 @@ impl ImportMutation {
 
     /// Stops an import between batches; what was imported stays (owners and admins).
     async fn cancel_import(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ImportJob> {
-        Ok(ImportJob(service::cancel(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?))
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
+        Ok(ImportJob(service::cancel(db(ctx), actor, parse_id(&id, "id")?).await?))
     }
 }
 
@@ -216,8 +222,10 @@ impl ImportSubscription {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<impl Stream<Item = ImportJob> + use<>> {
+        let actor = actor(ctx)?;
+        actor.require_admin()?;
         let db = db(ctx).clone();
-        let current = service::find(&db, actor(ctx)?, parse_id(&id, "id")?).await?;
+        let current = service::find(&db, actor, parse_id(&id, "id")?).await?;
         let bus = ctx.data_unchecked::<Arc<EventBus>>();
         Ok(futures_util::StreamExt::map(queue::updates(bus, db, current), ImportJob))
     }

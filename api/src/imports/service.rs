@@ -55,6 +55,16 @@ pub struct Upload {
     pub dry_run: bool,
 }
 
+/// A mapping given by hand names real columns and properties (an empty one: the suggested one).
+pub async fn check_mapping(db: &impl ConnectionTrait, actor: &Actor, given: &[ColumnMap]) -> ApiResult<()> {
+    actor.require_admin()?;
+    if !given.is_empty() {
+        let defs = properties::service::definitions(db, actor, true).await?;
+        mapping::check(given, usize::MAX, &defs)?;
+    }
+    Ok(())
+}
+
 /// Stores the file, queues its job and wakes this server's worker.
 pub async fn start(
     db: &impl ConnectionTrait,
@@ -63,11 +73,7 @@ pub async fn start(
     actor: &Actor,
     upload: Upload,
 ) -> ApiResult<job::Model> {
-    actor.require_admin()?;
-    if !upload.mapping.is_empty() {
-        let defs = properties::service::definitions(db, actor, true).await?;
-        mapping::check(&upload.mapping, usize::MAX, &defs)?;
-    }
+    check_mapping(db, actor, &upload.mapping).await?;
     let ext = if upload.bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
     let key = FileStore::new_key(actor.organization_id(), "imports", ext);
     files.put(&key, &upload.bytes).await?;

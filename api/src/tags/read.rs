@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use entity::{contact_tag, tag};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, sea_query::SimpleExpr};
 use uuid::Uuid;
 
-use crate::visibility::Visible;
+use crate::visibility::{SeenIds, Visible};
 
 /// The tags of each of these contacts that `scope` reaches, by name key; every id has an entry.
 pub async fn of_contacts(
@@ -15,13 +15,30 @@ pub async fn of_contacts(
     scope: &Visible,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<tag::Model>>, sea_orm::DbErr> {
+    read(db, scope.organization_id(), scope.owns(contact_tag::Column::ContactId, ids), ids).await
+}
+
+/// The tags of contacts already checked in memory (`Visible::seen`).
+pub async fn of_seen(
+    db: &impl ConnectionTrait,
+    seen: &SeenIds,
+) -> Result<HashMap<Uuid, Vec<tag::Model>>, sea_orm::DbErr> {
+    read(db, seen.organization_id(), contact_tag::Column::ContactId.is_in(seen.ids().to_vec()), seen.ids()).await
+}
+
+async fn read(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    contacts: SimpleExpr,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<tag::Model>>, sea_orm::DbErr> {
     let of_link =
         contact_tag::Entity::belongs_to(tag::Entity).from(contact_tag::Column::TagId).to(tag::Column::Id).into();
     let rows = contact_tag::Entity::find()
-        .filter(contact_tag::Column::OrganizationId.eq(scope.organization_id()))
-        .filter(scope.owns(contact_tag::Column::ContactId, ids))
+        .filter(contact_tag::Column::OrganizationId.eq(organization_id))
+        .filter(contacts)
         .join(JoinType::InnerJoin, of_link)
-        .filter(tag::Column::OrganizationId.eq(scope.organization_id()))
+        .filter(tag::Column::OrganizationId.eq(organization_id))
         .select_also(tag::Entity)
         .all(db)
         .await?;

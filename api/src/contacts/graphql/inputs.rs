@@ -8,7 +8,7 @@ use crate::{
         list::OrderField,
         service::{ContactPatch, NewContact},
     },
-    error::ApiError,
+    error::{ApiError, ApiResult},
     graphql::context::parse_id,
     values::{CountryCode, Email, Phone},
     verifications::graphql::VerificationStatus,
@@ -145,21 +145,22 @@ fn properties(list: Option<Vec<PropertyInput>>) -> Vec<(String, serde_json::Valu
     list.unwrap_or_default().into_iter().map(|p| (p.key, p.value.0)).collect()
 }
 
-/// A phone typed in a form: blank means none; otherwise read in the organization's country.
-fn phone(raw: Option<String>, country: &CountryCode) -> Result<Option<Phone>, ApiError> {
-    raw.filter(|p| !p.trim().is_empty()).map(|p| Phone::parse("phone", &p, country)).transpose()
+/// A phone typed in a form: blank means none; otherwise read in the organization's country. A malformed
+/// one travels as its error, which the service reports after the checks that came first before.
+fn phone(raw: Option<String>, country: &CountryCode) -> Option<ApiResult<Phone>> {
+    raw.filter(|p| !p.trim().is_empty()).map(|p| Phone::parse("phone", &p, country))
 }
 
-fn email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
-    raw.filter(|e| !e.trim().is_empty()).map(|e| Email::parse("email", &e)).transpose()
+fn email(raw: Option<String>) -> Option<ApiResult<Email>> {
+    raw.filter(|e| !e.trim().is_empty()).map(|e| Email::parse("email", &e))
 }
 
 impl CreateContactInput {
     pub fn into_domain(self, country: &CountryCode) -> Result<NewContact, ApiError> {
         Ok(NewContact {
             name: self.name,
-            phone: phone(self.phone, country)?,
-            email: email(self.email)?,
+            phone: phone(self.phone, country),
+            email: email(self.email),
             source: self.source.map(Into::into),
             source_listing_id: self.source_listing_id.map(|id| parse_id(&id, "sourceListingId")).transpose()?,
             assignee_id: self.assignee_id.map(|id| parse_id(&id, "assigneeId")).transpose()?,
@@ -176,8 +177,8 @@ impl UpdateContactInput {
         let email_: Option<Option<String>> = self.email.into();
         Ok(ContactPatch {
             name: self.name,
-            phone: phone.map(|p| self::phone(p, country)).transpose()?,
-            email: email_.map(email).transpose()?,
+            phone: phone.map(|p| self::phone(p, country)),
+            email: email_.map(email),
             source: self.source.map(Into::into),
             source_listing_id: maybe_id(self.source_listing_id, "sourceListingId")?,
             assignee_id: maybe_id(self.assignee_id, "assigneeId")?,

@@ -10,7 +10,7 @@ use crate::{
     error::absent_as_none,
     graphql::context::{actor, db, lookups, parse_id},
     pagination::{PageArgs, wants_total},
-    visibility::{Visible, find_visible},
+    visibility::{find_visible, sees_whole_organization},
 };
 
 #[derive(Default)]
@@ -63,8 +63,7 @@ impl ContactQuery {
         // contacts); a plain page of the whole organization plans alike for all, and re-planning it each
         // time had cost more than running it.
         let actor = actor(ctx)?;
-        let pool =
-            if q.is_plain() && Visible::contacts(actor).is_whole_organization() { lookups(ctx) } else { db(ctx) };
+        let pool = if q.is_plain() && sees_whole_organization(actor) { lookups(ctx) } else { db(ctx) };
         let page = list(pool, actor, q).await?;
         let items = page.items.into_iter().map(|(c, m)| (c, Contact(m))).collect();
         Ok(ContactConnection::new(items, page.flags, page.total))

@@ -130,15 +130,14 @@ impl EdgePlan {
             ids.dedup();
             ids
         };
-        let (stage_ids, user_ids, contact_ids) =
-            (ids(|c| Some(c.stage_id)), ids(|c| c.assignee_id), ids(|c| Some(c.id)));
+        let (stage_ids, user_ids) = (ids(|c| Some(c.stage_id)), ids(|c| c.assignee_id));
         let want_stages = self.wants(|f| matches!(f, NodeField::Status(_)));
         let want_users = self.wants(|f| matches!(f, NodeField::Assignee(_)));
         let want_tags = self.wants(|f| matches!(f, NodeField::Tags(_)));
         let (stages, users, tags) = futures_util::try_join!(
             async { if want_stages { loaders.stages_now(&stage_ids).await } else { Ok(HashMap::new()) } },
             async { if want_users { loaders.users_now(&user_ids).await } else { Ok(HashMap::new()) } },
-            async { if want_tags { loaders.tags_now(&contact_ids).await } else { Ok(HashMap::new()) } },
+            async { if want_tags { loaders.tags_now(&contacts).await } else { Ok(HashMap::new()) } },
         )?;
         let related = Related { stages, users, tags };
         if want_stages && contacts.iter().any(|c| !related.stages.contains_key(&c.stage_id)) {
