@@ -30,7 +30,7 @@ impl CountryCode {
     }
 }
 
-/// A phone number in E.164 (`+50688881234`).
+/// A phone number in E.164 (`+50688881234`), mobile numbers in their one canonical form (`mobile_form`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Phone(String);
 
@@ -38,32 +38,90 @@ pub struct Phone(String);
 const MAX_PHONE_CHARS: usize = 40;
 
 impl Phone {
-    /// A number as a person types it: without a country code it is read in `country`.
+    /// A number as a person types it, with spaces, dashes, dots or parentheses. Read first as written: with
+    /// its `+` and country code, or as a national number of `country` (or after `country`'s international
+    /// prefix); otherwise its digits as a country code and number without the `+` (`573001234567`), or
+    /// after the international prefix 00 (`0057 300 123 4567`).
     pub fn parse(field: &str, raw: &str, country: &CountryCode) -> ApiResult<Self> {
-        Self::read(field, raw, country.as_str().parse::<phonenumber::country::Id>().ok())
+        let region = country.as_str().parse::<phonenumber::country::Id>().ok();
+        Self::read(raw, region).ok_or_else(|| {
+            let national = example(country.as_str());
+            let example =
+                national.as_deref().map_or(String::new(), |n| format!(", or a number of {country} such as {n}"));
+            ApiError::bad_input(
+                field,
+                format!("Enter a phone number with its country code, such as +506 8312 3456{example}"),
+            )
+        })
     }
 
     /// A number that carries its country code (`+` and digits), as channels send them.
     pub fn parse_international(field: &str, raw: &str) -> ApiResult<Self> {
-        Self::read(field, raw, None)
+        Self::read(raw, None).ok_or_else(|| {
+            ApiError::bad_input(field, "Expected a phone number with its country code, such as +50683123456")
+        })
     }
 
-    fn read(field: &str, raw: &str, country: Option<phonenumber::country::Id>) -> ApiResult<Self> {
-        let invalid = || ApiError::bad_input(field, "Enter a valid phone number, with its country code");
+    fn read(raw: &str, region: Option<phonenumber::country::Id>) -> Option<Self> {
         let raw = raw.trim();
         if raw.is_empty() || raw.len() > MAX_PHONE_CHARS {
-            return Err(invalid());
+            return None;
         }
-        let number = phonenumber::parse(country, raw).map_err(|_| invalid())?;
-        if !phonenumber::is_valid(&number) {
-            return Err(invalid());
+        if let Some(phone) = e164(region, raw) {
+            return Some(phone);
         }
-        Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string()))
+        let typed = raw.chars().all(|c| c.is_ascii_digit() || " -.()/".contains(c));
+        if raw.starts_with('+') || !typed {
+            return None;
+        }
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let international = digits.strip_prefix("00").into_iter().chain([digits.as_str()]);
+        international.filter(|d| !d.is_empty()).find_map(|d| e164(None, &format!("+{d}")))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The valid number `text` names (read in `region` when it has no `+`), in E.164, in its mobile form.
+fn e164(region: Option<phonenumber::country::Id>, text: &str) -> Option<Phone> {
+    let number = phonenumber::parse(region, text).ok()?;
+    let code = number.code().value();
+    let national = number.national().to_string();
+    if let Some(form) = mobile_form(code, &national) {
+        let canonical = format!("+{code}{form}");
+        if phonenumber::parse(None, &canonical).is_ok_and(|n| phonenumber::is_valid(&n)) {
+            return Some(Phone(canonical));
+        }
+    }
+    phonenumber::is_valid(&number).then(|| Phone(number.format().mode(phonenumber::Mode::E164).to_string()))
+}
+
+/// Lines that people and WhatsApp write in two forms are stored in one (`docs/decisions.md`, phones):
+/// Brazil's mobiles with the ninth digit, Mexico's without the `1` after +52, Argentina's with the `9`
+/// after +54. The national number of the other form, or `None` when it is already canonical.
+pub fn mobile_form(country_code: u16, national: &str) -> Option<String> {
+    let digits = national.len() == national.bytes().filter(u8::is_ascii_digit).count();
+    match (country_code, national.len()) {
+        _ if !digits => None,
+        // 2-digit area code, then an 8-digit mobile number (mobiles start 6 to 9; landlines 2 to 5).
+        (55, 10) if matches!(national.as_bytes()[2], b'6'..=b'9') => {
+            Some(format!("{}9{}", &national[..2], &national[2..]))
+        }
+        (52, 11) if national.starts_with('1') => Some(national[1..].to_string()),
+        (54, 10) if !national.starts_with('9') => Some(format!("9{national}")),
+        _ => None,
+    }
+}
+
+/// A mobile number of `country` as written there, for error messages.
+fn example(country: &str) -> Option<String> {
+    let meta = phonenumber::metadata::DATABASE.by_id(country)?;
+    let descriptors = meta.descriptors();
+    let national = descriptors.mobile().and_then(|d| d.example()).or_else(|| descriptors.general().example())?;
+    let number = phonenumber::parse(country.parse().ok(), national).ok()?;
+    Some(number.format().mode(phonenumber::Mode::National).to_string())
 }
 
 /// A lower-cased email address with one `@`, a dotted domain and no spaces.
@@ -127,6 +185,34 @@ mod tests {
         assert!(phone("not a phone", "CR").is_err());
         assert!(phone("+999 1234 5678", "CR").is_err());
         assert!(phone(&"9".repeat(41), "CR").is_err());
+    }
+
+    #[test]
+    fn numbers_as_people_type_them() {
+        let co = CountryCode::parse("c", "CO").unwrap();
+        let read = |raw: &str| Phone::parse("phone", raw, &cr()).map(String::from);
+        assert_eq!(read("573001234567").unwrap(), "+573001234567", "a country code without +");
+        assert_eq!(read("0057 300 123 4567").unwrap(), "+573001234567", "after the international prefix");
+        assert_eq!(read("(506) 8888.1234").unwrap(), "+50688881234");
+        assert_eq!(read("8888-1234").unwrap(), "+50688881234", "national first");
+        assert_eq!(Phone::parse("phone", "300 123 4567", &co).unwrap().as_str(), "+573001234567");
+        let err = read("12345").unwrap_err().to_string();
+        assert!(err.contains("such as"), "the error gives an example: {err}");
+        assert!(read("not a phone").is_err());
+        assert!(read(&"1".repeat(40)).is_err());
+    }
+
+    #[test]
+    fn mobile_forms_of_one_line_are_one_number() {
+        let read = |raw: &str| Phone::parse_international("from", raw).map(String::from).unwrap();
+        assert_eq!(read("+55 11 8765 4321"), read("+55 11 98765 4321"), "Brazil's ninth digit");
+        assert_eq!(read("+55 11 98765 4321"), "+5511987654321");
+        assert_eq!(read("+55 11 3456 7890"), "+551134567890", "a landline keeps its eight digits");
+        assert_eq!(read("+52 1 55 1234 5678"), read("+52 55 1234 5678"), "Mexico's 1");
+        assert_eq!(read("+52 55 1234 5678"), "+525512345678");
+        assert_eq!(read("+54 9 11 2345 6789"), read("+54 11 2345 6789"), "Argentina's 9");
+        assert_eq!(read("+54 9 11 2345 6789"), "+5491123456789");
+        assert_ne!(read("+55 11 98765 4321"), read("+55 21 98765 4321"), "other lines stay apart");
     }
 
     #[test]

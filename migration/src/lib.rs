@@ -15,6 +15,7 @@ mod m20261121_000009_consents;
 mod m20261121_000010_webhooks;
 mod m20261121_000011_tag_segments;
 mod m20261201_000012_catalog_versions;
+mod m20261201_000013_phone_forms;
 mod util;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_webhooks::Migration),
             Box::new(m20261121_000011_tag_segments::Migration),
             Box::new(m20261201_000012_catalog_versions::Migration),
+            Box::new(m20261201_000013_phone_forms::Migration),
         ]
     }
 }

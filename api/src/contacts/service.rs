@@ -20,7 +20,7 @@ use crate::{
     error::{ApiError, ApiResult},
     listings, pipeline, properties, tags, validate,
     values::{Email, Phone},
-    visibility::Visible,
+    visibility::{AssignRight, Visible},
 };
 
 pub struct NewContact {
@@ -30,7 +30,8 @@ pub struct NewContact {
     pub email: Option<ApiResult<Email>>,
     pub source: Option<ContactSource>,
     pub source_listing_id: Option<Uuid>,
-    pub assignee_id: Option<Uuid>,
+    /// `None`: not given (an agent's own contact); `Some(None)`: unassigned on purpose.
+    pub assignee_id: Option<Option<Uuid>>,
     pub stage_id: Option<Uuid>,
     pub tags: Vec<String>,
     pub properties: Vec<(String, Value)>,
@@ -68,7 +69,13 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
     if let Some(id) = input.source_listing_id {
         listings::service::find(db, org.id, id, "sourceListingId").await?;
     }
-    check_assignment(db, actor, None, input.assignee_id).await?;
+    // An agent's new contact is theirs unless they leave it unassigned on purpose: unassigned, every
+    // other agent would see it.
+    let assignee = input.assignee_id.unwrap_or_else(|| match AssignRight::of(actor) {
+        AssignRight::TakeOrRelease(me) => Some(me),
+        _ => None,
+    });
+    check_assignment(db, actor, None, assignee).await?;
     let props = properties::service::resolve(db, org.id, input.properties).await?;
 
     let txn = begin_write(db).await?;
@@ -87,7 +94,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         stage_id: stage.id,
         source: input.source.unwrap_or(ContactSource::Manual),
         source_listing_id: input.source_listing_id,
-        assignee_id: input.assignee_id,
+        assignee_id: assignee,
         last_activity_at: now(),
     }
     .into_active_model()

@@ -31,7 +31,8 @@ pub struct CreateContactInput {
     /// Default MANUAL.
     pub source: Option<ContactSource>,
     pub source_listing_id: Option<ID>,
-    pub assignee_id: Option<ID>,
+    /// Default: an agent's new contact is the agent's own; `null` leaves it unassigned.
+    pub assignee_id: MaybeUndefined<ID>,
     /// Default: the first stage of the funnel.
     pub status_id: Option<ID>,
     pub tags: Option<Vec<String>>,
@@ -163,7 +164,7 @@ impl CreateContactInput {
             email: email(self.email),
             source: self.source.map(Into::into),
             source_listing_id: self.source_listing_id.map(|id| parse_id(&id, "sourceListingId")).transpose()?,
-            assignee_id: self.assignee_id.map(|id| parse_id(&id, "assigneeId")).transpose()?,
+            assignee_id: maybe_id(self.assignee_id, "assigneeId")?,
             stage_id: self.status_id.map(|id| parse_id(&id, "statusId")).transpose()?,
             tags: self.tags.unwrap_or_default(),
             properties: properties(self.properties),

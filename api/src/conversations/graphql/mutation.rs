@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::{ContactSource as Source, IdentifierKind};
+use entity::enums::{ChannelKind, ContactSource as Source, IdentifierKind};
 
 use super::types::Message;
 use crate::{
@@ -118,7 +118,13 @@ impl ConversationMutation {
         let source = match (input.source, listing_id) {
             (Some(s), _) => s.into(),
             (None, Some(_)) => Source::PropertyPage,
-            (None, None) => Source::Api,
+            // A contact is born where it first wrote.
+            (None, None) => match channel.kind {
+                ChannelKind::Whatsapp => Source::Whatsapp,
+                ChannelKind::Telegram => Source::Telegram,
+                ChannelKind::WebWidget => Source::WebWidget,
+                ChannelKind::Api => Source::Api,
+            },
         };
         let msg = inbound::InboundMessage {
             identities,

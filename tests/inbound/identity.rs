@@ -1,0 +1,127 @@
+//! One person, one contact, whatever form of their number or channel they arrive with.
+
+use migration::{Migrator, MigratorTrait};
+use serde_json::{Value, json};
+
+use super::{NUMBER_ID, SECRET, text};
+use crate::harness::{TestApp, code};
+
+const PHONES: &str = "{ contacts(first: 10, orderBy: {field: NAME, direction: ASC}) { totalCount edges { node { name phone source } } } }";
+
+async fn phones(app: &TestApp) -> Value {
+    app.gql(Some(&app.owner_token), PHONES, json!({})).await["data"]["contacts"].clone()
+}
+
+/// Brazil's ninth digit, Mexico's `1` and Argentina's `9`: typed by hand in one form and sent by
+/// WhatsApp in the other, or the other way round, they name one contact.
+#[tokio::test]
+async fn mobile_forms_of_one_line_are_one_contact_in_either_order() {
+    let app = TestApp::new().await;
+    app.whatsapp_channel(NUMBER_ID, SECRET).await;
+    let lines = [
+        ("Bruna", "+55 11 98765 4321", "551187654321", "+5511987654321"),
+        ("Mateo", "+52 55 1234 5678", "5215512345678", "+525512345678"),
+        ("Lucía", "+54 11 2345 6789", "5491123456789", "+5491123456789"),
+    ];
+    for (i, (name, typed, wa_id, _)) in lines.iter().enumerate() {
+        app.contact(&app.owner_token, json!({ "name": name, "phone": typed })).await;
+        let (status, _) =
+            app.webhook(&text(wa_id, Some(name), &format!("wamid.{i}"), "Hola", 1_764_000_000), Some(SECRET)).await;
+        assert!(status.is_success());
+    }
+    let listed = phones(&app).await;
+    assert_eq!(listed["totalCount"], 3, "{listed}");
+    for (i, (name, _, _, canonical)) in lines.iter().enumerate() {
+        let node = listed["edges"].as_array().unwrap().iter().find(|e| e["node"]["name"] == *name).unwrap();
+        assert_eq!(node["node"]["phone"], *canonical, "{name}");
+        // The other way round: WhatsApp first, then the number typed in its other form.
+        let other = TestApp::new().await;
+        other.whatsapp_channel(NUMBER_ID, SECRET).await;
+        other.webhook(&text(lines[i].2, Some(name), "wamid.x", "Hola", 1_764_000_000), Some(SECRET)).await;
+        let create = "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }";
+        let res =
+            other.gql(Some(&other.owner_token), create, json!({ "i": { "name": name, "phone": lines[i].1 } })).await;
+        assert_eq!(code(&res), "CONFLICT", "{name}: {res}");
+        assert_eq!(phones(&other).await["totalCount"], 1);
+    }
+}
+
+#[tokio::test]
+async fn numbers_are_read_as_people_type_them() {
+    let app = TestApp::new().await;
+    let create = "mutation($i: CreateContactInput!) { createContact(input: $i) { phone } }";
+    for (typed, stored) in
+        [("573001234567", "+573001234567"), ("0057 300 123 4567", "+573001234567"), ("8888.1234", "+50688881234")]
+    {
+        let other = TestApp::new().await;
+        let res = other.gql(Some(&other.owner_token), create, json!({ "i": { "name": "Ana", "phone": typed } })).await;
+        assert_eq!(res["data"]["createContact"]["phone"], stored, "{typed}: {res}");
+    }
+    let res = app.gql(Some(&app.owner_token), create, json!({ "i": { "name": "Ana", "phone": "12345" } })).await;
+    assert_eq!(code(&res), "BAD_USER_INPUT");
+    assert_eq!(res["errors"][0]["extensions"]["field"], "phone");
+    let message = res["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("such as +506"), "the error shows what is expected: {message}");
+}
+
+/// A contact is born where it first wrote: Telegram and the web widget are sources of their own.
+#[tokio::test]
+async fn a_contact_born_on_telegram_or_the_widget_has_that_source() {
+    let app = TestApp::new().await;
+    let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { source } } }";
+    for (kind, sender, source) in [
+        ("TELEGRAM", json!({ "telegramId": "tg-1", "name": "Tele" }), "TELEGRAM"),
+        ("WEB_WIDGET", json!({ "widgetSession": "s-1", "name": "Web" }), "WEB_WIDGET"),
+        ("API", json!({ "apiId": "crm-1", "name": "Api" }), "API"),
+    ] {
+        let channel = app
+            .gql(
+                Some(&app.owner_token),
+                &format!("mutation {{ createChannel(input: {{ kind: {kind}, name: \"{kind}\" }}) {{ id }} }}"),
+                json!({}),
+            )
+            .await["data"]["createChannel"]["id"]
+            .clone();
+        let input = json!({ "channelId": channel, "sender": sender, "body": "hola" });
+        let res = app.gql(Some(&app.owner_token), inbound, json!({ "i": input })).await;
+        assert_eq!(res["data"]["recordInboundMessage"]["contact"]["source"], source, "{kind}: {res}");
+    }
+}
+
+/// Left unassigned, an agent's new contact would show to every other agent.
+#[tokio::test]
+async fn an_agents_new_contact_is_theirs_unless_left_unassigned_on_purpose() {
+    let app = TestApp::new().await;
+    let (agent, token) = app.user("AGENT", "a@acme.test").await;
+    let (_, other) = app.user("AGENT", "b@acme.test").await;
+    let mine = app.contact(&token, json!({ "name": "Mine" })).await;
+    assert_eq!(mine["assignee"]["id"], agent.to_string());
+    let open = app.contact(&token, json!({ "name": "Open", "assigneeId": null })).await;
+    assert!(open["assignee"].is_null(), "{open}");
+    let seen = app.gql(Some(&other), PHONES, json!({})).await;
+    assert_eq!(seen["data"]["contacts"]["totalCount"], 1, "the other agent sees only the open one: {seen}");
+    let owners = app.contact(&app.owner_token, json!({ "name": "Owner's" })).await;
+    assert!(owners["assignee"].is_null(), "an admin's new contact stays unassigned unless given");
+}
+
+/// Rows written before the canonical forms move to them, search digits included.
+#[tokio::test]
+async fn stored_numbers_move_to_their_canonical_form() {
+    let app = TestApp::new().await;
+    let id = app.contact(&app.owner_token, json!({ "name": "Bruna", "phone": "+5511987654321" })).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.execute(&format!(
+        "UPDATE contacts SET phone = '+551187654321', search_text = 'bruna 551187654321' WHERE id = '{id}'"
+    ))
+    .await;
+    app.execute("UPDATE contact_identifiers SET value = '+551187654321' WHERE kind = 'PHONE'").await;
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+    let found = "query($s: String!) { contacts(search: $s) { totalCount edges { node { phone identifiers { kind value } } } } }";
+    let res = app.gql(Some(&app.owner_token), found, json!({ "s": "11987654321" })).await;
+    let node = &res["data"]["contacts"]["edges"][0]["node"];
+    assert_eq!(node["phone"], "+5511987654321", "{res}");
+    assert!(node["identifiers"].as_array().unwrap().iter().any(|i| i["value"] == "+5511987654321"), "{res}");
+}
