@@ -125,3 +125,42 @@ async fn stored_numbers_move_to_their_canonical_form() {
     assert_eq!(node["phone"], "+5511987654321", "{res}");
     assert!(node["identifiers"].as_array().unwrap().iter().any(|i| i["value"] == "+5511987654321"), "{res}");
 }
+
+/// A contact first known only by its WhatsApp user id, or typed in without a `wa_id`, gets its phone and
+/// `wa_id` from the first message that brings them, and no second contact.
+#[tokio::test]
+async fn a_number_learned_later_fills_the_contact() {
+    let app = TestApp::new().await;
+    app.whatsapp_channel(NUMBER_ID, SECRET).await;
+    let api = app
+        .gql(
+            Some(&app.owner_token),
+            "mutation { createChannel(input: { kind: API, name: \"Bot\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["createChannel"]["id"]
+        .clone();
+    let inbound =
+        "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id phone waId } } }";
+    let sender = json!({ "waUserId": "US.5215512345678", "name": "Mateo" });
+    let res = app
+        .gql(Some(&app.owner_token), inbound, json!({ "i": { "channelId": api, "sender": sender, "body": "hola" } }))
+        .await;
+    let first = &res["data"]["recordInboundMessage"]["contact"];
+    assert!(first["phone"].is_null() && first["waId"].is_null(), "{res}");
+    app.webhook(&text("5215512345678", Some("Mateo"), "wamid.late", "Hola", 1_764_000_000), Some(SECRET)).await;
+    let typed = app.contact(&app.owner_token, json!({ "name": "Bruna", "phone": "+55 11 98765 4321" })).await;
+    assert!(typed["waId"].is_null());
+    app.webhook(&text("551187654321", Some("Bruna"), "wamid.typed", "Oi", 1_764_000_000), Some(SECRET)).await;
+    let all = "{ contacts(first: 10, orderBy: {field: NAME, direction: ASC}) { totalCount edges { node { name phone waId } } } }";
+    let listed = app.gql(Some(&app.owner_token), all, json!({})).await["data"]["contacts"].clone();
+    assert_eq!(listed["totalCount"], 2, "{listed}");
+    assert_eq!(
+        listed["edges"][0]["node"],
+        json!({ "name": "Bruna", "phone": "+5511987654321", "waId": "551187654321" })
+    );
+    assert_eq!(
+        listed["edges"][1]["node"],
+        json!({ "name": "Mateo", "phone": "+525512345678", "waId": "5215512345678" })
+    );
+}

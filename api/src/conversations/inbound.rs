@@ -99,7 +99,7 @@ async fn resolve_contact(
     for _ in 0..5 {
         let txn = begin_write(db).await?;
         if let Some(existing) = find_by_identity(&txn, actor.organization_id(), &msg.identities).await? {
-            let contact = refresh_known(&txn, existing, channel, msg).await?;
+            let contact = refresh_known(&txn, actor, existing, channel, msg).await?;
             txn.commit().await?;
             return Ok((contact, false));
         }
@@ -206,10 +206,12 @@ async fn claim_identities(
     Ok(true)
 }
 
-/// A known sender: adds identities we did not have yet, and follows their profile name while no person
-/// has edited the contact's name.
+/// A known sender: adds identities we did not have yet, fills the phone and `wa_id` the contact lacked (one
+/// first known by its WhatsApp user id or username, or typed in without them) once its identities are
+/// this contact's, and follows their profile name while no person has edited the contact's name.
 async fn refresh_known(
     txn: &impl ConnectionTrait,
+    actor: &Actor,
     contact: contact::Model,
     channel: &channel::Model,
     msg: &InboundMessage,
@@ -218,18 +220,50 @@ async fn refresh_known(
         // Ignored when taken (by this contact or, rarely, another): identities never move silently.
         claim_identities(txn, contact.organization_id, contact.id, channel.id, &[(*kind, value.clone())]).await?;
     }
-    let new_name = msg.profile_name.as_deref().and_then(|n| validate::name("name", n).ok());
-    match new_name {
-        Some(name) if !contact.name_edited_manually && name != contact.name => {
-            let mut model: contact::ActiveModel = contact.clone().into();
-            model.search_text = Set(search_text(&name, contact.email.as_deref(), contact.phone.as_deref()));
-            model.sort_name = Set(validate::fold(&name));
-            model.name = Set(name);
-            model.updated_at = Set(now());
-            Ok(model.update(txn).await?)
+    let owned = |kind: IdentifierKind, value: &Option<String>| {
+        let value = value.clone();
+        async move {
+            let Some(value) = value else { return Ok::<_, ApiError>(None) };
+            let mine = contact_identifier::Entity::find()
+                .filter(contact_identifier::Column::OrganizationId.eq(contact.organization_id))
+                .filter(contact_identifier::Column::ContactId.eq(contact.id))
+                .filter(contact_identifier::Column::Kind.eq(kind))
+                .filter(contact_identifier::Column::Value.eq(value.as_str()))
+                .one(txn)
+                .await?;
+            Ok(mine.map(|_| value))
         }
-        _ => Ok(contact),
+    };
+    let phone = if contact.phone.is_none() { owned(IdentifierKind::Phone, &msg.phone).await? } else { None };
+    let wa_id = if contact.wa_id.is_none() { owned(IdentifierKind::WaId, &msg.wa_id).await? } else { None };
+    let name = msg
+        .profile_name
+        .as_deref()
+        .and_then(|n| validate::name("name", n).ok())
+        .filter(|n| !contact.name_edited_manually && *n != contact.name);
+    if phone.is_none() && wa_id.is_none() && name.is_none() {
+        return Ok(contact);
     }
+    let mut model: contact::ActiveModel = contact.clone().into();
+    let name = name.unwrap_or_else(|| contact.name.clone());
+    let new_phone = phone.clone().or_else(|| contact.phone.clone());
+    model.search_text = Set(search_text(&name, contact.email.as_deref(), new_phone.as_deref()));
+    model.sort_name = Set(validate::fold(&name));
+    model.name = Set(name);
+    if phone.is_some() {
+        model.phone = Set(phone.clone());
+    }
+    if wa_id.is_some() {
+        model.wa_id = Set(wa_id.clone());
+    }
+    model.updated_at = Set(now());
+    let updated = model.update(txn).await?;
+    if phone.is_some() || wa_id.is_some() {
+        let before = serde_json::json!({ "phone": contact.phone, "waId": contact.wa_id });
+        let after = serde_json::json!({ "phone": updated.phone, "waId": updated.wa_id });
+        audit::record(txn, actor, Some(updated.id), "contact.updated", Some(before), Some(after)).await?;
+    }
+    Ok(updated)
 }
 
 /// `user_changed_number`: the phone and wa_id identities move to the new number on the same contact.
