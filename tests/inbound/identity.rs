@@ -164,3 +164,37 @@ async fn a_number_learned_later_fills_the_contact() {
         json!({ "name": "Mateo", "phone": "+525512345678", "waId": "5215512345678" })
     );
 }
+
+/// Search finds a contact by any exact identity, within what the searcher may see.
+#[tokio::test]
+async fn search_finds_a_contact_by_any_identity_within_sight() {
+    let app = TestApp::new().await;
+    let (agent_a, token_a) = app.user("AGENT", "a@acme.test").await;
+    let (_, token_b) = app.user("AGENT", "b@acme.test").await;
+    let (_, viewer) = app.user_with("VIEWER", "v@acme.test", json!([])).await;
+    let api = app
+        .gql(
+            Some(&app.owner_token),
+            "mutation { createChannel(input: { kind: API, name: \"Bot\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["createChannel"]["id"]
+        .clone();
+    let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id } } }";
+    let sender = json!({ "waUserId": "US.10442", "username": "mateo_mx", "telegramId": "998877", "name": "Mateo" });
+    let res = app
+        .gql(Some(&app.owner_token), inbound, json!({ "i": { "channelId": api, "sender": sender, "body": "hola" } }))
+        .await;
+    let id = res["data"]["recordInboundMessage"]["contact"]["id"].clone();
+    let assign = "mutation($id: ID!, $a: ID) { updateContact(id: $id, input: { assigneeId: $a }) { id } }";
+    assert!(app.gql(Some(&app.owner_token), assign, json!({ "id": id, "a": agent_a })).await["errors"].is_null());
+    let search = "query($s: String!) { contacts(search: $s) { totalCount edges { node { id } } } }";
+    for term in ["US.10442", "@mateo_mx", "mateo_mx", "998877"] {
+        for (who, token, expected) in
+            [("owner", &app.owner_token, 1), ("agent A", &token_a, 1), ("agent B", &token_b, 0), ("viewer", &viewer, 0)]
+        {
+            let res = app.gql(Some(token), search, json!({ "s": term })).await;
+            assert_eq!(res["data"]["contacts"]["totalCount"], expected, "{who} searching {term}: {res}");
+        }
+    }
+}

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    consent, contact, contact_property_value as value, contact_tag,
-    enums::{ContactSource, PropertyType},
+    consent, contact, contact_identifier as identifier, contact_property_value as value, contact_tag,
+    enums::{ContactSource, IdentifierKind, PropertyType},
     property_definition, verification,
 };
 use sea_orm::{
@@ -123,9 +123,49 @@ pub async fn apply(
         query = query.filter(property_condition(db, org, condition).await?);
     }
     if let Some(pattern) = search_pattern(search)? {
-        query = query.filter(contact::Column::SearchText.like(LikeExpr::new(pattern).escape('\\')));
+        let text = contact::Column::SearchText.like(LikeExpr::new(pattern).escape('\\'));
+        // An exact identity (a username, a WhatsApp user id, a Telegram id, ...) finds its contact too; it
+        // is looked up first, so the common search that names none keeps its plan.
+        let known = identity_matches(db, org, search.unwrap_or_default()).await?;
+        query = if known.is_empty() {
+            query.filter(text)
+        } else {
+            query.filter(Condition::any().add(text).add(contact::Column::Id.is_in(known)))
+        };
     }
     Ok(query)
+}
+
+/// The kinds of identity a search matches exactly (the phone is matched by its digits).
+const SEARCHED_IDENTITIES: [IdentifierKind; 7] = [
+    IdentifierKind::WaId,
+    IdentifierKind::WaUserId,
+    IdentifierKind::Username,
+    IdentifierKind::TelegramId,
+    IdentifierKind::WidgetSession,
+    IdentifierKind::ApiId,
+    IdentifierKind::External,
+];
+
+/// Contacts of the organization one of whose identities is exactly `term` (a leading `@` on a username
+/// is ignored): one probe of the identities' unique index per kind. Visibility applies to the query
+/// these ids join.
+async fn identity_matches(db: &impl ConnectionTrait, org: Uuid, term: &str) -> ApiResult<Vec<Uuid>> {
+    let term = term.trim();
+    let mut values = vec![term.to_string()];
+    if let Some(name) = term.strip_prefix('@').filter(|n| !n.is_empty()) {
+        values.push(name.to_string());
+    }
+    Ok(identifier::Entity::find()
+        .select_only()
+        .column(identifier::Column::ContactId)
+        .filter(identifier::Column::OrganizationId.eq(org))
+        .filter(identifier::Column::Kind.is_in(SEARCHED_IDENTITIES))
+        .filter(identifier::Column::Value.is_in(values))
+        .limit(50)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
 }
 
 fn assignee_condition(filter: &ContactFilter) -> Condition {
