@@ -8,6 +8,12 @@ use crate::harness::{TestApp, code};
 
 const PHONES: &str = "{ contacts(first: 10, orderBy: {field: NAME, direction: ASC}) { totalCount edges { node { name phone source } } } }";
 
+/// A partner (API) channel of the organization; returns its id.
+async fn api_channel(app: &TestApp) -> Value {
+    let create = "mutation { createChannel(input: { kind: API, name: \"Bot\" }) { id } }";
+    app.gql(Some(&app.owner_token), create, json!({})).await["data"]["createChannel"]["id"].clone()
+}
+
 async fn phones(app: &TestApp) -> Value {
     app.gql(Some(&app.owner_token), PHONES, json!({})).await["data"]["contacts"].clone()
 }
@@ -132,14 +138,7 @@ async fn stored_numbers_move_to_their_canonical_form() {
 async fn a_number_learned_later_fills_the_contact() {
     let app = TestApp::new().await;
     app.whatsapp_channel(NUMBER_ID, SECRET).await;
-    let api = app
-        .gql(
-            Some(&app.owner_token),
-            "mutation { createChannel(input: { kind: API, name: \"Bot\" }) { id } }",
-            json!({}),
-        )
-        .await["data"]["createChannel"]["id"]
-        .clone();
+    let api = api_channel(&app).await;
     let inbound =
         "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id phone waId } } }";
     let sender = json!({ "waUserId": "US.5215512345678", "name": "Mateo" });
@@ -172,14 +171,7 @@ async fn search_finds_a_contact_by_any_identity_within_sight() {
     let (agent_a, token_a) = app.user("AGENT", "a@acme.test").await;
     let (_, token_b) = app.user("AGENT", "b@acme.test").await;
     let (_, viewer) = app.user_with("VIEWER", "v@acme.test", json!([])).await;
-    let api = app
-        .gql(
-            Some(&app.owner_token),
-            "mutation { createChannel(input: { kind: API, name: \"Bot\" }) { id } }",
-            json!({}),
-        )
-        .await["data"]["createChannel"]["id"]
-        .clone();
+    let api = api_channel(&app).await;
     let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id } } }";
     let sender = json!({ "waUserId": "US.10442", "username": "mateo_mx", "telegramId": "998877", "name": "Mateo" });
     let res = app
