@@ -23,6 +23,22 @@ pub fn text(field: &str, raw: &str, max: usize) -> ApiResult<String> {
     Ok(text.to_string())
 }
 
+/// The longest identity a channel gives a person (WhatsApp user ids, usernames, Telegram ids, sessions).
+pub const MAX_IDENTITY_CHARS: usize = 128;
+
+/// An identity a channel gives a person: trimmed, at most 128 characters, no spaces or control characters
+/// (it is a key, compared exactly).
+pub fn identity(field: &str, raw: &str) -> ApiResult<String> {
+    let value = raw.trim();
+    if value.is_empty() || value.chars().count() > MAX_IDENTITY_CHARS {
+        return Err(ApiError::bad_input(field, format!("Must be 1 to {MAX_IDENTITY_CHARS} characters")));
+    }
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ApiError::bad_input(field, "Must have no spaces or control characters"));
+    }
+    Ok(value.to_string())
+}
+
 /// Lower-case, accent-free text for matching: "José Martínez" becomes "jose martinez".
 pub fn fold(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
@@ -37,6 +53,14 @@ mod tests {
         assert_eq!(name("name", "  Ana  ").unwrap(), "Ana");
         assert!(name("name", "   ").is_err());
         assert!(name("name", &"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn identities_are_keys_without_spaces_or_control_characters() {
+        assert_eq!(identity("username", " mateo_mx ").unwrap(), "mateo_mx");
+        assert!(identity("waUserId", &"U".repeat(300)).is_err());
+        assert!(identity("username", "mateo\u{7}mx").is_err());
+        assert!(identity("username", "mateo mx").is_err());
     }
 
     #[test]

@@ -190,3 +190,27 @@ async fn search_finds_a_contact_by_any_identity_within_sight() {
         }
     }
 }
+
+/// Oversized or malformed identities are refused on their own field, and nothing of the message is kept.
+#[tokio::test]
+async fn malformed_identities_are_refused_and_store_nothing() {
+    let app = TestApp::new().await;
+    let api = api_channel(&app).await;
+    let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id } } }";
+    for (sender, field) in [
+        (json!({ "waUserId": "U".repeat(300) }), "sender.waUserId"),
+        (json!({ "username": "mateo\u{7}mx" }), "sender.username"),
+        (json!({ "phone": "1".repeat(40) }), "sender.phone"),
+    ] {
+        let res = app
+            .gql(
+                Some(&app.owner_token),
+                inbound,
+                json!({ "i": { "channelId": api, "sender": sender, "body": "hola" } }),
+            )
+            .await;
+        assert_eq!(code(&res), "BAD_USER_INPUT", "{res}");
+        assert_eq!(res["errors"][0]["extensions"]["field"], field, "{res}");
+    }
+    assert_eq!(phones(&app).await["totalCount"], 0);
+}

@@ -98,17 +98,17 @@ impl ConversationMutation {
             .transpose()?;
         let mut identities = Vec::new();
         let pairs = [
-            (IdentifierKind::WaUserId, s.wa_user_id),
-            (IdentifierKind::WaId, s.wa_id.clone()),
-            (IdentifierKind::TelegramId, s.telegram_id),
-            (IdentifierKind::ApiId, s.api_id),
-            (IdentifierKind::WidgetSession, s.widget_session),
-            (IdentifierKind::Username, s.username),
-            (IdentifierKind::Phone, phone.clone()),
+            (IdentifierKind::WaUserId, "sender.waUserId", s.wa_user_id),
+            (IdentifierKind::WaId, "sender.waId", s.wa_id.clone()),
+            (IdentifierKind::TelegramId, "sender.telegramId", s.telegram_id),
+            (IdentifierKind::ApiId, "sender.apiId", s.api_id),
+            (IdentifierKind::WidgetSession, "sender.widgetSession", s.widget_session),
+            (IdentifierKind::Username, "sender.username", s.username),
+            (IdentifierKind::Phone, "sender.phone", phone.clone()),
         ];
-        for (kind, value) in pairs {
-            if let Some(v) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
-                identities.push((kind, validate::text("sender", &v, 200)?));
+        for (kind, field, value) in pairs {
+            if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+                identities.push((kind, validate::identity(field, &v)?));
             }
         }
         let listing_id = input.listing_id.map(|id| parse_id(&id, "listingId")).transpose()?;
