@@ -214,3 +214,30 @@ async fn malformed_identities_are_refused_and_store_nothing() {
     }
     assert_eq!(phones(&app).await["totalCount"], 0);
 }
+
+/// Fifty first messages at once, half in each of Brazil's two forms of one line: one contact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_first_messages_in_both_forms_make_one_contact() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    app.whatsapp_channel(NUMBER_ID, SECRET).await;
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let app = app.clone();
+            let from = if i % 2 == 0 { "551187654321" } else { "5511987654321" };
+            tokio::spawn(async move {
+                app.webhook(
+                    &text(from, Some("Bruna"), &format!("wamid.both.{i}"), "oi", 1_764_000_000 + i),
+                    Some(SECRET),
+                )
+                .await
+                .0
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    let listed = phones(&app).await;
+    assert_eq!(listed["totalCount"], 1, "{listed}");
+    assert_eq!(listed["edges"][0]["node"]["phone"], "+5511987654321");
+}
