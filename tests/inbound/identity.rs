@@ -241,3 +241,26 @@ async fn fifty_concurrent_first_messages_in_both_forms_make_one_contact() {
     assert_eq!(listed["totalCount"], 1, "{listed}");
     assert_eq!(listed["edges"][0]["node"]["phone"], "+5511987654321");
 }
+
+/// A contact says how a WhatsApp message reaches it: its number when known, else its user id.
+#[tokio::test]
+async fn a_contact_says_which_whatsapp_address_to_use() {
+    let app = TestApp::new().await;
+    let api = api_channel(&app).await;
+    let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { whatsappAddress { parameter value } } } }";
+    let address = |sender: Value| {
+        let (app, api) = (&app, api.clone());
+        async move {
+            let input = json!({ "channelId": api, "sender": sender, "body": "hola" });
+            app.gql(Some(&app.owner_token), inbound, json!({ "i": input })).await["data"]["recordInboundMessage"]["contact"]
+                ["whatsappAddress"]
+                .clone()
+        }
+    };
+    assert_eq!(address(json!({ "waUserId": "US.55" })).await, json!({ "parameter": "recipient", "value": "US.55" }));
+    assert_eq!(
+        address(json!({ "phone": "+50688881234" })).await,
+        json!({ "parameter": "to", "value": "+50688881234" })
+    );
+    assert!(address(json!({ "telegramId": "42" })).await.is_null());
+}

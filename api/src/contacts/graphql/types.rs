@@ -43,6 +43,14 @@ pub enum IdentifierKind {
     External,
 }
 
+/// The parameter and value that address a WhatsApp message to one person.
+#[derive(SimpleObject)]
+pub struct WhatsappAddress {
+    /// `to` (a phone number or `wa_id`) or `recipient` (a business-scoped user id).
+    pub parameter: String,
+    pub value: String,
+}
+
 /// One way a contact is recognised on a channel; unique in the organization.
 #[derive(SimpleObject)]
 pub struct ContactIdentifier {
@@ -126,6 +134,17 @@ object_fields!(Contact(contact::Model), table ContactFields {
 
         async fn identifiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactIdentifier>> {
             Ok(loaders(ctx).identifiers(self.0.id).await?.into_iter().map(Into::into).collect())
+        }
+
+        /// Where an outbound WhatsApp message to this contact goes: its number (`to`) when known, else its
+        /// business-scoped user id (`recipient`); null when WhatsApp knows neither.
+        async fn whatsapp_address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<WhatsappAddress>> {
+            if let Some(number) = self.0.wa_id.clone().or_else(|| self.0.phone.clone()) {
+                return Ok(Some(WhatsappAddress { parameter: "to".into(), value: number }));
+            }
+            let identities = loaders(ctx).identifiers(self.0.id).await?;
+            let user_id = identities.into_iter().find(|i| i.kind == enums::IdentifierKind::WaUserId);
+            Ok(user_id.map(|i| WhatsappAddress { parameter: "recipient".into(), value: i.value }))
         }
     };
     /// When the 24-hour customer-service window closes: a day after the contact's last message on any
