@@ -276,3 +276,32 @@ async fn an_admin_demoted_to_agent_no_longer_gets_links_to_the_files_made_as_adm
     let owner_view = app.gql(Some(&app.owner_token), JOB, json!({ "id": job["id"] })).await;
     assert!(owner_view["data"]["exportJob"]["downloadUrl"].is_string());
 }
+
+/// An export carries what integrations match on: the contact id, its wa_id and every identity, also for a
+/// contact known only by its WhatsApp user id.
+#[tokio::test]
+async fn exports_carry_the_contact_id_and_every_identity() {
+    let app = TestApp::new().await;
+    let t = &app.owner_token;
+    let api = app
+        .gql(Some(t), "mutation { createChannel(input: { kind: API, name: \"Bot\" }) { id } }", json!({}))
+        .await["data"]["createChannel"]["id"]
+        .clone();
+    let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id } } }";
+    let sender = json!({ "waUserId": "US.10442", "username": "mateo_mx", "telegramId": "998877", "name": "Mateo" });
+    let res = app.gql(Some(t), inbound, json!({ "i": { "channelId": api, "sender": sender, "body": "hola" } })).await;
+    let id = res["data"]["recordInboundMessage"]["contact"]["id"].as_str().unwrap().to_string();
+    let external =
+        "mutation($c: ID!) { setExternalId(contactId: $c, system: \"hubspot\", externalId: \"hs-9\") { id } }";
+    assert!(app.gql(Some(t), external, json!({ "c": id })).await["errors"].is_null());
+    let job = export(&app, t, json!({ "format": "CSV", "scope": "ALL", "language": "EN" })).await;
+    let rows = csv_rows(&download(&app, &job).await);
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name}: {:?}", rows[0]));
+    let mateo = rows.iter().find(|r| r[col("Name")] == "Mateo").unwrap();
+    assert_eq!(mateo[col("Contact ID")], id);
+    assert_eq!(mateo[col("Phone")], "", "a contact without a phone is exported too");
+    assert_eq!(mateo[col("WhatsApp user ID")], "US.10442");
+    assert_eq!(mateo[col("Username")], "mateo_mx");
+    assert_eq!(mateo[col("Telegram ID")], "998877");
+    assert_eq!(mateo[col("External IDs")], "hubspot:hs-9");
+}

@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 
-use entity::{contact, contact_property_value, contact_tag, listing, pipeline_stage, property_definition, tag, user};
+use entity::{
+    contact, contact_identifier, contact_property_value, contact_tag, enums::IdentifierKind, listing, pipeline_stage,
+    property_definition, tag, user,
+};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,7 +23,7 @@ pub enum Language {
 }
 
 /// Built-in columns in export order: key, then the header in English, Spanish and Portuguese.
-const FIXED: [(&str, [&str; 3]); 14] = [
+const FIXED: [(&str, [&str; 3]); 20] = [
     ("name", ["Name", "Nombre", "Nome"]),
     ("phone", ["Phone", "Teléfono", "Telefone"]),
     ("email", ["Email", "Correo electrónico", "E-mail"]),
@@ -48,6 +51,22 @@ const FIXED: [(&str, [&str; 3]); 14] = [
         ["Cancelled outbound messages", "Mensajes salientes cancelados", "Mensagens enviadas canceladas"],
     ),
     ("received_notifications", ["Received notifications", "Notificaciones recibidas", "Notificações recebidas"]),
+    // What integrations match on: the contact's own id (an edited export imports back by it) and every
+    // identity, external ids as `system:id` joined with "; ".
+    ("id", ["Contact ID", "ID del contacto", "ID do contato"]),
+    ("wa_id", ["WhatsApp ID", "ID de WhatsApp", "ID do WhatsApp"]),
+    ("wa_user_id", ["WhatsApp user ID", "ID de usuario de WhatsApp", "ID de usuário do WhatsApp"]),
+    ("username", ["Username", "Nombre de usuario", "Nome de usuário"]),
+    ("telegram_id", ["Telegram ID", "ID de Telegram", "ID do Telegram"]),
+    ("external_ids", ["External IDs", "IDs externos", "IDs externos"]),
+];
+
+/// The identity kinds the export has a column for, by column key.
+const IDENTITY_COLUMNS: [(&str, IdentifierKind); 4] = [
+    ("wa_user_id", IdentifierKind::WaUserId),
+    ("username", IdentifierKind::Username),
+    ("telegram_id", IdentifierKind::TelegramId),
+    ("external_ids", IdentifierKind::External),
 ];
 
 pub enum Column {
@@ -185,6 +204,24 @@ pub async fn rows(
             .map(|v| ((v.contact_id, v.definition_id), v.value))
             .collect();
     }
+    let mut identities: HashMap<(Uuid, &str), Vec<String>> = HashMap::new();
+    let wanted: Vec<(&str, IdentifierKind)> =
+        IDENTITY_COLUMNS.into_iter().filter(|(key, _)| columns.iter().any(|c| c.key() == *key)).collect();
+    if !wanted.is_empty() {
+        let rows = contact_identifier::Entity::find()
+            .filter(contact_identifier::Column::OrganizationId.eq(organization_id))
+            .filter(contact_identifier::Column::ContactId.between(first, last))
+            .filter(contact_identifier::Column::Kind.is_in(wanted.iter().map(|(_, kind)| *kind)))
+            .all(db)
+            .await?;
+        for row in rows.into_iter().filter(|r| in_page.contains(&r.contact_id)) {
+            if let Some((key, _)) = wanted.iter().find(|(_, kind)| *kind == row.kind) {
+                identities.entry((row.contact_id, key)).or_default().push(row.value);
+            }
+        }
+        identities.values_mut().for_each(|values| values.sort_unstable());
+    }
+    let identity = |id: Uuid, key: &str| identities.get(&(id, key)).map(|v| v.join("; ")).unwrap_or_default();
     let name_of =
         |map: &HashMap<Uuid, String>, id: Option<Uuid>| id.and_then(|id| map.get(&id)).cloned().unwrap_or_default();
     Ok(page
@@ -208,7 +245,10 @@ pub async fn rows(
                         "user_initiated_conversations" => Cell::Number(c.user_initiated_conversations.into()),
                         "business_initiated_conversations" => Cell::Number(c.business_initiated_conversations.into()),
                         "cancelled_outbounds" => Cell::Number(c.cancelled_outbounds.into()),
-                        _ => Cell::Number(c.received_notifications.into()),
+                        "received_notifications" => Cell::Number(c.received_notifications.into()),
+                        "id" => Cell::Text(c.id.to_string()),
+                        "wa_id" => Cell::Text(c.wa_id.clone().unwrap_or_default()),
+                        identity_key => Cell::Text(identity(c.id, identity_key)),
                     },
                 })
                 .collect()
