@@ -100,11 +100,10 @@ fn e164(region: Option<phonenumber::country::Id>, text: &str) -> Option<Phone> {
 
 /// Lines that people and WhatsApp write in two forms are stored in one (`docs/decisions.md`, phones):
 /// Brazil's mobiles with the ninth digit, Mexico's without the `1` after +52, Argentina's with the `9`
-/// after +54. The national number of the other form, or `None` when it is already canonical.
-pub fn mobile_form(country_code: u16, national: &str) -> Option<String> {
-    let digits = national.len() == national.bytes().filter(u8::is_ascii_digit).count();
+/// after +54. The national number (digits, as the parser gives it) of the other form, or `None` when it is
+/// already canonical. `m20261201_000013_phone_forms` applies the same rules in SQL.
+fn mobile_form(country_code: u16, national: &str) -> Option<String> {
     match (country_code, national.len()) {
-        _ if !digits => None,
         // 2-digit area code, then an 8-digit mobile number (mobiles start 6 to 9; landlines 2 to 5).
         (55, 10) if matches!(national.as_bytes()[2], b'6'..=b'9') => {
             Some(format!("{}9{}", &national[..2], &national[2..]))

@@ -1,4 +1,4 @@
-//! Mobile numbers in their one canonical form (`api::values::mobile_form`, `docs/decisions.md`): Brazil's
+//! Mobile numbers in their one canonical form (`mobile_form` in `api/src/values.rs`, `docs/decisions.md`): Brazil's
 //! with the ninth digit, Mexico's without the `1` after +52, Argentina's with the `9` after +54. Rows
 //! written before in the other form move to it, on the contact (its phone and the digits its search text
 //! holds) and on its phone identity; a row whose canonical form another contact of the organization

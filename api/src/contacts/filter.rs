@@ -7,8 +7,8 @@ use entity::{
     property_definition, verification,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, ExprTrait, LikeExpr, SelectStatement},
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Alias, Expr, ExprTrait, LikeExpr, SelectStatement, SimpleExpr},
 };
 use uuid::Uuid;
 
@@ -124,14 +124,8 @@ pub async fn apply(
     }
     if let Some(pattern) = search_pattern(search)? {
         let text = contact::Column::SearchText.like(LikeExpr::new(pattern).escape('\\'));
-        // An exact identity (a username, a WhatsApp user id, a Telegram id, ...) finds its contact too; it
-        // is looked up first, so the common search that names none keeps its plan.
-        let known = identity_matches(db, org, search.unwrap_or_default()).await?;
-        query = if known.is_empty() {
-            query.filter(text)
-        } else {
-            query.filter(Condition::any().add(text).add(contact::Column::Id.is_in(known)))
-        };
+        let term = search.unwrap_or_default();
+        query = query.filter(Condition::any().add(text).add(identity_condition(db, org, term)));
     }
     Ok(query)
 }
@@ -147,25 +141,32 @@ const SEARCHED_IDENTITIES: [IdentifierKind; 7] = [
     IdentifierKind::External,
 ];
 
-/// Contacts of the organization one of whose identities is exactly `term` (a leading `@` on a username
-/// is ignored): one probe of the identities' unique index per kind. Visibility applies to the query
-/// these ids join.
-async fn identity_matches(db: &impl ConnectionTrait, org: Uuid, term: &str) -> ApiResult<Vec<Uuid>> {
+/// Contacts of the organization one of whose identities is exactly `term` (a leading `@` on a username is
+/// ignored), in the search's own statement: one probe of the identities' unique index per kind, run once
+/// (PostgreSQL reads the ids first, as an init plan, and still combines them with the trigram index;
+/// SQLite runs the uncorrelated subquery once). Visibility applies to the query these ids join.
+fn identity_condition(db: &impl ConnectionTrait, org: Uuid, term: &str) -> SimpleExpr {
     let term = term.trim();
     let mut values = vec![term.to_string()];
     if let Some(name) = term.strip_prefix('@').filter(|n| !n.is_empty()) {
         values.push(name.to_string());
     }
-    Ok(identifier::Entity::find()
+    let ids = identifier::Entity::find()
         .select_only()
         .column(identifier::Column::ContactId)
         .filter(identifier::Column::OrganizationId.eq(org))
         .filter(identifier::Column::Kind.is_in(SEARCHED_IDENTITIES))
         .filter(identifier::Column::Value.is_in(values))
         .limit(50)
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?)
+        .into_query();
+    match db.get_database_backend() {
+        // `IN (subquery)` under an OR would be a filter on every row; an array of ids stays indexable.
+        DbBackend::Postgres => Expr::cust_with_exprs(
+            "$1 = ANY(ARRAY $2)",
+            [Expr::col((contact::Entity, contact::Column::Id)), Expr::SubQuery(None, Box::new(ids.into()))],
+        ),
+        _ => contact::Column::Id.in_subquery(ids),
+    }
 }
 
 fn assignee_condition(filter: &ContactFilter) -> Condition {

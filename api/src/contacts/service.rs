@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::write::*;
-use crate::visibility::find_visible;
 use crate::{
     audit,
     auth::Actor,
@@ -20,7 +19,7 @@ use crate::{
     error::{ApiError, ApiResult},
     listings, pipeline, properties, tags, validate,
     values::{Email, Phone},
-    visibility::{AssignRight, Visible},
+    visibility::{AssignRight, Visible, find_visible},
 };
 
 pub struct NewContact {

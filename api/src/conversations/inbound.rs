@@ -98,8 +98,8 @@ async fn resolve_contact(
     }
     for _ in 0..5 {
         let txn = begin_write(db).await?;
-        if let Some(existing) = find_by_identity(&txn, actor.organization_id(), &msg.identities).await? {
-            let contact = refresh_known(&txn, actor, existing, channel, msg).await?;
+        if let Some((existing, known)) = find_by_identity(&txn, actor.organization_id(), &msg.identities).await? {
+            let contact = refresh_known(&txn, actor, existing, &known, channel, msg).await?;
             txn.commit().await?;
             return Ok((contact, false));
         }
@@ -145,11 +145,13 @@ async fn resolve_contact(
     Err(ApiError::internal("could not settle the sender's contact after retries"))
 }
 
+/// The contact one of `identities` belongs to, with every stored row of those identities (its own and, rarely,
+/// another contact's).
 async fn find_by_identity(
     txn: &impl ConnectionTrait,
     organization_id: Uuid,
     identities: &[(IdentifierKind, String)],
-) -> ApiResult<Option<contact::Model>> {
+) -> ApiResult<Option<(contact::Model, Vec<contact_identifier::Model>)>> {
     let mut any = Condition::any();
     for (kind, value) in identities {
         any = any.add(
@@ -166,7 +168,8 @@ async fn find_by_identity(
     // Prefer the strongest identity (the order given), so a stale weak one never wins.
     let best = identities.iter().find_map(|(k, v)| found.iter().find(|f| f.kind == *k && f.value == *v));
     let Some(id) = best.map(|f| f.contact_id) else { return Ok(None) };
-    Ok(Visible::system(organization_id).filter(contact::Column::Id.eq(id)).into_select().one(txn).await?)
+    let contact = Visible::system(organization_id).filter(contact::Column::Id.eq(id)).into_select().one(txn).await?;
+    Ok(contact.map(|c| (c, found)))
 }
 
 /// Inserts the identities for a new contact; false when any of them already belongs to someone.
@@ -213,29 +216,27 @@ async fn refresh_known(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     contact: contact::Model,
+    known: &[contact_identifier::Model],
     channel: &channel::Model,
     msg: &InboundMessage,
 ) -> ApiResult<contact::Model> {
+    // This contact's identities among the message's: those already stored as its own, and those it claims
+    // now. One taken by another contact is left where it is: identities never move silently.
+    let mut mine: Vec<(IdentifierKind, &str)> =
+        known.iter().filter(|k| k.contact_id == contact.id).map(|k| (k.kind, k.value.as_str())).collect();
     for (kind, value) in &msg.identities {
-        // Ignored when taken (by this contact or, rarely, another): identities never move silently.
-        claim_identities(txn, contact.organization_id, contact.id, channel.id, &[(*kind, value.clone())]).await?;
+        let stored = known.iter().any(|k| k.kind == *kind && k.value == *value);
+        if !stored
+            && claim_identities(txn, contact.organization_id, contact.id, channel.id, &[(*kind, value.clone())]).await?
+        {
+            mine.push((*kind, value));
+        }
     }
     let owned = |kind: IdentifierKind, value: &Option<String>| {
-        let value = value.clone();
-        async move {
-            let Some(value) = value else { return Ok::<_, ApiError>(None) };
-            let mine = contact_identifier::Entity::find()
-                .filter(contact_identifier::Column::OrganizationId.eq(contact.organization_id))
-                .filter(contact_identifier::Column::ContactId.eq(contact.id))
-                .filter(contact_identifier::Column::Kind.eq(kind))
-                .filter(contact_identifier::Column::Value.eq(value.as_str()))
-                .one(txn)
-                .await?;
-            Ok(mine.map(|_| value))
-        }
+        value.as_ref().filter(|v| mine.contains(&(kind, v.as_str()))).cloned()
     };
-    let phone = if contact.phone.is_none() { owned(IdentifierKind::Phone, &msg.phone).await? } else { None };
-    let wa_id = if contact.wa_id.is_none() { owned(IdentifierKind::WaId, &msg.wa_id).await? } else { None };
+    let phone = contact.phone.is_none().then(|| owned(IdentifierKind::Phone, &msg.phone)).flatten();
+    let wa_id = contact.wa_id.is_none().then(|| owned(IdentifierKind::WaId, &msg.wa_id)).flatten();
     let name = msg
         .profile_name
         .as_deref()
@@ -276,7 +277,8 @@ pub async fn change_number(
 ) -> ApiResult<Option<contact::Model>> {
     let org = channel.organization_id;
     let txn = begin_write(db).await?;
-    let Some(contact) = find_by_identity(&txn, org, &[(IdentifierKind::WaId, old_wa_id.to_string())]).await? else {
+    let Some((contact, _)) = find_by_identity(&txn, org, &[(IdentifierKind::WaId, old_wa_id.to_string())]).await?
+    else {
         return Ok(None);
     };
     let new_phone = Phone::parse_international("phone", &format!("+{new_wa_id}")).ok().map(String::from);

@@ -159,6 +159,7 @@ impl Loader<Uuid> for PropertiesByContact {
 
 /// The loaders of one request, for the caller's organization.
 pub struct Loaders {
+    db: DatabaseConnection,
     /// The caller's visible contacts: what hangs off a contact loads only within them.
     scope: Arc<Visible>,
     /// Stages and members from the server's copy when the request read its version (`catalog`); from
@@ -204,6 +205,7 @@ impl Loaders {
         let shared = Arc::new(scope);
         let scope = || shared.clone();
         Self {
+            db: db(),
             scope: shared.clone(),
             catalog: None,
             users: DataLoader::new(UserById { db: db(), organization_id }, tokio::spawn),
@@ -285,7 +287,7 @@ impl Loaders {
     /// The tags of a page's contacts, checked against the caller's reach in memory.
     pub async fn tags_now(&self, contacts: &[&contact::Model]) -> ApiResult<HashMap<Uuid, Vec<tag::Model>>> {
         let seen = self.scope.seen(contacts);
-        crate::tags::read::of_seen(&self.tags.loader().db, &seen).await.map_err(|e| failed(Arc::new(e)))
+        crate::tags::read::of_seen(&self.db, &seen).await.map_err(|e| failed(Arc::new(e)))
     }
 
     pub async fn identifiers(&self, contact_id: Uuid) -> ApiResult<Vec<contact_identifier::Model>> {

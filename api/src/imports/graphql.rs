@@ -13,7 +13,7 @@ use super::{
 use crate::{
     config::Config,
     connection,
-    error::{ApiError, absent_as_none},
+    error::{ApiError, ApiResult, absent_as_none},
     events::EventBus,
     files::FileStore,
     graphql::{
@@ -114,7 +114,7 @@ fn to_graphql(m: ColumnMap) -> ColumnMapping {
 }
 
 /// Reads an upload (already capped by the multipart limits).
-fn read_upload(ctx: &Context<'_>, file: &Upload) -> async_graphql::Result<(String, Vec<u8>)> {
+fn read_upload(ctx: &Context<'_>, file: &Upload) -> ApiResult<(String, Vec<u8>)> {
     let mut value = file.value(ctx).map_err(|_| ApiError::bad_input("file", "The upload could not be read"))?;
     let mut bytes = Vec::new();
     value.content.read_to_end(&mut bytes).map_err(ApiError::internal)?;
@@ -163,10 +163,9 @@ pub struct ImportMutation;
 impl ImportMutation {
     /// Reads an uploaded file's header and first rows and suggests a column mapping (owners and admins).
     async fn preview_import(&self, ctx: &Context<'_>, file: Upload) -> async_graphql::Result<ImportPreview> {
-        actor(ctx)?.require_admin()?;
-        let (_, bytes) = read_upload(ctx, &file)?;
         let max_rows = ctx.data_unchecked::<Arc<Config>>().import_max_rows;
-        let preview = service::preview(db(ctx), actor(ctx)?, bytes, max_rows).await?;
+        let read = Box::new(|| read_upload(ctx, &file));
+        let preview = service::preview(db(ctx), actor(ctx)?, max_rows, read).await?;
         Ok(ImportPreview {
             suggested_mapping: preview.suggested.into_iter().map(to_graphql).collect(),
             total_rows: preview.total_rows as i64,
@@ -195,12 +194,10 @@ impl ImportMutation {
                 Ok(ColumnMap { column, field: m.field, property_key: m.property_key.map(|k| k.trim().to_lowercase()) })
             })
             .collect::<Result<_, ApiError>>()?;
-        // The mapping is checked before the file is read, as a wrong one makes reading it pointless.
-        service::check_mapping(db(ctx), actor, &mapping).await?;
-        let (file_name, bytes) = read_upload(ctx, &file)?;
-        let upload = service::Upload { file_name, bytes, mapping, dry_run: dry_run.unwrap_or(false) };
+        let request = service::ImportRequest { mapping, dry_run: dry_run.unwrap_or(false) };
+        let read = Box::new(|| read_upload(ctx, &file));
         let (files, wakeup) = (ctx.data_unchecked::<FileStore>(), ctx.data_unchecked::<Arc<Notify>>());
-        Ok(ImportJob(service::start(db(ctx), files, wakeup, actor, upload).await?))
+        Ok(ImportJob(service::start(db(ctx), files, wakeup, actor, request, read).await?))
     }
 
     /// Stops an import between batches; what was imported stays (owners and admins).

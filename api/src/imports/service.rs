@@ -29,9 +29,18 @@ pub struct Preview {
     pub suggested: Vec<ColumnMap>,
 }
 
+/// An uploaded file's name and bytes, read only once the caller's rights (and a mapping) are checked.
+pub type ReadUpload<'a> = Box<dyn FnOnce() -> ApiResult<(String, Vec<u8>)> + Send + 'a>;
+
 /// Reads an uploaded file (parsed off the async workers) and suggests a column mapping.
-pub async fn preview(db: &impl ConnectionTrait, actor: &Actor, bytes: Vec<u8>, max_rows: usize) -> ApiResult<Preview> {
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    max_rows: usize,
+    read: ReadUpload<'_>,
+) -> ApiResult<Preview> {
     actor.require_admin()?;
+    let (_, bytes) = read()?;
     let limits = Limits::new(max_rows);
     let table = tokio::task::spawn_blocking(move || open(&bytes, &limits))
         .await
@@ -46,17 +55,14 @@ pub async fn preview(db: &impl ConnectionTrait, actor: &Actor, bytes: Vec<u8>, m
     })
 }
 
-/// An upload to import: its name as sent, its bytes, the mapping (empty: the suggested one) and
-/// whether it is a dry run.
-pub struct Upload {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
+/// What to import: the mapping (empty: the suggested one) and whether it is a dry run.
+pub struct ImportRequest {
     pub mapping: Vec<ColumnMap>,
     pub dry_run: bool,
 }
 
 /// A mapping given by hand names real columns and properties (an empty one: the suggested one).
-pub async fn check_mapping(db: &impl ConnectionTrait, actor: &Actor, given: &[ColumnMap]) -> ApiResult<()> {
+async fn check_mapping(db: &impl ConnectionTrait, actor: &Actor, given: &[ColumnMap]) -> ApiResult<()> {
     actor.require_admin()?;
     if !given.is_empty() {
         let defs = properties::service::definitions(db, actor, true).await?;
@@ -65,19 +71,21 @@ pub async fn check_mapping(db: &impl ConnectionTrait, actor: &Actor, given: &[Co
     Ok(())
 }
 
-/// Stores the file, queues its job and wakes this server's worker.
+/// Checks the mapping, then reads and stores the file, queues its job and wakes this server's worker.
 pub async fn start(
     db: &impl ConnectionTrait,
     files: &FileStore,
     wakeup: &Notify,
     actor: &Actor,
-    upload: Upload,
+    request: ImportRequest,
+    read: ReadUpload<'_>,
 ) -> ApiResult<job::Model> {
-    check_mapping(db, actor, &upload.mapping).await?;
-    let ext = if upload.bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
+    check_mapping(db, actor, &request.mapping).await?;
+    let (file_name, bytes) = read()?;
+    let ext = if bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
     let key = FileStore::new_key(actor.organization_id(), "imports", ext);
-    files.put(&key, &upload.bytes).await?;
-    let params = ImportParams { mapping: upload.mapping, dry_run: upload.dry_run, file_name: upload.file_name };
+    files.put(&key, &bytes).await?;
+    let params = ImportParams { mapping: request.mapping, dry_run: request.dry_run, file_name };
     let params = serde_json::to_value(params).map_err(ApiError::internal)?;
     let job = queue::enqueue(db, actor, JobKind::Import, params, Some(key)).await?;
     wakeup.notify_one();

@@ -148,11 +148,11 @@ fn properties(list: Option<Vec<PropertyInput>>) -> Vec<(String, serde_json::Valu
 
 /// A phone typed in a form: blank means none; otherwise read in the organization's country. A malformed
 /// one travels as its error, which the service reports after the checks that came first before.
-fn phone(raw: Option<String>, country: &CountryCode) -> Option<ApiResult<Phone>> {
+fn typed_phone(raw: Option<String>, country: &CountryCode) -> Option<ApiResult<Phone>> {
     raw.filter(|p| !p.trim().is_empty()).map(|p| Phone::parse("phone", &p, country))
 }
 
-fn email(raw: Option<String>) -> Option<ApiResult<Email>> {
+fn typed_email(raw: Option<String>) -> Option<ApiResult<Email>> {
     raw.filter(|e| !e.trim().is_empty()).map(|e| Email::parse("email", &e))
 }
 
@@ -160,8 +160,8 @@ impl CreateContactInput {
     pub fn into_domain(self, country: &CountryCode) -> Result<NewContact, ApiError> {
         Ok(NewContact {
             name: self.name,
-            phone: phone(self.phone, country),
-            email: email(self.email),
+            phone: typed_phone(self.phone, country),
+            email: typed_email(self.email),
             source: self.source.map(Into::into),
             source_listing_id: self.source_listing_id.map(|id| parse_id(&id, "sourceListingId")).transpose()?,
             assignee_id: maybe_id(self.assignee_id, "assigneeId")?,
@@ -174,12 +174,11 @@ impl CreateContactInput {
 
 impl UpdateContactInput {
     pub fn into_domain(self, country: &CountryCode) -> Result<ContactPatch, ApiError> {
-        let phone: Option<Option<String>> = self.phone.into();
-        let email_: Option<Option<String>> = self.email.into();
+        let (phone, email): (Option<Option<String>>, Option<Option<String>>) = (self.phone.into(), self.email.into());
         Ok(ContactPatch {
             name: self.name,
-            phone: phone.map(|p| self::phone(p, country)),
-            email: email_.map(email),
+            phone: phone.map(|p| typed_phone(p, country)),
+            email: email.map(typed_email),
             source: self.source.map(Into::into),
             source_listing_id: maybe_id(self.source_listing_id, "sourceListingId")?,
             assignee_id: maybe_id(self.assignee_id, "assigneeId")?,
