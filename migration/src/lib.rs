@@ -16,6 +16,7 @@ mod m20261121_000010_webhooks;
 mod m20261121_000011_tag_segments;
 mod m20261201_000012_catalog_versions;
 mod m20261201_000013_phone_forms;
+pub use m20261201_000013_phone_forms::canonical_sql as canonical_phone_sql;
 mod util;
 
 pub struct Migrator;

@@ -20,6 +20,16 @@ const FORMS: [(&str, &str); 3] = [
     ("{c} LIKE '+54%' AND length({c}) = 13 AND substr({c}, 4, 1) <> '9'", "'+549' || substr({c}, 4)"),
 ];
 
+/// SQL for the canonical form of the phone in `column` (the column itself when it is already canonical):
+/// duplicate candidates group on it, so a row left in the other form meets its twin.
+pub fn canonical_sql(column: &str) -> String {
+    let whens: String = FORMS
+        .iter()
+        .map(|(when, form)| format!(" WHEN {} THEN {}", when.replace("{c}", column), form.replace("{c}", column)))
+        .collect();
+    format!("(CASE{whens} ELSE {column} END)")
+}
+
 fn statements() -> Vec<String> {
     let mut sql = Vec::new();
     for (when, form) in FORMS {

@@ -12,7 +12,7 @@ use crate::{
     error::ApiError,
     events::{ContactEventKind, publish},
     graphql::context::{actor, db, parse_id},
-    pagination::{MAX_PAGE, PageInfoFlags},
+    pagination::{MAX_PAGE, PageInfoFlags, wants_total},
 };
 
 /// Take `field` (for PROPERTY: the property `propertyKey`) from the contact `fromContactId`.
@@ -85,6 +85,9 @@ impl MergeMutation {
 #[derive(SimpleObject)]
 pub struct DuplicateGroup {
     pub reason: DuplicateReason,
+    /// What the contacts share: the email in lower case, or the phone line in E.164.
+    pub matched_value: String,
+    /// The contacts, oldest first (at most 50).
     pub contacts: Vec<Contact>,
 }
 
@@ -134,12 +137,14 @@ impl DuplicateQuery {
         let items = groups
             .into_iter()
             .map(|g| {
-                let cursor = GroupCursor { o: actor.organization_id(), r: g.reason, k: g.key };
+                let cursor = GroupCursor { o: actor.organization_id(), r: g.reason, k: g.key.clone() };
                 let cursor = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default());
-                (cursor, DuplicateGroup { reason: g.reason, contacts: g.contacts.into_iter().map(Contact).collect() })
+                let contacts = g.contacts.into_iter().map(Contact).collect();
+                (cursor, DuplicateGroup { reason: g.reason, matched_value: g.key, contacts })
             })
             .collect();
         let flags = PageInfoFlags { has_next_page: more, has_previous_page: had_cursor };
-        Ok(DuplicateGroupConnection::new(items, flags, 0))
+        let total = if wants_total(ctx) { candidates::count(db(ctx), actor).await? } else { 0 };
+        Ok(DuplicateGroupConnection::new(items, flags, total))
     }
 }
