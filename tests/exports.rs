@@ -305,3 +305,57 @@ async fn exports_carry_the_contact_id_and_every_identity() {
     assert_eq!(mateo[col("Telegram ID")], "998877");
     assert_eq!(mateo[col("External IDs")], "hubspot:hs-9");
 }
+
+/// JSON keeps types (numbers, booleans, dates, lists; null for what a contact lacks), and every file
+/// downloads under a name that says what it holds.
+#[tokio::test]
+async fn json_exports_keep_types_and_files_are_named_for_what_they_hold() {
+    let app = TestApp::new().await;
+    let t = &app.owner_token;
+    for (key, kind, options) in [
+        ("budget", "NUMBER", None),
+        ("financed", "BOOLEAN", None),
+        ("visit", "DATE", None),
+        ("zones", "LIST", Some(["Escazú", "Santa Ana"])),
+    ] {
+        let def = "mutation($i: CreatePropertyDefinitionInput!) { createPropertyDefinition(input: $i) { id } }";
+        let input = json!({ "key": key, "label": key, "type": kind, "options": options });
+        assert!(app.gql(Some(t), def, json!({ "i": input })).await["errors"].is_null());
+    }
+    let ana = app.contact(t, json!({ "name": "Ana", "phone": "+50688000051", "tags": ["vip", "buyer"] })).await;
+    app.contact(t, json!({ "name": "Bare", "phone": "+50688000052" })).await;
+    let set =
+        "mutation($c: ID!, $k: String!, $v: JSON) { setContactProperty(contactId: $c, key: $k, value: $v) { id } }";
+    for (k, v) in [
+        ("budget", json!(250000.5)),
+        ("financed", json!(true)),
+        ("visit", json!("2026-12-24")),
+        ("zones", json!("Escazú")),
+    ] {
+        let res = app.gql(Some(t), set, json!({ "c": ana["id"], "k": k, "v": v })).await;
+        assert!(res["errors"].is_null(), "{res}");
+    }
+    let job = export(&app, t, json!({ "format": "JSON", "scope": "FILTERED", "search": "a" })).await;
+    let items: Vec<Value> = serde_json::from_str(&download(&app, &job).await).unwrap();
+    let ana = items.iter().find(|i| i["name"] == "Ana").unwrap_or_else(|| panic!("{items:?}"));
+    assert_eq!(ana["budget"], json!(250000.5));
+    assert_eq!(ana["financed"], json!(true));
+    assert_eq!(ana["visit"], json!("2026-12-24"));
+    assert_eq!(ana["zones"], json!("Escazú"));
+    assert_eq!(ana["tags"], json!(["buyer", "vip"]));
+    assert_eq!(ana["email"], Value::Null);
+    assert_eq!(ana["wa_user_id"], Value::Null);
+    assert_eq!(ana["external_ids"], Value::Null);
+    let bare = items.iter().find(|i| i["name"] == "Bare").unwrap();
+    assert_eq!((&bare["tags"], &bare["budget"], &bare["assignee"]), (&json!([]), &Value::Null, &Value::Null));
+
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let name = format!("acme-realty-contacts-filtered-{today}.json");
+    let q = "query($id: ID!) { exportJob(id: $id) { fileName } }";
+    let named = app.gql(Some(t), q, json!({ "id": job["id"] })).await;
+    assert_eq!(named["data"]["exportJob"]["fileName"], name.as_str(), "{named}");
+    let link = job["downloadUrl"].as_str().unwrap();
+    let response = app.send(axum::http::Request::get(link).body(axum::body::Body::empty()).unwrap()).await;
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert_eq!(disposition, format!("attachment; filename=\"{name}\""));
+}

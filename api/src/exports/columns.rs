@@ -23,7 +23,7 @@ pub enum Language {
 }
 
 /// Built-in columns in export order: key, then the header in English, Spanish and Portuguese.
-const FIXED: [(&str, [&str; 3]); 20] = [
+const FIXED: [(&str, [&str; 3]); 21] = [
     ("name", ["Name", "Nombre", "Nome"]),
     ("phone", ["Phone", "Teléfono", "Telefone"]),
     ("email", ["Email", "Correo electrónico", "E-mail"]),
@@ -56,14 +56,19 @@ const FIXED: [(&str, [&str; 3]); 20] = [
     ("id", ["Contact ID", "ID del contacto", "ID do contato"]),
     ("wa_id", ["WhatsApp ID", "ID de WhatsApp", "ID do WhatsApp"]),
     ("wa_user_id", ["WhatsApp user ID", "ID de usuario de WhatsApp", "ID de usuário do WhatsApp"]),
+    (
+        "wa_parent_user_id",
+        ["WhatsApp parent user ID", "ID de usuario principal de WhatsApp", "ID de usuário principal do WhatsApp"],
+    ),
     ("username", ["Username", "Nombre de usuario", "Nome de usuário"]),
     ("telegram_id", ["Telegram ID", "ID de Telegram", "ID do Telegram"]),
     ("external_ids", ["External IDs", "IDs externos", "IDs externos"]),
 ];
 
 /// The identity kinds the export has a column for, by column key.
-const IDENTITY_COLUMNS: [(&str, IdentifierKind); 4] = [
+const IDENTITY_COLUMNS: [(&str, IdentifierKind); 5] = [
     ("wa_user_id", IdentifierKind::WaUserId),
+    ("wa_parent_user_id", IdentifierKind::WaParentUserId),
     ("username", IdentifierKind::Username),
     ("telegram_id", IdentifierKind::TelegramId),
     ("external_ids", IdentifierKind::External),
@@ -91,10 +96,42 @@ impl Column {
     }
 }
 
-/// A cell: statistics stay numbers; everything a user typed is text.
+/// A cell, typed for JSON (spreadsheets get the same values as text or numbers): statistics are numbers,
+/// property values keep their JSON type, lists stay lists, and what a contact lacks is absent (null).
 pub enum Cell {
     Text(String),
     Number(i64),
+    /// Items and the separator a spreadsheet cell joins them with.
+    List(Vec<String>, &'static str),
+    Value(Value),
+    Absent,
+}
+
+impl Cell {
+    fn text(value: Option<String>) -> Self {
+        value.filter(|v| !v.is_empty()).map_or(Self::Absent, Self::Text)
+    }
+
+    /// The cell as one spreadsheet string: lists joined, absent values empty.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Text(t) => t.as_str().into(),
+            Self::Number(n) => n.to_string().into(),
+            Self::List(items, separator) => items.join(separator).into(),
+            Self::Value(v) => property_text(v).into(),
+            Self::Absent => "".into(),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Text(t) => Value::from(t.as_str()),
+            Self::Number(n) => Value::from(*n),
+            Self::List(items, _) => Value::from(items.clone()),
+            Self::Value(v) => v.clone(),
+            Self::Absent => Value::Null,
+        }
+    }
 }
 
 /// Every column in order (built-ins, then properties by position; hidden ones only when asked), or only
@@ -221,25 +258,36 @@ pub async fn rows(
         }
         identities.values_mut().for_each(|values| values.sort_unstable());
     }
-    let identity = |id: Uuid, key: &str| identities.get(&(id, key)).map(|v| v.join("; ")).unwrap_or_default();
-    let name_of =
-        |map: &HashMap<Uuid, String>, id: Option<Uuid>| id.and_then(|id| map.get(&id)).cloned().unwrap_or_default();
+    // One value per kind is the rule (a list only for external ids, one per system); should a contact
+    // hold two, both are kept.
+    let identity = |id: Uuid, key: &str| match identities.get(&(id, key)) {
+        None => Cell::Absent,
+        Some(v) if key == "external_ids" => Cell::List(v.clone(), "; "),
+        Some(v) => Cell::Text(v.join("; ")),
+    };
+    let name_of = |map: &HashMap<Uuid, String>, id: Option<Uuid>| id.and_then(|id| map.get(&id)).cloned();
     Ok(page
         .iter()
         .map(|c| {
             columns
                 .iter()
                 .map(|column| match column {
-                    Column::Property(d) => Cell::Text(values.get(&(c.id, d.id)).map(property_text).unwrap_or_default()),
+                    Column::Property(d) => values
+                        .get(&(c.id, d.id))
+                        .filter(|v| !v.is_null())
+                        .map_or(Cell::Absent, |v| Cell::Value(v.clone())),
                     Column::Fixed(key, _) => match *key {
                         "name" => Cell::Text(c.name.clone()),
-                        "phone" => Cell::Text(c.phone.clone().unwrap_or_default()),
-                        "email" => Cell::Text(c.email.clone().unwrap_or_default()),
-                        "stage" => Cell::Text(name_of(&lookups.stages, Some(c.stage_id))),
+                        "phone" => Cell::text(c.phone.clone()),
+                        "email" => Cell::text(c.email.clone()),
+                        "stage" => Cell::text(lookups.stages.get(&c.stage_id).cloned()),
                         "source" => Cell::Text(c.source.to_value()),
-                        "source_listing" => Cell::Text(name_of(&lookups.listings, c.source_listing_id)),
-                        "assignee" => Cell::Text(name_of(&lookups.users, c.assignee_id)),
-                        "tags" => Cell::Text(tags.get(&c.id).map(|t| t.join(", ")).unwrap_or_default()),
+                        "source_listing" => Cell::text(name_of(&lookups.listings, c.source_listing_id)),
+                        "assignee" => Cell::text(name_of(&lookups.users, c.assignee_id)),
+                        "tags" => {
+                            let names = tags.get(&c.id).map(|t| t.iter().map(|n| n.to_string()).collect());
+                            Cell::List(names.unwrap_or_default(), ", ")
+                        }
                         "created_at" => Cell::Text(time(c.created_at)),
                         "last_activity_at" => Cell::Text(time(c.last_activity_at)),
                         "user_initiated_conversations" => Cell::Number(c.user_initiated_conversations.into()),
@@ -247,8 +295,8 @@ pub async fn rows(
                         "cancelled_outbounds" => Cell::Number(c.cancelled_outbounds.into()),
                         "received_notifications" => Cell::Number(c.received_notifications.into()),
                         "id" => Cell::Text(c.id.to_string()),
-                        "wa_id" => Cell::Text(c.wa_id.clone().unwrap_or_default()),
-                        identity_key => Cell::Text(identity(c.id, identity_key)),
+                        "wa_id" => Cell::text(c.wa_id.clone()),
+                        identity_key => identity(c.id, identity_key),
                     },
                 })
                 .collect()

@@ -169,6 +169,11 @@ impl ExportJob {
         Some(ctx.data_unchecked::<FileStore>().signed_url(key))
     }
 
+    /// The name the file downloads under: organization, scope and date (`acme-contacts-all-2026-12-01.csv`).
+    async fn file_name(&self) -> Option<&str> {
+        self.job.result_file.as_deref().map(FileStore::download_name)
+    }
+
     async fn error(&self) -> Option<&str> {
         self.job.error.as_deref()
     }

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{
     columns::{self, Lookups},
-    service::ExportParams,
+    service::{ExportParams, Scope},
     writer::{Format, Sink, XLSX_MAX_ROWS},
 };
 use crate::{
@@ -28,7 +28,9 @@ pub async fn execute(rt: &JobRuntime, job: job::Model) -> ApiResult<()> {
         Some(key) => key.clone(),
         None => {
             let params: ExportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
-            let key = FileStore::new_key(job.organization_id, "exports", params.format.extension());
+            let org = entity::organization::Entity::find_by_id(job.organization_id).one(&rt.db).await?;
+            let name = file_name(org.as_ref().map_or("", |o| o.name.as_str()), &params, now());
+            let key = FileStore::named_key(job.organization_id, "exports", &name, params.format.extension());
             let mut model: job::ActiveModel = job.clone().into();
             model.result_file = Set(Some(key.clone()));
             model.update(&rt.db).await?;
@@ -100,6 +102,16 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
     let done = queue::finish(db, &current, JobState::Done, None, Some(key.to_string())).await?;
     rt.events.job(&done).await;
     Ok(JobState::Done)
+}
+
+/// What the file holds, for the name it downloads under: `acme-realty-contacts-filtered-2026-12-01`.
+pub fn file_name(organization: &str, params: &ExportParams, at: chrono::DateTime<chrono::Utc>) -> String {
+    let scope = match params.scope {
+        Scope::All => "all",
+        Scope::Filtered => "filtered",
+        Scope::Selected => "selected",
+    };
+    format!("{}-contacts-{scope}-{}", crate::files::slug(organization, 40), at.format("%Y-%m-%d"))
 }
 
 async fn progress(rt: &JobRuntime, job: &job::Model, total: i64, processed: i64) -> ApiResult<job::Model> {

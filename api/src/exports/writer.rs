@@ -90,21 +90,32 @@ impl Sink {
         match self {
             Self::Csv(writer) => {
                 let fields = row.iter().map(|cell| match cell {
-                    Cell::Text(t) => neutralise(t).into_owned(),
-                    Cell::Number(n) => n.to_string(),
+                    Cell::Number(_) => cell.as_text().into_owned(),
+                    _ => neutralise(&cell.as_text()).into_owned(),
                 });
                 writer.write_record(fields).map_err(failed)
             }
             Self::Xlsx { book, next_row, .. } => {
                 let sheet = book.worksheet_from_index(0).map_err(failed)?;
                 for (c, cell) in row.iter().enumerate() {
+                    let column = c as u16;
                     match cell {
-                        Cell::Text(t) if t.is_empty() => {}
-                        Cell::Text(t) => {
-                            sheet.write_string(*next_row, c as u16, t).map_err(failed)?;
-                        }
+                        Cell::Absent => {}
                         Cell::Number(n) => {
-                            sheet.write_number(*next_row, c as u16, *n as f64).map_err(failed)?;
+                            sheet.write_number(*next_row, column, *n as f64).map_err(failed)?;
+                        }
+                        Cell::Value(serde_json::Value::Number(n)) => {
+                            let n = n.as_f64().unwrap_or_default();
+                            sheet.write_number(*next_row, column, n).map_err(failed)?;
+                        }
+                        Cell::Value(serde_json::Value::Bool(b)) => {
+                            sheet.write_boolean(*next_row, column, *b).map_err(failed)?;
+                        }
+                        other => {
+                            let text = other.as_text();
+                            if !text.is_empty() {
+                                sheet.write_string(*next_row, column, text).map_err(failed)?;
+                            }
                         }
                     }
                 }
@@ -112,17 +123,8 @@ impl Sink {
                 Ok(())
             }
             Self::Json { out, keys, first } => {
-                let object: serde_json::Map<String, serde_json::Value> = keys
-                    .iter()
-                    .zip(row)
-                    .map(|(k, cell)| {
-                        let value = match cell {
-                            Cell::Text(t) => serde_json::Value::from(t.as_str()),
-                            Cell::Number(n) => serde_json::Value::from(*n),
-                        };
-                        (k.clone(), value)
-                    })
-                    .collect();
+                let object: serde_json::Map<String, serde_json::Value> =
+                    keys.iter().zip(row).map(|(k, cell)| (k.clone(), cell.to_json())).collect();
                 if !*first {
                     out.write_all(b",\n").map_err(failed)?;
                 }

@@ -32,6 +32,18 @@ impl FileStore {
         format!("{organization_id}/{kind}/{}.{ext}", Uuid::new_v4().simple())
     }
 
+    /// A new key whose download is named `<name>.<ext>`: `<organization>/<kind>/<random>--<name>.<ext>`.
+    /// `name` is reduced to lower-case ASCII letters, digits and dashes.
+    pub fn named_key(organization_id: Uuid, kind: &str, name: &str, ext: &str) -> String {
+        format!("{organization_id}/{kind}/{}--{}.{ext}", Uuid::new_v4().simple(), slug(name, 80))
+    }
+
+    /// The name a download of `key` is saved under: what `named_key` was given, else the key's last part.
+    pub fn download_name(key: &str) -> &str {
+        let last = key.rsplit('/').next().unwrap_or("file");
+        last.split_once("--").map_or(last, |(_, name)| name)
+    }
+
     /// The path of a key; refuses anything that is not a key we made.
     pub fn path(&self, key: &str) -> ApiResult<PathBuf> {
         let ok = !key.is_empty()
@@ -97,4 +109,22 @@ impl FileStore {
         mac.update(format!("{key}\n{expires}").as_bytes());
         mac.verify_slice(&given).is_ok()
     }
+}
+
+/// `text` as lower-case ASCII words joined by dashes, at most `max` characters ("Inmobiliaria Solé" ->
+/// "inmobiliaria-sole"); never empty.
+pub fn slug(text: &str, max: usize) -> String {
+    let folded = deunicode::deunicode(text).to_lowercase();
+    let words: Vec<&str> = folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let mut out = String::new();
+    for word in words {
+        if out.len() + word.len() + 1 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() { "file".into() } else { out }
 }

@@ -25,7 +25,7 @@ pub async fn download(State(state): State<AppState>, Path(key): Path<String>, Qu
     }
     match state.files.get(&key).await {
         Ok(bytes) => {
-            let name = key.rsplit('/').next().unwrap_or("file");
+            let name = crate::files::FileStore::download_name(&key);
             let mime = match name.rsplit('.').next() {
                 Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 Some("csv") => "text/csv; charset=utf-8",
