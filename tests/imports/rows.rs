@@ -131,3 +131,50 @@ async fn only_owners_and_admins_import_and_mappings_are_checked() {
     assert_eq!(status, 200);
     assert!(bytes.starts_with(b"PK"));
 }
+
+/// People known only by their WhatsApp user id import too, and a row naming an identity another contact
+/// holds changes nothing.
+#[tokio::test]
+async fn rows_with_a_whatsapp_user_id_and_no_phone_are_imported_once() {
+    let app = TestApp::new().await;
+    let t = &app.owner_token;
+    let api =
+        app.gql(Some(t), "mutation { createChannel(input: { kind: API, name: \"Bot\" }) { id } }", json!({})).await;
+    let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id } } }";
+    let sender = json!({ "waUserId": "US.999", "name": "Known" });
+    let channel = &api["data"]["createChannel"]["id"];
+    app.gql(Some(t), inbound, json!({ "i": { "channelId": channel, "sender": sender, "body": "hi" } })).await;
+    let file = xlsx(&[
+        vec!["name", "phone", "WhatsApp user ID"],
+        vec!["Lia", "", "CR.111"],
+        vec!["Lia again", "", "CR.111"],
+        vec!["Mix", "+50688001111", "CR.222"],
+        vec!["Taken", "+50688002222", "US.999"],
+        vec!["Nothing", "", ""],
+        vec!["Spaced", "", "CR 333"],
+    ]);
+    let job = import(&app, "people.xlsx", &file, json!({})).await;
+    assert_eq!(job["state"], "DONE", "{job}");
+    let outcomes: Vec<(String, String)> = report(&app, &job).await;
+    let kinds: Vec<&str> = outcomes.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(kinds, ["CREATED", "DUPLICATE", "CREATED", "DUPLICATE", "INVALID", "INVALID"], "{outcomes:?}");
+    assert!(outcomes[3].1.contains("US.999"), "{outcomes:?}");
+    assert!(outcomes[5].1.contains("WhatsApp user ID"), "{outcomes:?}");
+
+    let q = "query($s: String) { contacts(search: $s) { edges { node { name phone identifiers { kind value } } } } }";
+    let lia = app.gql(Some(t), q, json!({ "s": "CR.111" })).await["data"]["contacts"]["edges"].clone();
+    assert_eq!(lia.as_array().unwrap().len(), 1, "{lia}");
+    assert_eq!((&lia[0]["node"]["name"], &lia[0]["node"]["phone"]), (&json!("Lia"), &json!(null)));
+    let mix = app.gql(Some(t), q, json!({ "s": "CR.222" })).await["data"]["contacts"]["edges"][0]["node"].clone();
+    assert_eq!(mix["phone"], "+50688001111", "{mix}");
+    // The refused row left no claim on its phone: a person can still be created with it.
+    let created = app
+        .gql(
+            Some(t),
+            "mutation { createContact(input: { name: \"Free\", phone: \"+50688002222\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(created["errors"].is_null(), "{created}");
+    assert_eq!(contact_count(&app).await, 4);
+}

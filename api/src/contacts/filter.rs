@@ -46,6 +46,9 @@ pub struct ContactFilter {
     /// UNKNOWN: no consent recorded.
     #[serde(default)]
     pub consent: Option<String>,
+    /// false: contacts known only by another identity than a phone.
+    #[serde(default)]
+    pub has_phone: Option<bool>,
     pub properties: Vec<PropertyCondition>,
 }
 
@@ -116,6 +119,9 @@ pub async fn apply(
             Condition::any().add(inbound.is_null()).add(inbound.lte(since))
         });
     }
+    if let Some(has) = filter.has_phone {
+        query = query.filter(if has { contact::Column::Phone.is_not_null() } else { contact::Column::Phone.is_null() });
+    }
     if let Some(status) = &filter.consent {
         query = query.filter(consent_condition(org, status)?);
     }
@@ -131,9 +137,10 @@ pub async fn apply(
 }
 
 /// The kinds of identity a search matches exactly (the phone is matched by its digits).
-const SEARCHED_IDENTITIES: [IdentifierKind; 7] = [
+const SEARCHED_IDENTITIES: [IdentifierKind; 8] = [
     IdentifierKind::WaId,
     IdentifierKind::WaUserId,
+    IdentifierKind::WaParentUserId,
     IdentifierKind::Username,
     IdentifierKind::TelegramId,
     IdentifierKind::WidgetSession,
@@ -148,8 +155,10 @@ const SEARCHED_IDENTITIES: [IdentifierKind; 7] = [
 fn identity_condition(db: &impl ConnectionTrait, org: Uuid, term: &str) -> SimpleExpr {
     let term = term.trim();
     let mut values = vec![term.to_string()];
-    if let Some(name) = term.strip_prefix('@').filter(|n| !n.is_empty()) {
-        values.push(name.to_string());
+    // Usernames are stored as compared: lower case, without the `@`.
+    let name = term.strip_prefix('@').unwrap_or(term).to_lowercase();
+    if !name.is_empty() && !values.contains(&name) {
+        values.push(name);
     }
     let ids = identifier::Entity::find()
         .select_only()

@@ -59,7 +59,7 @@ impl ImportJob {
         self.0.created_count
     }
 
-    /// Rows skipped: duplicate phones, or beyond the plan's limit.
+    /// Rows skipped: a phone or WhatsApp user id that is a contact already, or beyond the plan's limit.
     async fn skipped(&self) -> i64 {
         self.0.skipped
     }

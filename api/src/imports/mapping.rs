@@ -12,6 +12,8 @@ use crate::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
 pub enum ImportField {
     Phone,
+    /// The WhatsApp business-scoped user id, for people known without a phone number.
+    WhatsappUserId,
     Name,
     Email,
     Tags,
@@ -29,7 +31,18 @@ pub struct ColumnMap {
     pub property_key: Option<String>,
 }
 
-const SYNONYMS: [(ImportField, &[&str]); 7] = [
+const SYNONYMS: [(ImportField, &[&str]); 8] = [
+    (
+        ImportField::WhatsappUserId,
+        &[
+            "whatsapp user id",
+            "wa user id",
+            "bsuid",
+            "user id",
+            "id de usuario de whatsapp",
+            "id de usuario do whatsapp",
+        ],
+    ),
     (
         ImportField::Phone,
         &[
@@ -98,7 +111,7 @@ pub fn suggest(headers: &[String], definitions: &[property_definition::Model]) -
         .collect()
 }
 
-/// A mapping must name a phone and a name column, each field at most once, columns that exist and
+/// A mapping must name a name column and a phone or WhatsApp user id column, each field at most once, columns that exist and
 /// properties that exist.
 pub fn check(mapping: &[ColumnMap], columns: usize, definitions: &[property_definition::Model]) -> ApiResult<()> {
     let field = "mapping";
@@ -117,10 +130,11 @@ pub fn check(mapping: &[ColumnMap], columns: usize, definitions: &[property_defi
             return Err(ApiError::bad_input(field, format!("{:?} is mapped to more than one column", m.field)));
         }
     }
-    for needed in [ImportField::Phone, ImportField::Name] {
-        if !mapping.iter().any(|m| m.field == needed) {
-            return Err(ApiError::bad_input(field, format!("Map a column to {needed:?}")));
-        }
+    if !mapping.iter().any(|m| m.field == ImportField::Name) {
+        return Err(ApiError::bad_input(field, "Map a column to Name"));
+    }
+    if !mapping.iter().any(|m| matches!(m.field, ImportField::Phone | ImportField::WhatsappUserId)) {
+        return Err(ApiError::bad_input(field, "Map a column to Phone or WhatsappUserId"));
     }
     Ok(())
 }

@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use entity::{enums::PropertyType, listing, pipeline_stage, property_definition, user};
+use entity::{
+    enums::{IdentifierKind, PropertyType},
+    listing, pipeline_stage, property_definition, user,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -53,7 +56,8 @@ impl Lookups {
 
 pub struct Candidate {
     pub name: String,
-    pub phone: String,
+    pub phone: Option<String>,
+    pub wa_user_id: Option<String>,
     pub email: Option<String>,
     pub tags: Vec<String>,
     pub stage_id: Option<Uuid>,
@@ -64,6 +68,15 @@ pub struct Candidate {
     pub warnings: Vec<String>,
 }
 
+impl Candidate {
+    /// The identities the row claims, the phone first: a row matching any of them is a contact already.
+    pub fn identities(&self) -> Vec<(IdentifierKind, String)> {
+        let phone = self.phone.clone().map(|p| (IdentifierKind::Phone, p));
+        let user = self.wa_user_id.clone().map(|u| (IdentifierKind::WaUserId, u));
+        phone.into_iter().chain(user).collect()
+    }
+}
+
 /// Checks one row; the error is the reason written in the report.
 pub fn check(row: &[String], mapping: &[ColumnMap], lookups: &Lookups) -> Result<Candidate, String> {
     let cell = |m: &ColumnMap| row.get(m.column).map(|s| s.trim()).unwrap_or_default();
@@ -71,10 +84,21 @@ pub fn check(row: &[String], mapping: &[ColumnMap], lookups: &Lookups) -> Result
 
     let name = of(ImportField::Name).ok_or("Name is missing")?;
     let name = validate::name("name", name).map_err(|_| "Name is longer than 200 characters".to_string())?;
-    let phone = of(ImportField::Phone).ok_or("Phone is missing")?;
-    let phone: String = Phone::parse("phone", phone, &lookups.country)
-        .map_err(|_| format!("Phone `{phone}` is not a valid number"))?
-        .into();
+    let phone = of(ImportField::Phone)
+        .map(|p| {
+            let reason =
+                |e: crate::error::ApiError| format!("Phone `{p}` is not a valid number: {}", e.public_message());
+            Phone::parse("phone", p, &lookups.country).map(String::from).map_err(reason)
+        })
+        .transpose()?;
+    let wa_user_id = of(ImportField::WhatsappUserId)
+        .map(|u| {
+            validate::identity("whatsappUserId", u).map_err(|e| format!("WhatsApp user ID: {}", e.public_message()))
+        })
+        .transpose()?;
+    if phone.is_none() && wa_user_id.is_none() {
+        return Err("Phone is missing".into());
+    }
     let email = of(ImportField::Email)
         .map(|e| Email::parse("email", e).map(String::from).map_err(|_| format!("Email `{e}` is not valid")))
         .transpose()?;
@@ -114,7 +138,7 @@ pub fn check(row: &[String], mapping: &[ColumnMap], lookups: &Lookups) -> Result
         canonical(def, &value).map_err(|e| format!("{}: {e}", def.label))?;
         properties.push((def.clone(), value));
     }
-    Ok(Candidate { name, phone, email, tags, stage_id, assignee_id, listing_id, properties, warnings })
+    Ok(Candidate { name, phone, wa_user_id, email, tags, stage_id, assignee_id, listing_id, properties, warnings })
 }
 
 /// A spreadsheet cell read as the JSON its property type expects.

@@ -42,6 +42,9 @@ pub struct ImportParams {
     pub file_name: String,
 }
 
+/// An identity a row claims: a contact already holding it makes the row a duplicate.
+type Key = (IdentifierKind, String);
+
 struct Outcome {
     row: i64,
     outcome: &'static str,
@@ -87,7 +90,7 @@ pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize
     } else {
         current.checkpoint as usize
     };
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<Key> = HashSet::new();
     for (n, from) in (start..total).step_by(BATCH).enumerate() {
         if max_batches.is_some_and(|m| n >= m) {
             return Ok(()); // Stand-in for a crash: the lease runs out and another claim resumes.
@@ -113,7 +116,7 @@ async fn write_batch(
     lookups: &Lookups,
     from: usize,
     to: usize,
-    seen: &mut HashSet<String>,
+    seen: &mut HashSet<Key>,
 ) -> ApiResult<job::Model> {
     let txn = begin_write(&rt.db).await?;
     let mut outcomes = Vec::with_capacity(to - from);
@@ -127,10 +130,10 @@ async fn write_batch(
             }
         }
     }
-    let (existing, claimed) = if params.dry_run {
-        (known_phones(&txn, org.id, &valid).await?, HashMap::new())
+    let (existing, submitted, claimed) = if params.dry_run {
+        (known_identities(&txn, org.id, &valid).await?, HashMap::new(), HashMap::new())
     } else {
-        claim_phones(&txn, org.id, &valid, seen).await?
+        claim_identities(&txn, org.id, &valid, seen).await?
     };
     let mut room = match org.plan.contact_limit() {
         Some(limit) => {
@@ -143,15 +146,26 @@ async fn write_batch(
     let mut creating: Vec<(i64, Uuid, Candidate)> = Vec::new();
     let mut unclaim: Vec<Uuid> = Vec::new();
     for (number, c) in valid {
-        if existing.contains(&c.phone) || !seen.insert(c.phone.clone()) {
+        let keys = c.identities();
+        // The id this row claimed its identities under, and whether it got every one of them.
+        let mine = submitted.get(&number).copied();
+        let own = mine.filter(|id| keys.iter().all(|k| claimed.get(k) == Some(id)));
+        let taken = keys.iter().find(|k| existing.contains(*k) || seen.contains(*k));
+        // Unclaimed without being taken: it repeats an identity of an earlier row that was not imported.
+        let repeated = || keys.iter().find(|_| !params.dry_run && own.is_none());
+        if let Some((_, value)) = taken.or_else(repeated) {
+            unclaim.extend(mine);
             outcomes.push(Outcome {
                 row: number,
                 outcome: "DUPLICATE",
-                reason: Some(format!("{} is already a contact", c.phone)),
+                reason: Some(format!("{value} is already a contact")),
                 contact_id: None,
             });
-        } else if room <= 0 {
-            unclaim.extend(claimed.get(&c.phone));
+            continue;
+        }
+        seen.extend(keys.iter().cloned());
+        if room <= 0 {
+            unclaim.extend(own);
             outcomes.push(Outcome {
                 row: number,
                 outcome: "LIMIT",
@@ -160,7 +174,7 @@ async fn write_batch(
             });
         } else {
             room -= 1;
-            let id = claimed.get(&c.phone).copied().unwrap_or_else(new_id);
+            let id = own.unwrap_or_else(new_id);
             let outcome = if params.dry_run { "WOULD_CREATE" } else { "CREATED" };
             let reason = (!c.warnings.is_empty()).then(|| c.warnings.join("; "));
             outcomes.push(Outcome { row: number, outcome, reason, contact_id: (!params.dry_run).then_some(id) });
@@ -219,7 +233,7 @@ async fn insert_contacts(
             organization_id: org.id,
             name: c.name.clone(),
             name_edited_manually: true,
-            phone: Some(c.phone.clone()),
+            phone: c.phone.clone(),
             wa_id: None,
             email: c.email.clone(),
             stage_id: c.stage_id.unwrap_or(first_stage.id),
@@ -283,51 +297,67 @@ async fn insert_contacts(
         actor_kind: Set("USER".into()),
         kind: Set("contact.imported".into()),
         before: Set(None),
-        after: Set(Some(serde_json::json!({ "name": c.name, "phone": c.phone, "jobId": job.id, "row": row }))),
+        after: Set(Some(serde_json::json!({
+            "name": c.name, "phone": c.phone, "waUserId": c.wa_user_id, "jobId": job.id, "row": row
+        }))),
         created_at: Set(at),
     });
     crate::audit::record_many(txn, org.id, audits.collect()).await?;
     Ok(())
 }
 
-/// Phones of these rows the organization already has (a dry run only looks).
-async fn known_phones(txn: &impl ConnectionTrait, org: Uuid, valid: &[(i64, Candidate)]) -> ApiResult<HashSet<String>> {
-    let phones: Vec<String> = valid.iter().map(|(_, c)| c.phone.clone()).collect();
-    Ok(contact_identifier::Entity::find()
-        .filter(contact_identifier::Column::OrganizationId.eq(org))
-        .filter(contact_identifier::Column::Kind.eq(IdentifierKind::Phone))
-        .filter(contact_identifier::Column::Value.is_in(phones))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|i| i.value)
-        .collect())
-}
-
-/// Claims the PHONE identity of every new phone in the batch with `ON CONFLICT DO NOTHING RETURNING`:
-/// the unique index answers which phones already exist (whatever the table statistics say while a big
-/// import grows it), and a webhook creating the same person meanwhile cannot slip in between.
-/// Returns the phones taken before, and the new contact id of each phone claimed.
-async fn claim_phones(
+/// Identities of these rows the organization already has (a dry run only looks).
+async fn known_identities(
     txn: &impl ConnectionTrait,
     org: Uuid,
     valid: &[(i64, Candidate)],
-    seen: &HashSet<String>,
-) -> ApiResult<(HashSet<String>, HashMap<String, Uuid>)> {
-    let mut fresh: Vec<(String, Uuid)> = Vec::new();
-    let mut batch: HashSet<&str> = HashSet::new();
-    for (_, c) in valid {
-        if !seen.contains(&c.phone) && batch.insert(&c.phone) {
-            fresh.push((c.phone.clone(), new_id()));
+) -> ApiResult<HashSet<Key>> {
+    let keys: HashSet<Key> = valid.iter().flat_map(|(_, c)| c.identities()).collect();
+    let values: Vec<&str> = keys.iter().map(|(_, v)| v.as_str()).collect();
+    Ok(contact_identifier::Entity::find()
+        .filter(contact_identifier::Column::OrganizationId.eq(org))
+        .filter(contact_identifier::Column::Value.is_in(values))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|i| (i.kind, i.value))
+        .filter(|k| keys.contains(k))
+        .collect())
+}
+
+/// Claims every identity of every row new to the import with `ON CONFLICT DO NOTHING RETURNING`, a row's
+/// identities under one new contact id: the unique index answers which already exist (whatever the
+/// table statistics say while a big import grows it), and a webhook creating the same person meanwhile
+/// cannot slip in between. Returns the identities taken before, the contact id each row claimed under,
+/// and the contact id of each identity claimed.
+async fn claim_identities(
+    txn: &impl ConnectionTrait,
+    org: Uuid,
+    valid: &[(i64, Candidate)],
+    seen: &HashSet<Key>,
+) -> ApiResult<(HashSet<Key>, HashMap<i64, Uuid>, HashMap<Key, Uuid>)> {
+    let mut fresh: Vec<(Key, Uuid)> = Vec::new();
+    let mut submitted = HashMap::new();
+    let mut batch: HashSet<Key> = HashSet::new();
+    for (number, c) in valid {
+        let keys = c.identities();
+        // A row repeating an identity of an earlier row is left to be reported as a duplicate.
+        if keys.iter().all(|k| !seen.contains(k) && !batch.contains(k)) {
+            let id = new_id();
+            submitted.insert(*number, id);
+            for key in keys {
+                batch.insert(key.clone());
+                fresh.push((key, id));
+            }
         }
     }
     let at = now();
-    let rows = fresh.iter().map(|(phone, id)| contact_identifier::ActiveModel {
+    let rows = fresh.iter().map(|((kind, value), id)| contact_identifier::ActiveModel {
         id: Set(new_id()),
         organization_id: Set(org),
         contact_id: Set(*id),
-        kind: Set(IdentifierKind::Phone),
-        value: Set(phone.clone()),
+        kind: Set(*kind),
+        value: Set(value.clone()),
         channel_id: Set(None),
         created_at: Set(at),
     });
@@ -339,12 +369,12 @@ async fn claim_phones(
         ])
         .exec_with_returning_many(txn)
         .await?;
-    let claimed: HashMap<String, Uuid> = match inserted {
-        TryInsertResult::Inserted(rows) => rows.into_iter().map(|r| (r.value, r.contact_id)).collect(),
+    let claimed: HashMap<Key, Uuid> = match inserted {
+        TryInsertResult::Inserted(rows) => rows.into_iter().map(|r| ((r.kind, r.value), r.contact_id)).collect(),
         _ => HashMap::new(),
     };
-    let taken = fresh.into_iter().map(|(p, _)| p).filter(|p| !claimed.contains_key(p)).collect();
-    Ok((taken, claimed))
+    let taken = fresh.into_iter().map(|(k, _)| k).filter(|k| !claimed.contains_key(k)).collect();
+    Ok((taken, submitted, claimed))
 }
 
 async fn load_lookups(db: &impl ConnectionTrait, org: &organization::Model) -> ApiResult<Lookups> {

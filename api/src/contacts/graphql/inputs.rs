@@ -102,6 +102,9 @@ pub struct ContactFilter {
     /// true: contacts whose 24-hour customer-service window is open (they wrote in the last 24 hours);
     /// false: the rest.
     pub messaging_window_open: Option<bool>,
+    /// true: contacts with a phone number; false: those known only by another identity (a WhatsApp user id
+    /// or username, a Telegram id, a widget session).
+    pub has_phone: Option<bool>,
     /// OPTED_IN (on some channel, out on none), OPTED_OUT (on some channel) or UNKNOWN (nothing recorded).
     pub consent: Option<ConsentFilter>,
     pub properties: Option<Vec<PropertyCondition>>,
@@ -220,6 +223,7 @@ impl ContactFilter {
             last_activity_from: self.last_activity_from,
             last_activity_to: self.last_activity_to,
             messaging_window_open: self.messaging_window_open,
+            has_phone: self.has_phone,
             consent: self.consent.map(|c| {
                 match c {
                     ConsentFilter::OptedIn => "OPTED_IN",
