@@ -148,6 +148,41 @@ impl Email {
     }
 }
 
+/// A WhatsApp business-scoped user id (`US.13491208655302741918`), or with `parent` a parent one
+/// (`US.ENT.11815799212886844830`): two capital letters, a period (`ENT.` for a parent), then up to 128
+/// letters or digits, as Meta documents them.
+pub fn whatsapp_user_id(field: &str, raw: &str, parent: bool) -> ApiResult<String> {
+    let value = raw.trim();
+    let rest = value.get(3..).filter(|_| value.as_bytes().get(2) == Some(&b'.'));
+    let country = value.get(..2).is_some_and(|c| c.bytes().all(|b| b.is_ascii_uppercase()));
+    let rest = if parent { rest.and_then(|r| r.strip_prefix("ENT.")) } else { rest };
+    let id = rest.is_some_and(|r| (1..=128).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if country && id {
+        return Ok(value.to_string());
+    }
+    let example = if parent { "US.ENT.11815799212886844830" } else { "US.13491208655302741918" };
+    Err(ApiError::bad_input(
+        field,
+        format!(
+            "Expected a country code, a period{} and up to 128 letters or digits, such as {example}",
+            if parent { ", ENT." } else { "" }
+        ),
+    ))
+}
+
+/// A username as it is compared: without a leading `@`, in lower case (WhatsApp compares usernames
+/// ignoring case); letters, digits, `.`, `_` or `-`, at most 64 characters.
+pub fn username(field: &str, raw: &str) -> ApiResult<String> {
+    let value = raw.trim();
+    let value = value.strip_prefix('@').unwrap_or(value).to_lowercase();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if (1..=64).contains(&value.len()) && value.chars().all(allowed) {
+        Ok(value)
+    } else {
+        Err(ApiError::bad_input(field, "Expected up to 64 letters, digits, `.`, `_` or `-`, such as maria.lopez"))
+    }
+}
+
 macro_rules! as_text {
     ($($t:ident),+) => {$(
         impl From<$t> for String {
@@ -228,6 +263,19 @@ mod tests {
         {
             assert!(Email::parse("email", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn whatsapp_user_ids_and_usernames_have_their_documented_forms() {
+        assert_eq!(whatsapp_user_id("u", "US.13491208655302741918", false).unwrap(), "US.13491208655302741918");
+        assert!(whatsapp_user_id("u", "US.ENT.118157992128", true).is_ok());
+        for bad in ["us.123", "US123", "US.", "US.12 3", &format!("US.{}", "1".repeat(129)), "US.ENT.1"] {
+            assert!(whatsapp_user_id("u", bad, false).is_err(), "{bad}");
+        }
+        assert!(whatsapp_user_id("u", "US.123", true).is_err(), "a parent id has ENT");
+        assert_eq!(username("n", "@RealSheena.Nelson").unwrap(), "realsheena.nelson");
+        assert!(username("n", "mateo\u{7}mx").is_err());
+        assert!(username("n", &"a".repeat(65)).is_err());
     }
 
     #[test]

@@ -94,6 +94,10 @@ pub enum IdentifierKind {
     WaId,
     #[sea_orm(string_value = "WA_USER_ID")]
     WaUserId,
+    /// A WhatsApp parent business-scoped user id, shared by the businesses of one portfolio.
+    #[sea_orm(string_value = "WA_PARENT_USER_ID")]
+    WaParentUserId,
+    /// The current username (lower case, without `@`): found by search, not a permanent key.
     #[sea_orm(string_value = "USERNAME")]
     Username,
     #[sea_orm(string_value = "TELEGRAM_ID")]

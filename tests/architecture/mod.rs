@@ -94,7 +94,8 @@ fn lower_layers_never_import_upper_ones() {
 
 /// The files that read contacts for the organization itself (`Visible::system`), and why.
 const SYSTEM_READERS: &[(&str, &str)] = &[
-    ("conversations/inbound.rs", "WhatsApp webhook ingest: finds and re-reads the sender's contact"),
+    ("conversations/inbound.rs", "WhatsApp webhook ingest: re-reads the sender's contact after storing its message"),
+    ("conversations/identities.rs", "WhatsApp webhook ingest: finds the contact an identity belongs to"),
     ("conversations/outbound.rs", "delivery statuses that the WhatsApp webhook reports"),
     ("contacts/service.rs", "plan limits count every contact of the organization"),
     ("imports/run.rs", "the import job runner's plan-limit count"),

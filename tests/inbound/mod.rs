@@ -1,5 +1,6 @@
 //! Contacts born from WhatsApp: the webhook, conversations, messages, statuses and partner recording.
 
+mod bsuid;
 mod identity;
 mod partners;
 mod webhook;

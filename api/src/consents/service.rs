@@ -75,3 +75,27 @@ pub async fn set(
     txn.commit().await?;
     Ok(row)
 }
+
+/// Records a consent the channel reports as of `at`, unless a newer one is recorded already (webhooks may
+/// arrive out of order). True when it was recorded.
+pub async fn record_newer(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    contact_id: Uuid,
+    channel_id: Uuid,
+    status: &str,
+    method: &str,
+    at: DateTime<Utc>,
+) -> ApiResult<bool> {
+    let current = consent::Entity::find()
+        .filter(consent::Column::OrganizationId.eq(actor.organization_id()))
+        .filter(consent::Column::ContactId.eq(contact_id))
+        .filter(consent::Column::ChannelId.eq(channel_id))
+        .one(db)
+        .await?;
+    if current.is_some_and(|c| c.recorded_at > at || (c.recorded_at == at && c.status == status)) {
+        return Ok(false);
+    }
+    set(db, actor, contact_id, channel_id, status, method, Some(at)).await?;
+    Ok(true)
+}

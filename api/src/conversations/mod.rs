@@ -2,6 +2,7 @@
 //! stored once, and the 24-hour windows behind the contact statistics.
 
 pub mod graphql;
+pub mod identities;
 pub mod inbound;
 pub mod outbound;
 pub mod read;

@@ -167,3 +167,19 @@ async fn count_status(
     }
     Ok(())
 }
+
+/// The contact a message we sent on this channel went to, by the channel's message id.
+pub async fn recipient_of(
+    db: &DatabaseConnection,
+    channel: &channel::Model,
+    external_id: &str,
+) -> ApiResult<Option<uuid::Uuid>> {
+    let sent = message::Entity::find()
+        .filter(message::Column::OrganizationId.eq(channel.organization_id))
+        .filter(message::Column::ChannelId.eq(channel.id))
+        .filter(message::Column::ExternalId.eq(external_id))
+        .filter(message::Column::Direction.eq(MessageDirection::Outbound))
+        .one(db)
+        .await?;
+    Ok(sent.map(|m| m.contact_id))
+}

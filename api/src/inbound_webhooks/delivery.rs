@@ -7,12 +7,12 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::{
     signature,
-    whatsapp::{self, Event},
+    whatsapp::{self, Event, Sender},
 };
 use crate::{
     auth::Actor,
-    channels,
-    conversations::{inbound, outbound},
+    channels, consents,
+    conversations::{identities, inbound, outbound},
     error::ApiResult,
     events::{ContactEventKind, EventBus},
 };
@@ -87,15 +87,60 @@ async fn apply(
             let kind = if recorded.created { ContactEventKind::Created } else { ContactEventKind::Updated };
             (kind, Some(recorded.contact))
         }
-        Event::ChangedNumber { old_wa_id, new_wa_id } => {
-            (ContactEventKind::Updated, inbound::change_number(db, actor, channel, &old_wa_id, &new_wa_id).await?)
+        Event::Changed { previous, current, audit } => {
+            (ContactEventKind::Updated, identities::change(db, actor, channel, &previous, &current, audit).await?)
         }
-        Event::Status { external_id, status, at, error } => {
-            (ContactEventKind::Updated, outbound::apply_status(db, channel, &external_id, &status, at, error).await?)
+        Event::Status { external_id, status, at, error, recipient } => {
+            let changed = outbound::apply_status(db, channel, &external_id, &status, at, error).await?;
+            let learned = learn_from_status(db, actor, channel, &external_id, recipient).await?;
+            (ContactEventKind::Updated, learned.or(changed))
+        }
+        Event::Marketing { sender, allowed, detail, at } => {
+            (ContactEventKind::Updated, marketing(db, actor, channel, sender, allowed, &detail, at).await?)
+        }
+        Event::Refused { field, reason } => {
+            tracing::warn!(channel = %channel.id, field, reason, "refused a malformed WhatsApp message");
+            (ContactEventKind::Updated, None)
         }
     };
     if let Some(contact) = contact {
         events.contact(kind, &contact).await;
     }
     Ok(())
+}
+
+/// A status names the recipient of a message we sent: a number, user ids or a username that contact
+/// lacked are its own.
+async fn learn_from_status(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    channel: &entity::channel::Model,
+    external_id: &str,
+    recipient: Sender,
+) -> ApiResult<Option<entity::contact::Model>> {
+    if recipient.identities.is_empty() && recipient.username.is_none() {
+        return Ok(None);
+    }
+    let Some(contact_id) = outbound::recipient_of(db, channel, external_id).await? else { return Ok(None) };
+    identities::learn(db, actor, channel, contact_id, &recipient.identities, recipient.username.as_deref()).await
+}
+
+/// `user_preferences`: the person stopped or resumed marketing messages on this number, recorded as their
+/// consent on this channel (audited). An older preference than the one recorded changes nothing.
+async fn marketing(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    channel: &entity::channel::Model,
+    sender: Sender,
+    allowed: bool,
+    detail: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Option<entity::contact::Model>> {
+    let Some((contact, _)) = identities::find(db, channel.organization_id, &sender.identities).await? else {
+        return Ok(None);
+    };
+    let status = if allowed { "OPTED_IN" } else { "OPTED_OUT" };
+    let method = format!("WhatsApp: {detail}");
+    let recorded = consents::service::record_newer(db, actor, contact.id, channel.id, status, &method, at).await?;
+    Ok(recorded.then_some(contact))
 }

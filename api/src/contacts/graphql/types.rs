@@ -35,6 +35,9 @@ pub enum IdentifierKind {
     Phone,
     WaId,
     WaUserId,
+    /// WhatsApp's parent business-scoped user id (shared by the businesses of one portfolio).
+    WaParentUserId,
+    /// The current username, lower case without `@`; it may change, and its history is in the audit trail.
     Username,
     TelegramId,
     WidgetSession,

@@ -13,7 +13,7 @@ use crate::{
     events::{ContactEventKind, publish},
     graphql::context::{actor, db, parse_id},
     validate,
-    values::{CountryCode, Phone},
+    values::{self, CountryCode, Phone},
 };
 
 /// Who sent an inbound message: at least one identity.
@@ -21,7 +21,10 @@ use crate::{
 pub struct SenderInput {
     pub phone: Option<String>,
     pub wa_id: Option<String>,
+    /// WhatsApp's business-scoped user id, such as `US.13491208655302741918`.
     pub wa_user_id: Option<String>,
+    /// The sender's current username (kept in lower case, without `@`): found by search, replaced when it
+    /// changes; it names the contact only when the sender has no other identity.
     pub username: Option<String>,
     pub telegram_id: Option<String>,
     pub widget_session: Option<String>,
@@ -97,13 +100,14 @@ impl ConversationMutation {
             .map(|p| Phone::parse("sender.phone", p, &CountryCode::of(actor.organization())).map(String::from))
             .transpose()?;
         let mut identities = Vec::new();
+        if let Some(id) = s.wa_user_id.as_deref().filter(|v| !v.trim().is_empty()) {
+            identities.push((IdentifierKind::WaUserId, values::whatsapp_user_id("sender.waUserId", id, false)?));
+        }
         let pairs = [
-            (IdentifierKind::WaUserId, "sender.waUserId", s.wa_user_id),
             (IdentifierKind::WaId, "sender.waId", s.wa_id.clone()),
             (IdentifierKind::TelegramId, "sender.telegramId", s.telegram_id),
             (IdentifierKind::ApiId, "sender.apiId", s.api_id),
             (IdentifierKind::WidgetSession, "sender.widgetSession", s.widget_session),
-            (IdentifierKind::Username, "sender.username", s.username),
             (IdentifierKind::Phone, "sender.phone", phone.clone()),
         ];
         for (kind, field, value) in pairs {
@@ -111,6 +115,8 @@ impl ConversationMutation {
                 identities.push((kind, validate::identity(field, &v)?));
             }
         }
+        let username = s.username.filter(|u| !u.trim().is_empty());
+        let username = username.map(|u| values::username("sender.username", &u)).transpose()?;
         let listing_id = input.listing_id.map(|id| parse_id(&id, "listingId")).transpose()?;
         if let Some(id) = listing_id {
             crate::listings::service::find(db(ctx), actor.organization_id(), id, "listingId").await?;
@@ -128,6 +134,7 @@ impl ConversationMutation {
         };
         let msg = inbound::InboundMessage {
             identities,
+            username,
             phone,
             wa_id: s.wa_id,
             profile_name: s.name,
