@@ -16,6 +16,7 @@ mod m20261121_000010_webhooks;
 mod m20261121_000011_tag_segments;
 mod m20261201_000012_catalog_versions;
 mod m20261201_000013_phone_forms;
+mod m20261201_000014_usernames;
 pub use m20261201_000013_phone_forms::canonical_sql as canonical_phone_sql;
 mod util;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000011_tag_segments::Migration),
             Box::new(m20261201_000012_catalog_versions::Migration),
             Box::new(m20261201_000013_phone_forms::Migration),
+            Box::new(m20261201_000014_usernames::Migration),
         ]
     }
 }

@@ -65,6 +65,11 @@ async fn a_sender_without_a_phone_is_one_contact_whose_username_changes_with_his
     assert_eq!(identity(&c, "WA_USER_ID").as_deref(), Some(USER));
     assert_eq!(identity(&c, "WA_PARENT_USER_ID").as_deref(), Some(PARENT));
     assert_eq!(identity(&c, "USERNAME").as_deref(), Some("realsheenanelson"), "compared as WhatsApp does");
+    let with_phone = "query($p: Boolean) { contacts(filter: { hasPhone: $p }) { totalCount } }";
+    for (has, expected) in [(false, 1), (true, 0)] {
+        let res = app.gql(Some(&app.owner_token), with_phone, json!({ "p": has })).await;
+        assert_eq!(res["data"]["contacts"]["totalCount"], expected, "hasPhone {has}: {res}");
+    }
 
     // The same person with a new username: still one contact, the username replaced, the change audited.
     deliver(&app, hidden(USER, "@sheena.n", "wamid.h2", 1_764_000_100)).await;
@@ -227,7 +232,8 @@ async fn marketing_preferences_are_the_channels_consent_in_time_order() {
     assert!(consent().await[0]["method"].as_str().unwrap().contains("resume marketing messages"));
 }
 
-/// A malformed identity refuses its message whole; the rest of the delivery is applied.
+/// A malformed key (user id, number) refuses its message whole; a malformed username is left out; the rest
+/// of the delivery is applied.
 #[tokio::test]
 async fn malformed_identities_refuse_their_message_and_spare_the_rest() {
     let app = TestApp::new().await;
@@ -248,7 +254,51 @@ async fn malformed_identities_refuse_their_message_and_spare_the_rest() {
     });
     deliver(&app, value).await;
     let list = contacts(&app).await;
-    assert_eq!(list["totalCount"], 1, "only the well-formed message is stored: {list}");
-    assert_eq!(list["edges"][0]["node"]["phone"], "+16505551234");
-    assert_eq!(found_by(&app, "US.777").await, 0, "the sender with a malformed username left nothing");
+    assert_eq!(list["totalCount"], 2, "the messages with a malformed key are refused: {list}");
+    let edges = list["edges"].as_array().unwrap();
+    assert!(edges.iter().any(|e| e["node"]["phone"] == "+16505551234"));
+    let kept = edges.iter().find(|e| identity(&e["node"], "WA_USER_ID").as_deref() == Some("US.777")).unwrap();
+    assert_eq!(identity(&kept["node"], "USERNAME"), None, "a malformed username is left out, the message kept");
+    assert_eq!(kept["node"]["conversations"][0]["messages"]["totalCount"], 1);
+}
+
+/// The same person by four paths, in two orders: a webhook with only the user id, a webhook with the number in
+/// its other mobile form, a manual create and an import row. One contact with every identity, either way.
+#[tokio::test]
+async fn four_paths_in_either_order_end_as_one_contact_with_every_identity() {
+    let user = "BR.40028922000000000001";
+    let only_user = json!({
+        "contacts": [{ "profile": { "name": "Bruna" }, "user_id": user }],
+        "messages": [{ "from_user_id": user, "id": "wamid.f1", "timestamp": "1764000000", "type": "text", "text": { "body": "oi" } }]
+    });
+    let with_number = json!({
+        "contacts": [{ "profile": { "name": "Bruna" }, "wa_id": "551187654321", "user_id": user }],
+        "messages": [{ "from": "551187654321", "from_user_id": user, "id": "wamid.f2", "timestamp": "1764000100",
+                       "type": "text", "text": { "body": "meu número" } }]
+    });
+    let row = crate::imports::xlsx(&[vec!["name", "phone"], vec!["Bruna S.", "+55 11 98765-4321"]]);
+    for webhooks_first in [true, false] {
+        let app = TestApp::new().await;
+        app.whatsapp_channel(NUMBER_ID, SECRET).await;
+        let create = "mutation { createContact(input: { name: \"Bruna Silva\", phone: \"+55 11 8765 4321\" }) { id } }";
+        if webhooks_first {
+            deliver(&app, only_user.clone()).await;
+            deliver(&app, with_number.clone()).await;
+            let res = app.gql(Some(&app.owner_token), create, json!({})).await;
+            assert_eq!(crate::harness::code(&res), "CONFLICT", "{res}");
+        } else {
+            let res = app.gql(Some(&app.owner_token), create, json!({})).await;
+            assert!(res["errors"].is_null(), "{res}");
+            deliver(&app, with_number.clone()).await;
+            deliver(&app, only_user.clone()).await;
+        }
+        let job = crate::imports::import(&app, "row.xlsx", &row, json!({})).await;
+        assert_eq!((job["created"].as_i64(), job["skipped"].as_i64()), (Some(0), Some(1)), "{job}");
+        let list = contacts(&app).await;
+        assert_eq!(list["totalCount"], 1, "webhooks first: {webhooks_first}: {list}");
+        let c = &list["edges"][0]["node"];
+        assert_eq!((c["phone"].as_str(), c["waId"].as_str()), (Some("+5511987654321"), Some("551187654321")));
+        assert_eq!(identity(c, "WA_USER_ID").as_deref(), Some(user));
+        assert_eq!(c["conversations"][0]["messages"]["totalCount"], 2);
+    }
 }

@@ -114,22 +114,45 @@ async fn an_agents_new_contact_is_theirs_unless_left_unassigned_on_purpose() {
 #[tokio::test]
 async fn stored_numbers_move_to_their_canonical_form() {
     let app = TestApp::new().await;
-    let id = app.contact(&app.owner_token, json!({ "name": "Bruna", "phone": "+5511987654321" })).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.execute(&format!(
-        "UPDATE contacts SET phone = '+551187654321', search_text = 'bruna 551187654321' WHERE id = '{id}'"
-    ))
-    .await;
+    app.contact(&app.owner_token, json!({ "name": "Bruna", "phone": "+5511987654321" })).await;
+    app.execute("UPDATE contacts SET phone = '+551187654321', search_text = 'bruna 551187654321' WHERE name = 'Bruna'")
+        .await;
     app.execute("UPDATE contact_identifiers SET value = '+551187654321' WHERE kind = 'PHONE'").await;
-    Migrator::down(&app.db, Some(1)).await.unwrap();
+    // This migration and the ones after it run again.
+    Migrator::down(&app.db, Some(2)).await.unwrap();
     Migrator::up(&app.db, None).await.unwrap();
     let found = "query($s: String!) { contacts(search: $s) { totalCount edges { node { phone identifiers { kind value } } } } }";
     let res = app.gql(Some(&app.owner_token), found, json!({ "s": "11987654321" })).await;
     let node = &res["data"]["contacts"]["edges"][0]["node"];
     assert_eq!(node["phone"], "+5511987654321", "{res}");
     assert!(node["identifiers"].as_array().unwrap().iter().any(|i| i["value"] == "+5511987654321"), "{res}");
+}
+
+/// Usernames stored as received before move to the compared form; of two that become one, the older stays.
+#[tokio::test]
+async fn stored_usernames_move_to_the_form_they_are_compared_in() {
+    let app = TestApp::new().await;
+    let api = api_channel(&app).await;
+    let inbound = "mutation($i: RecordInboundMessageInput!) { recordInboundMessage(input: $i) { contact { id } } }";
+    for (user, name) in [("US.1", "first"), ("US.2", "second")] {
+        let sender = json!({ "waUserId": user, "username": name, "name": name });
+        let res =
+            app.gql(Some(&app.owner_token), inbound, json!({ "i": { "channelId": api, "sender": sender } })).await;
+        assert!(res["errors"].is_null(), "{res}");
+    }
+    app.execute("UPDATE contact_identifiers SET value = '@Mateo_MX' WHERE kind = 'USERNAME' AND value = 'first'").await;
+    app.execute("UPDATE contact_identifiers SET value = 'MATEO_mx' WHERE kind = 'USERNAME' AND value = 'second'").await;
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+    let q =
+        "query($s: String!) { contacts(search: $s) { totalCount edges { node { name identifiers { kind value } } } } }";
+    let res = app.gql(Some(&app.owner_token), q, json!({ "s": "mateo_mx" })).await;
+    assert_eq!(res["data"]["contacts"]["totalCount"], 1, "{res}");
+    let node = &res["data"]["contacts"]["edges"][0]["node"];
+    assert_eq!(node["name"], "first", "the older keeps it");
+    assert!(
+        node["identifiers"].as_array().unwrap().iter().any(|i| i["kind"] == "USERNAME" && i["value"] == "mateo_mx")
+    );
 }
 
 /// A contact first known only by its WhatsApp user id, or typed in without a `wa_id`, gets its phone and

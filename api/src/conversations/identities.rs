@@ -102,7 +102,11 @@ pub async fn adopt(
         known.iter().filter(|k| k.contact_id == contact.id).map(|k| (k.kind, k.value.clone())).collect();
     for identity in identities {
         let stored = known.iter().any(|k| k.kind == identity.0 && k.value == identity.1);
+        // A contact shows one phone: a different number is not claimed as a second, hidden one.
+        let other_phone =
+            identity.0 == IdentifierKind::Phone && contact.phone.as_ref().is_some_and(|p| *p != identity.1);
         if !stored
+            && !other_phone
             && claim(txn, contact.organization_id, contact.id, channel_id, std::slice::from_ref(identity)).await?
         {
             mine.push(identity.clone());
@@ -167,8 +171,16 @@ pub async fn set_username(
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     contact_identifier::Entity::delete_many().filter(contact_identifier::Column::Id.is_in(ids)).exec(txn).await?;
+    // Someone else held this name before: they no longer do.
+    for stale in rows.iter().filter(|r| r.contact_id != contact.id) {
+        let (before, after) = (json!({ "username": stale.value }), json!({ "username": null }));
+        audit::record(txn, actor, Some(stale.contact_id), "contact.username_changed", Some(before), Some(after))
+            .await?;
+    }
     let username = (IdentifierKind::Username, username.to_string());
-    claim(txn, org, contact.id, channel_id, std::slice::from_ref(&username)).await?;
+    if !claim(txn, org, contact.id, channel_id, std::slice::from_ref(&username)).await? {
+        return Ok(false); // Claimed by a concurrent message meanwhile: it wins.
+    }
     let (before, after) = (json!({ "username": previous }), json!({ "username": username.1 }));
     audit::record(txn, actor, Some(contact.id), "contact.username_changed", Some(before), Some(after)).await?;
     Ok(true)
@@ -185,24 +197,34 @@ pub async fn learn(
     username: Option<&str>,
 ) -> ApiResult<Option<contact::Model>> {
     let org = channel.organization_id;
+    let rows = |found: Option<(contact::Model, Vec<contact_identifier::Model>)>| {
+        found.map(|(_, rows)| rows).unwrap_or_default()
+    };
+    // Read first: most statuses name what is known already, and need no write.
+    let mut wanted = identities.to_vec();
+    wanted.extend(username.map(|u| (IdentifierKind::Username, u.to_string())));
+    let known = rows(find(db, org, &wanted).await?);
+    let held = |(k, v): &Identity| known.iter().any(|r| r.kind == *k && r.value == *v);
+    // An identity another contact holds means the status speaks of that person too: its username is left
+    // alone, and identities never move.
+    let foreign = known.iter().any(|r| r.contact_id != contact_id && r.kind != IdentifierKind::Username);
+    let username = username.filter(|_| !foreign);
+    let name_known = username.is_none_or(|u| {
+        known.iter().any(|r| r.kind == IdentifierKind::Username && r.value == u && r.contact_id == contact_id)
+    });
+    if identities.iter().all(held) && name_known {
+        return Ok(None);
+    }
     let txn = begin_write(db).await?;
     let Some(contact) = Visible::system(org).filter(contact::Column::Id.eq(contact_id)).into_select().one(&txn).await?
     else {
         return Ok(None);
     };
-    let known = match find(&txn, org, identities).await? {
-        Some((_, rows)) => rows,
-        None => Vec::new(),
-    };
-    let new = identities.iter().any(|(k, v)| !known.iter().any(|r| r.kind == *k && r.value == *v));
+    let known = rows(find(&txn, org, identities).await?);
     let before = (contact.phone.clone(), contact.wa_id.clone());
-    let mut changed = false;
-    let mut updated = contact.clone();
-    if new {
-        let mine = adopt(&txn, &contact, &known, Some(channel.id), identities).await?;
-        updated = fill_numbers(&txn, actor, contact, &mine).await?;
-        changed = before != (updated.phone.clone(), updated.wa_id.clone());
-    }
+    let mine = adopt(&txn, &contact, &known, Some(channel.id), identities).await?;
+    let updated = fill_numbers(&txn, actor, contact, &mine).await?;
+    let mut changed = before != (updated.phone.clone(), updated.wa_id.clone());
     if let Some(name) = username {
         changed |= set_username(&txn, actor, &updated, Some(channel.id), name).await?;
     }
@@ -239,18 +261,34 @@ pub async fn change(
             .exec(&txn)
             .await?;
         if !claim(&txn, org, contact.id, Some(channel.id), &[(*kind, value.clone())]).await? {
+            // The new value already belongs to another contact: nothing moves; the trail says so, for a
+            // person to merge the two.
+            txn.rollback().await?;
             tracing::warn!(contact = %contact.id, ?kind, "a changed identity already belongs to another contact");
-            return Ok(Some(contact));
+            let after = json!({ "field": field_name(*kind), "value": value, "event": event });
+            audit::record(db, actor, Some(contact.id), "contact.identity_conflict", None, Some(after)).await?;
+            return Ok(None);
         }
+    }
+    // A new number that is not a valid phone still retires the old one.
+    let renumbered = current.iter().any(|(k, _)| *k == IdentifierKind::WaId);
+    if renumbered && !current.iter().any(|(k, _)| *k == IdentifierKind::Phone) {
+        contact_identifier::Entity::delete_many()
+            .filter(contact_identifier::Column::OrganizationId.eq(org))
+            .filter(contact_identifier::Column::ContactId.eq(contact.id))
+            .filter(contact_identifier::Column::Kind.eq(IdentifierKind::Phone))
+            .exec(&txn)
+            .await?;
     }
     let of = |kind: IdentifierKind| current.iter().find(|(k, _)| *k == kind).map(|(_, v)| v.clone());
     let mut model: contact::ActiveModel = contact.clone().into();
     if let Some(wa_id) = of(IdentifierKind::WaId) {
         model.wa_id = Set(Some(wa_id));
     }
-    if let Some(phone) = of(IdentifierKind::Phone) {
-        model.search_text = Set(search_text(&contact.name, contact.email.as_deref(), Some(&phone)));
-        model.phone = Set(Some(phone));
+    if renumbered {
+        let phone = of(IdentifierKind::Phone);
+        model.search_text = Set(search_text(&contact.name, contact.email.as_deref(), phone.as_deref()));
+        model.phone = Set(phone);
     }
     model.updated_at = Set(now());
     let updated = model.update(&txn).await?;

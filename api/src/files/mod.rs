@@ -118,13 +118,14 @@ pub fn slug(text: &str, max: usize) -> String {
     let words: Vec<&str> = folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let mut out = String::new();
     for word in words {
-        if out.len() + word.len() + 1 > max {
+        if out.is_empty() {
+            out.extend(word.chars().take(max)); // One long word is cut rather than lost.
+        } else if out.len() + word.len() < max {
+            out.push('-');
+            out.push_str(word);
+        } else {
             break;
         }
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(word);
     }
     if out.is_empty() { "file".into() } else { out }
 }

@@ -14,7 +14,7 @@ use super::mapping::{ColumnMap, ImportField};
 use crate::{
     properties::values::canonical,
     validate,
-    values::{CountryCode, Email, Phone},
+    values::{self, CountryCode, Email, Phone},
 };
 
 /// What rows are checked against, loaded once per job.
@@ -93,7 +93,8 @@ pub fn check(row: &[String], mapping: &[ColumnMap], lookups: &Lookups) -> Result
         .transpose()?;
     let wa_user_id = of(ImportField::WhatsappUserId)
         .map(|u| {
-            validate::identity("whatsappUserId", u).map_err(|e| format!("WhatsApp user ID: {}", e.public_message()))
+            let reason = |e: crate::error::ApiError| format!("WhatsApp user ID `{u}`: {}", e.public_message());
+            values::whatsapp_user_id("whatsappUserId", u, false).map_err(reason)
         })
         .transpose()?;
     if phone.is_none() && wa_user_id.is_none() {

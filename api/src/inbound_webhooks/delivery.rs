@@ -13,7 +13,7 @@ use crate::{
     auth::Actor,
     channels, consents,
     conversations::{identities, inbound, outbound},
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     events::{ContactEventKind, EventBus},
 };
 
@@ -68,7 +68,13 @@ pub async fn receive(
         let Some(channel) = trusted.get(&change.phone_number_id) else { continue };
         let Some(actor) = actors.get(&channel.organization_id) else { continue };
         for event in whatsapp::events(change) {
-            apply(db, events, actor, channel, event).await?;
+            match apply(db, events, actor, channel, event).await {
+                // A value our rules refuse would be refused again on every redelivery: logged and skipped.
+                Err(ApiError::BadInput { field, message }) => {
+                    tracing::warn!(channel = %channel.id, field, message, "skipped a WhatsApp event our rules refuse");
+                }
+                other => other?,
+            }
         }
     }
     Ok(Outcome::Received)

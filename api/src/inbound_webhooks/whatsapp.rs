@@ -115,28 +115,47 @@ fn number(field: &str, wa_id: &str) -> Result<Vec<Identity>, Refusal> {
     Ok(out)
 }
 
-/// The sender from its parts, each checked against its documented form.
+/// The sender from its parts, each checked against its documented form. A malformed key (the user id or
+/// the number) refuses the whole event when `strict`, else is left out; a malformed parent id or username
+/// is left out (logged), so the person's message is never lost for an optional part.
 fn sender(
+    strict: bool,
     wa_id: (&str, Option<&str>),
     user_id: (&str, Option<&str>),
     parent: (&str, Option<&str>),
     username: (&str, Option<&str>),
 ) -> Result<Sender, Refusal> {
-    fn refused(field: &str) -> impl Fn(crate::error::ApiError) -> Refusal + '_ {
+    fn reason(field: &str) -> impl Fn(crate::error::ApiError) -> Refusal + '_ {
         move |e| (field.to_string(), e.public_message())
     }
+    let skipped = |(field, why): Refusal| tracing::warn!(field, why, "left out a malformed WhatsApp identity");
     let mut out = Sender::default();
+    let mut keys = Vec::new();
     if let (field, Some(id)) = user_id {
-        out.add((IdentifierKind::WaUserId, values::whatsapp_user_id(field, id, false).map_err(refused(field))?));
+        keys.push(
+            values::whatsapp_user_id(field, id, false)
+                .map_err(reason(field))
+                .map(|v| vec![(IdentifierKind::WaUserId, v)]),
+        );
     }
     if let (field, Some(digits)) = wa_id {
-        number(field, digits)?.into_iter().for_each(|i| out.add(i));
+        keys.push(number(field, digits));
+    }
+    for key in keys {
+        match key {
+            Ok(found) => found.into_iter().for_each(|i| out.add(i)),
+            Err(refusal) if strict => return Err(refusal),
+            Err(refusal) => skipped(refusal),
+        }
     }
     if let (field, Some(id)) = parent {
-        out.add((IdentifierKind::WaParentUserId, values::whatsapp_user_id(field, id, true).map_err(refused(field))?));
+        match values::whatsapp_user_id(field, id, true) {
+            Ok(v) => out.add((IdentifierKind::WaParentUserId, v)),
+            Err(e) => skipped(reason(field)(e)),
+        }
     }
     if let (field, Some(name)) = username {
-        out.username = Some(values::username(field, name).map_err(refused(field))?);
+        out.username = values::username(field, name).map_err(reason(field)).map_err(skipped).ok();
     }
     Ok(out)
 }
@@ -179,6 +198,7 @@ fn message(m: &Value, profiles: &[Value]) -> Result<Option<InboundMessage>, Refu
     });
     let at = |key: &str| profile.and_then(|p| str_at(p, &[key]));
     let mut who = sender(
+        true,
         ("from", from),
         ("from_user_id", from_user.or_else(|| at("user_id"))),
         ("from_parent_user_id", str_at(m, &["from_parent_user_id"]).or_else(|| at("parent_user_id"))),
@@ -231,6 +251,7 @@ fn message(m: &Value, profiles: &[Value]) -> Result<Option<InboundMessage>, Refu
 fn changed(m: &Value, kind: &str) -> Result<Option<Event>, Refusal> {
     let system = |key: &str| str_at(m, &["system", key]);
     let previous = sender(
+        true,
         ("from", str_at(m, &["from"])),
         ("system.previous_user_id", system("previous_user_id").or_else(|| str_at(m, &["from_user_id"]))),
         ("system.previous_parent_user_id", system("previous_parent_user_id")),
@@ -239,6 +260,7 @@ fn changed(m: &Value, kind: &str) -> Result<Option<Event>, Refusal> {
     // `new_wa_id` is how the field was named before 2026.
     let number = if kind == "user_changed_number" { system("wa_id").or_else(|| system("new_wa_id")) } else { None };
     let current = sender(
+        true,
         ("system.wa_id", number),
         ("system.user_id", system("user_id")),
         ("system.parent_user_id", system("parent_user_id")),
@@ -259,8 +281,10 @@ fn status(s: &Value, profiles: &[Value]) -> Option<Event> {
     let user_id = str_at(s, &["recipient_user_id"]);
     let profile = profiles.iter().find(|p| user_id.is_some() && str_at(p, &["user_id"]) == user_id);
     // A group's recipient_id is the group's, not a person's number.
-    let wa_id = str_at(s, &["recipient_id"]).filter(|_| s.get("recipient_participant_id").is_none());
+    let group = str_at(s, &["recipient_type"]) == Some("group") || s.get("recipient_participant_id").is_some();
+    let wa_id = str_at(s, &["recipient_id"]).filter(|_| !group);
     let recipient = sender(
+        false,
         ("recipient_id", wa_id),
         ("recipient_user_id", user_id),
         ("recipient_parent_user_id", str_at(s, &["recipient_parent_user_id"])),
@@ -273,6 +297,7 @@ fn status(s: &Value, profiles: &[Value]) -> Option<Event> {
 /// `user_preferences[]`: `category` `marketing_messages`, `value` `stop` or `resume`.
 fn preference(p: &Value) -> Result<Event, Refusal> {
     let who = sender(
+        true,
         ("wa_id", str_at(p, &["wa_id"])),
         ("user_id", str_at(p, &["user_id"])),
         ("parent_user_id", str_at(p, &["parent_user_id"])),
@@ -284,6 +309,7 @@ fn preference(p: &Value) -> Result<Event, Refusal> {
         _ => return Err(("user_preferences".into(), "Not a marketing stop or resume".into())),
     };
     let detail = str_at(p, &["detail"]).unwrap_or(if allowed { "resume" } else { "stop" });
-    let detail = detail.chars().take(80).collect();
+    // The consent's method holds 80 characters: "WhatsApp: " and the detail.
+    let detail = detail.chars().take(70).collect();
     Ok(Event::Marketing { sender: who, allowed, detail, at: timestamp(p) })
 }
