@@ -166,15 +166,25 @@ pub fn generate(org: &Org, batch: usize, seed: u64, odds: Odds) -> Rows {
             tag_id: Set(tag_id),
             created_at: Set(created),
         }));
-        rows.identifiers.push(contact_identifier::ActiveModel {
-            id: Set(uuid_at(&mut rng, created)),
-            organization_id: Set(org_id),
-            contact_id: Set(id),
-            kind: Set(IdentifierKind::Phone),
-            value: Set(phone.clone()),
-            channel_id: Set(None),
-            created_at: Set(created),
-        });
+        // Every WhatsApp sender has a business-scoped user id since 2026; one in four a username.
+        let user_id = format!("CR.{:08}{i:012}", rng.u32(..100_000_000));
+        let handle: String = fold(first).chars().filter(char::is_ascii_alphanumeric).collect();
+        let username = (rng.u32(0..4) == 0).then(|| format!("{handle}.{i}"));
+        let identities = [(IdentifierKind::Phone, Some(phone.clone())), (IdentifierKind::WaUserId, Some(user_id))]
+            .into_iter()
+            .chain([(IdentifierKind::Username, username)]);
+        for (kind, value) in identities {
+            let Some(value) = value else { continue };
+            rows.identifiers.push(contact_identifier::ActiveModel {
+                id: Set(uuid_at(&mut rng, created)),
+                organization_id: Set(org_id),
+                contact_id: Set(id),
+                kind: Set(kind),
+                value: Set(value),
+                channel_id: Set(None),
+                created_at: Set(created),
+            });
+        }
         rows.contacts.push(contact::ActiveModel {
             id: Set(id),
             organization_id: Set(org_id),

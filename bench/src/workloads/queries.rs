@@ -3,7 +3,7 @@
 //!
 //! Q1 an agent's first 50 visible contacts by last activity, with tags and assignee; Q2 an admin's
 //! search (a name fragment matching about a tenth, one matching one name in sixty, one matching
-//! nothing, and five phone digits), first 20; Q3 a tag and a stage created in a 30-day window, first 50
+//! nothing, five phone digits, and an exact user id or username), first 20; Q3 a tag and a stage created in a 30-day window, first 50
 //! with the exact total; Q4 one contact with tags, notes, its conversation and the last 20 messages.
 
 use std::{
@@ -15,7 +15,11 @@ use std::{
 };
 
 use axum::{body::Body, http::Request};
-use entity::{contact, conversation, enums::UserRole, organization, pipeline_stage, tag, user};
+use entity::{
+    contact, contact_identifier, conversation,
+    enums::{IdentifierKind, UserRole},
+    organization, pipeline_stage, tag, user,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
@@ -55,6 +59,8 @@ pub(super) struct Fixture {
     stages: Vec<Uuid>,
     with_conversation: Vec<Uuid>,
     phone_fragments: Vec<String>,
+    /// Exact identities to search for: business-scoped user ids and `@usernames`.
+    identities: Vec<String>,
 }
 
 pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
@@ -98,6 +104,24 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
         .into_tuple()
         .all(&db)
         .await?;
+    let mut identities = Vec::new();
+    for kind in [IdentifierKind::WaUserId, IdentifierKind::Username] {
+        let values: Vec<String> = contact_identifier::Entity::find()
+            .select_only()
+            .column(contact_identifier::Column::Value)
+            .filter(contact_identifier::Column::OrganizationId.eq(org.id))
+            .filter(contact_identifier::Column::Kind.eq(kind))
+            .order_by_asc(contact_identifier::Column::Id)
+            .limit(500)
+            .into_tuple()
+            .all(&db)
+            .await?;
+        let at = if kind == IdentifierKind::Username { "@" } else { "" };
+        identities.extend(values.into_iter().map(|v| format!("{at}{v}")));
+    }
+    if identities.is_empty() {
+        anyhow::bail!("the seeded organization has no identities to search: seed again with this version");
+    }
     // Five digits from the subscriber part of a real number (after +5068).
     let phone_fragments = phones.into_iter().flatten().filter_map(|p| p.get(6..11).map(str::to_owned)).collect();
     Ok(Fixture {
@@ -107,6 +131,7 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
         stages: stages.into_iter().map(|s| s.id).collect(),
         with_conversation,
         phone_fragments,
+        identities,
     })
 }
 
@@ -138,6 +163,14 @@ fn workloads(base: &str, f: Fixture) -> Vec<(String, Build)> {
         "Q2 search 5 phone digits".into(),
         Box::new(move |i, _| {
             let s = &fx.phone_fragments[i % fx.phone_fragments.len()];
+            graphql(&b, &fx.admin_token, Q2, json!({ "s": s }))
+        }),
+    ));
+    let (b, fx) = (base.to_owned(), f.clone());
+    list.push((
+        "Q2 search exact identity".into(),
+        Box::new(move |i, _| {
+            let s = &fx.identities[i % fx.identities.len()];
             graphql(&b, &fx.admin_token, Q2, json!({ "s": s }))
         }),
     ));
