@@ -5,8 +5,7 @@ use serde_json::{Value, json};
 use crate::harness::{TestApp, code};
 
 const UPDATE: &str = "mutation($s: ContactSelection!, $p: ContactPatchInput!) { bulkUpdateContacts(selection: $s, patch: $p) { matched updated notFound job { id state total } } }";
-const DELETE: &str =
-    "mutation($s: ContactSelection!) { bulkDeleteContacts(selection: $s) { matched updated notFound job { id } } }";
+const DELETE: &str = "mutation($s: ContactSelection!) { bulkDeleteContacts(selection: $s) { matched updated deleted notFound job { id } } }";
 
 async fn tagged(app: &TestApp, tag: &str) -> i64 {
     let tags = app.gql(Some(&app.owner_token), "{ tags { id name } }", json!({})).await;
@@ -143,7 +142,8 @@ async fn bulk_delete_removes_the_selected_contacts_and_leaves_tombstones() {
     }
     app.contact(&app.owner_token, json!({ "name": "Warm" })).await;
     let res = app.gql(Some(&app.owner_token), DELETE, json!({ "s": { "search": "cold" } })).await;
-    assert_eq!(res["data"]["bulkDeleteContacts"]["updated"], 3, "{res}");
+    assert_eq!(res["data"]["bulkDeleteContacts"]["deleted"], 3, "{res}");
+    assert_eq!(res["data"]["bulkDeleteContacts"]["updated"], 3, "the older name gives the same figure");
     let left = app
         .gql(
             Some(&app.owner_token),

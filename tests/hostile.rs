@@ -9,13 +9,20 @@ use crate::harness::{TestApp, code};
 
 const FAST: Duration = Duration::from_secs(2);
 
-async fn refused(app: &TestApp, query: &str, variables: Value, expected: &str) {
+async fn refused(app: &TestApp, query: &str, variables: Value, expected: &str) -> Value {
     let start = Instant::now();
     let (_, res) = app.gql_status(Some(&app.owner_token), query, variables).await;
     assert!(start.elapsed() < FAST, "took {:?}", start.elapsed());
     assert_eq!(code(&res), expected, "{}", &res.to_string()[..res.to_string().len().min(300)]);
     let ok = app.gql(Some(&app.owner_token), "{ me { role } }", json!({})).await;
     assert_eq!(ok["data"]["me"]["role"], "OWNER", "the server goes on serving");
+    res["errors"][0]["extensions"].clone()
+}
+
+/// (limit, actual, max) of a QUERY_TOO_COMPLEX error's extensions.
+fn figures(ext: &Value) -> (String, u64, u64) {
+    let limit = ext["limit"].as_str().unwrap_or_else(|| panic!("no limit named: {ext}")).to_string();
+    (limit, ext["actual"].as_u64().unwrap(), ext["max"].as_u64().unwrap())
 }
 
 #[tokio::test]
@@ -47,9 +54,11 @@ async fn values_nested_thousands_deep_are_refused_before_parsing() {
 async fn long_queries_and_token_floods_are_refused() {
     let app = TestApp::new().await;
     let long = format!("{{ me {{ role }} }} # {}", "x".repeat(40_000));
-    refused(&app, &long, json!({}), "QUERY_TOO_COMPLEX").await;
+    let ext = refused(&app, &long, json!({}), "QUERY_TOO_COMPLEX").await;
+    assert_eq!(figures(&ext), ("bytes".into(), long.len() as u64, 32 * 1024));
     let flood = format!("{{ me {{ {} }} }}", "role ".repeat(6_000));
-    refused(&app, &flood, json!({}), "QUERY_TOO_COMPLEX").await;
+    let ext = refused(&app, &flood, json!({}), "QUERY_TOO_COMPLEX").await;
+    assert_eq!(figures(&ext), ("tokens".into(), 5_001, 5_000));
 }
 
 #[tokio::test]
@@ -62,13 +71,23 @@ async fn depth_complexity_aliases_and_directives_are_limited() {
     q.push_str("name");
     q.push_str(&" }".repeat(20));
     q.push_str(" } } } } }");
-    refused(&app, &q, json!({}), "QUERY_TOO_COMPLEX").await;
+    let (limit, actual, max) = figures(&refused(&app, &q, json!({}), "QUERY_TOO_COMPLEX").await);
+    assert_eq!(limit, "depth");
+    assert!(actual > max && actual >= 25, "{actual} over {max}");
 
     let heavy = "{ contacts(first: 200) { edges { node { notes(first: 200) { edges { node { id body } } } } } } }";
-    refused(&app, heavy, json!({}), "QUERY_TOO_COMPLEX").await;
+    let (limit, actual, max) = figures(&refused(&app, heavy, json!({}), "QUERY_TOO_COMPLEX").await);
+    assert_eq!(limit, "complexity");
+    assert!(actual > max, "{actual} over {max}");
+    // The same page in variables is measured the same way.
+    let paged =
+        "query($n: Int) { contacts(first: $n) { edges { node { notes(first: $n) { edges { node { id body } } } } } } }";
+    let (_, by_variables, _) = figures(&refused(&app, paged, json!({ "n": 200 }), "QUERY_TOO_COMPLEX").await);
+    assert_eq!(by_variables, actual);
 
     let aliases: String = (0..300).map(|i| format!("a{i}: me {{ role }} ")).collect();
-    refused(&app, &format!("{{ {aliases} }}"), json!({}), "QUERY_TOO_COMPLEX").await;
+    let ext = refused(&app, &format!("{{ {aliases} }}"), json!({}), "QUERY_TOO_COMPLEX").await;
+    assert_eq!(figures(&ext), ("aliases".into(), 101, 100));
 
     let directives = "@include(if: true) ".repeat(50);
     refused(&app, &format!("{{ me {directives} {{ role }} }}"), json!({}), "QUERY_TOO_COMPLEX").await;

@@ -156,7 +156,7 @@ async fn graphiql_and_introspection_are_for_development_only() {
     let page = dev.send(Request::get("/").body(Body::empty()).unwrap()).await;
     assert_eq!(page.status(), 200);
     let introspect = dev.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
-    assert_eq!(introspect["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(introspect["data"]["__schema"]["queryType"]["name"], "Query");
 
     let prod = TestApp::with_config(|c| c.app_env = api::config::AppEnv::Production).await;
     assert_eq!(prod.send(Request::get("/").body(Body::empty()).unwrap()).await.status(), 404);

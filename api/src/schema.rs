@@ -39,7 +39,9 @@ use crate::{
     verifications::graphql::VerificationMutation,
 };
 
+/// Named `Query`, `Mutation` and `Subscription`, as GraphQL tools and code generators expect.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     UserQuery,
     OrganizationQuery,
@@ -60,6 +62,7 @@ pub struct QueryRoot(
 );
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     UserMutation,
     OrganizationMutation,
@@ -83,6 +86,7 @@ pub struct MutationRoot(
 );
 
 #[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(ContactSubscription, ImportSubscription, ExportSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -126,6 +130,9 @@ pub fn build(d: SchemaData) -> Schemas {
     Schemas {
         http: finish(builder()),
         ws: finish(builder().extension(query_limits::QueryGuard(QueryLimits::from_config(&d.config)))),
+        measure: builder().extension(query_limits::Measure).finish(),
+        max_depth: d.config.query_max_depth,
+        max_complexity: d.config.query_max_complexity,
     }
 }
 
@@ -133,6 +140,10 @@ pub fn build(d: SchemaData) -> Schemas {
 pub struct Schemas {
     pub http: AppSchema,
     pub ws: AppSchema,
+    /// Runs nothing: measures the depth and complexity of a query the engine refused, to say by how much.
+    pub measure: AppSchema,
+    pub max_depth: usize,
+    pub max_complexity: usize,
 }
 
 /// The SDL written to `schema.graphql` by `api export-schema`.

@@ -11,10 +11,15 @@ use crate::error::{ApiError, ApiResult};
 pub struct CountryCode(String);
 
 impl CountryCode {
-    /// Trimmed and upper-cased; refused unless two letters.
+    /// Trimmed and upper-cased; refused unless it names a country (two letters that do not, such as `XX`,
+    /// are refused too).
     pub fn parse(field: &str, raw: &str) -> ApiResult<Self> {
         let code = raw.trim().to_ascii_uppercase();
-        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+        // Every ISO 3166-1 country and territory has a numbering plan in the phone metadata.
+        let known = code.len() == 2
+            && code.chars().all(|c| c.is_ascii_uppercase())
+            && phonenumber::metadata::DATABASE.by_id(&code).is_some();
+        if !known {
             return Err(ApiError::bad_input(field, format!("`{raw}` is not a two-letter country code such as CR")));
         }
         Ok(Self(code))
@@ -281,7 +286,7 @@ mod tests {
     #[test]
     fn country_codes_are_two_letters() {
         assert_eq!(cr().as_str(), "CR");
-        for bad in ["", "C", "CRI", "1R", "ÇR"] {
+        for bad in ["", "C", "CRI", "1R", "ÇR", "XX", "ZZ"] {
             assert!(CountryCode::parse("defaultCountry", bad).is_err(), "{bad}");
         }
     }

@@ -10,10 +10,17 @@ const SET: &str = "mutation($id: ID!, $key: String!, $value: JSON, $overwrite: B
 #[tokio::test]
 async fn definitions_are_typed_keyed_once_and_admin_only() {
     let app = TestApp::new().await;
-    let res = app.gql(Some(&app.owner_token), DEFINE, json!({ "i": { "key": "Property_Type", "label": "Property type", "type": "LIST", "options": ["House", "Flat", "house"] } })).await;
+    let twice = json!({ "i": { "key": "kind", "label": "Kind of home", "type": "LIST", "options": ["House", "Flat", "house"] } });
+    let res = app.gql(Some(&app.owner_token), DEFINE, twice).await;
+    assert_eq!((code(&res), &res["errors"][0]["extensions"]["field"]), ("BAD_USER_INPUT", &json!("options")), "{res}");
+    let res = app.gql(Some(&app.owner_token), DEFINE, json!({ "i": { "key": "Property_Type", "label": "Property type", "type": "LIST", "options": ["House", "Flat"] } })).await;
     let def = &res["data"]["createPropertyDefinition"];
     assert_eq!(def["key"], "property_type", "{res}");
-    assert_eq!(def["options"], json!(["House", "Flat"]), "duplicate options fold together");
+    assert_eq!(def["options"], json!(["House", "Flat"]));
+    // A label is one property's, whatever its case.
+    let same_label = json!({ "i": { "key": "other", "label": "PROPERTY TYPE", "type": "TEXT" } });
+    let res = app.gql(Some(&app.owner_token), DEFINE, same_label).await;
+    assert_eq!((code(&res), &res["errors"][0]["extensions"]["field"]), ("CONFLICT", &json!("label")), "{res}");
 
     let dup = app
         .gql(

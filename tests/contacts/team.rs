@@ -93,6 +93,13 @@ async fn admins_rename_recolour_add_reorder_and_archive_stages() {
         .await;
     let offer = added["data"]["createPipelineStage"]["id"].clone();
     assert_eq!(added["data"]["createPipelineStage"]["position"], 5);
+    // Stage names are unique whatever their case, on create and on rename.
+    let twin = app
+        .gql(Some(owner), "mutation { createPipelineStage(input: { name: \"OFFER MADE\" }) { id } }", json!({}))
+        .await;
+    assert_eq!((code(&twin), &twin["errors"][0]["extensions"]["field"]), ("CONFLICT", &json!("name")), "{twin}");
+    let rename = "mutation($id: ID!) { updatePipelineStage(id: $id, input: { name: \"new\" }) { name } }";
+    assert_eq!(code(&app.gql(Some(owner), rename, json!({ "id": offer })).await), "CONFLICT");
 
     let order = json!([ids[0], ids[1], ids[2], offer, ids[3], ids[4]]);
     let res = app

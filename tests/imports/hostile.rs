@@ -1,4 +1,4 @@
-//! Files that must end in a failed job with a clear reason while the server keeps serving.
+//! Files that are refused with a clear reason when their import starts, while the server keeps serving.
 
 use std::io::Write;
 
@@ -25,9 +25,10 @@ fn bomb(size: usize) -> Vec<u8> {
 }
 
 async fn failed_with(app: &TestApp, name: &str, bytes: &[u8], expected: &str) {
-    let job = import(app, name, bytes, json!({})).await;
-    assert_eq!(job["state"], "FAILED", "{name}: {job}");
-    let reason = job["error"].as_str().unwrap_or_default();
+    let (_, res) = app.upload(&app.owner_token, START, json!({}), name, bytes).await;
+    assert_eq!(code(&res), "BAD_USER_INPUT", "{name}: {res}");
+    assert_eq!(res["errors"][0]["extensions"]["field"], "file", "{name}: {res}");
+    let reason = res["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(reason.contains(expected), "{name}: `{reason}` should mention `{expected}`");
     // The server goes on serving.
     let ok = app.gql(Some(&app.owner_token), "{ me { role } }", json!({})).await;
@@ -35,7 +36,7 @@ async fn failed_with(app: &TestApp, name: &str, bytes: &[u8], expected: &str) {
 }
 
 #[tokio::test]
-async fn hostile_files_fail_their_job_with_a_clear_reason() {
+async fn hostile_files_are_refused_when_their_import_starts() {
     let app = TestApp::new().await;
     failed_with(&app, "bomb.xlsx", &bomb(64 * 1024 * 1024), "decompression bomb").await;
     failed_with(
@@ -53,6 +54,22 @@ async fn hostile_files_fail_their_job_with_a_clear_reason() {
     let wide: Vec<&str> = vec!["x"; 300];
     failed_with(&app, "wide.xlsx", &xlsx(&[wide]), "more than 200 columns").await;
     failed_with(&app, "empty.csv", b"", "empty").await;
+}
+
+/// A file whose columns map to nothing a contact has is refused at once, naming its headers.
+#[tokio::test]
+async fn a_file_with_no_contact_columns_is_refused_when_it_starts() {
+    let app = TestApp::new().await;
+    let file = xlsx(&[vec!["Fecha", "Monto"], vec!["2026-12-01", "100"]]);
+    let (_, res) = app.upload(&app.owner_token, START, json!({}), "ventas.xlsx", &file).await;
+    assert_eq!(code(&res), "BAD_USER_INPUT", "{res}");
+    assert_eq!(res["errors"][0]["extensions"]["field"], "mapping");
+    assert!(res["errors"][0]["message"].as_str().unwrap().contains("Fecha, Monto"), "{res}");
+    let mapping = json!({ "mapping": [{ "column": 5, "field": "NAME" }, { "column": 0, "field": "PHONE" }] });
+    let (_, res) = app.upload(&app.owner_token, START, mapping, "ventas.xlsx", &file).await;
+    assert_eq!((code(&res), &res["errors"][0]["extensions"]["field"]), ("BAD_USER_INPUT", &json!("mapping")), "{res}");
+    let jobs = app.gql(Some(&app.owner_token), "{ importJobs { totalCount } }", json!({})).await;
+    assert_eq!(jobs["data"]["importJobs"]["totalCount"], 0, "{jobs}");
 }
 
 #[tokio::test]

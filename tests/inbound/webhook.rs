@@ -216,6 +216,16 @@ async fn plan_limits_never_drop_an_inbound_message() {
     assert_eq!(code(&refused), "LIMIT_EXCEEDED");
     assert_eq!(app.webhook(&fixture("inbound_text.json"), Some(SECRET)).await.0, 200);
     assert_eq!(contacts(&app).await["totalCount"], 101);
+    // The overflow the message caused shows in the organization's usage, for admins only.
+    let usage = "{ organization { usage { contacts limit overLimit inboundOverLimit } } }";
+    let res = app.gql(Some(&app.owner_token), usage, json!({})).await;
+    assert_eq!(
+        res["data"]["organization"]["usage"],
+        json!({ "contacts": 101, "limit": 100, "overLimit": 1, "inboundOverLimit": 1 }),
+        "{res}"
+    );
+    let (_, agent) = app.user("AGENT", "agent@acme.test").await;
+    assert_eq!(code(&app.gql(Some(&agent), usage, json!({})).await), "FORBIDDEN");
 }
 
 #[tokio::test]

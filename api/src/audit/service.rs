@@ -13,6 +13,9 @@ use crate::{
 };
 
 /// One event by `actor`, to write with `record_many`.
+/// A contact an inbound message created while the organization was over its plan's contact limit.
+pub const OVER_PLAN_LIMIT: &str = "contact.created_over_plan_limit";
+
 pub fn entry(
     actor: &Actor,
     contact_id: Option<Uuid>,

@@ -17,7 +17,7 @@ use crate::{
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "enums::JobKind")]
+#[graphql(remote = "enums::JobKind", name = "JobKind")]
 pub enum JobKindGql {
     Import,
     Export,
@@ -89,7 +89,10 @@ pub struct ContactPatchInput {
 pub struct BulkResult {
     /// Selected contacts the caller can see.
     pub matched: i64,
+    /// Contacts changed; for a deletion the same figure as `deleted`, kept for older clients.
     pub updated: i64,
+    /// Contacts deleted (0 for an update).
+    pub deleted: i64,
     /// Ids asked for that do not exist or are out of sight.
     pub not_found: i64,
     /// Set when the selection was large enough to run in the background.
@@ -123,13 +126,14 @@ impl ContactPatchInput {
     }
 }
 
-fn result(ctx: &Context<'_>, o: service::BulkOutcome) -> BulkResult {
+fn result(ctx: &Context<'_>, o: service::BulkOutcome, deleting: bool) -> BulkResult {
     if o.job.is_some() {
         ctx.data_unchecked::<Arc<Notify>>().notify_one();
     }
     BulkResult {
         matched: o.matched as i64,
         updated: o.updated as i64,
+        deleted: if deleting { o.updated as i64 } else { 0 },
         not_found: o.not_found as i64,
         job: o.job.map(Job),
     }
@@ -149,7 +153,7 @@ impl BulkMutation {
         patch: ContactPatchInput,
     ) -> async_graphql::Result<BulkResult> {
         let outcome = service::update(db(ctx), actor(ctx)?, selection.into_domain()?, patch.into_domain()?).await?;
-        Ok(result(ctx, outcome))
+        Ok(result(ctx, outcome, false))
     }
 
     /// Deletes many contacts and everything of theirs (owners and admins). It cannot be undone.
@@ -159,7 +163,7 @@ impl BulkMutation {
         selection: ContactSelection,
     ) -> async_graphql::Result<BulkResult> {
         let outcome = service::delete(db(ctx), actor(ctx)?, selection.into_domain()?).await?;
-        Ok(result(ctx, outcome))
+        Ok(result(ctx, outcome, true))
     }
 }
 

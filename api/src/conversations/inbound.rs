@@ -7,7 +7,7 @@ use entity::{
     enums::{ContactSource, IdentifierKind, MessageDirection},
     message,
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -148,6 +148,15 @@ async fn resolve_contact(
         };
         let after = serde_json::json!({ "name": contact.name, "phone": contact.phone, "source": contact.source, "channelId": channel.id });
         audit::record(&txn, actor, Some(contact.id), "contact.created", None, Some(after)).await?;
+        // Inbound messages are never refused for the plan's cap; what arrived over it is recorded, so an
+        // admin sees the overflow in the organization's usage.
+        if let Some(limit) = actor.organization().plan.contact_limit() {
+            let count = Visible::system(org).into_select().count(&txn).await? as i64;
+            if count > limit {
+                let after = serde_json::json!({ "limit": limit, "contacts": count });
+                audit::record(&txn, actor, Some(contact.id), audit::OVER_PLAN_LIMIT, None, Some(after)).await?;
+            }
+        }
         if let Some(username) = msg.username.as_ref().filter(|_| !msg.identities.is_empty()) {
             identities::set_username(&txn, actor, &contact, Some(channel.id), username).await?;
         }

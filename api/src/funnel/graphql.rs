@@ -15,8 +15,12 @@ pub struct FunnelStage {
     pub current: i64,
     /// Contacts that entered this stage in the period.
     pub entered: i64,
-    /// Of those, the share that entered the next stage in the period (open stages lead to the next open
-    /// stage, the last one to the won stage); null for closing stages or when none entered.
+    /// Of the contacts that entered this stage in the period, the share (0 to 1) that later in the period
+    /// reached any stage after it in the pipeline's current order, other than a lost stage; each contact
+    /// counts once, whatever stages it skipped or however it moved back. Null for closing stages or when
+    /// none entered.
+    pub conversion: Option<f64>,
+    #[graphql(deprecation = "Use `conversion`: the same share, under the name of what it measures.")]
     pub conversion_to_next: Option<f64>,
 }
 
@@ -50,7 +54,8 @@ impl FunnelQuery {
                 stage: s.stage.into(),
                 current: s.current,
                 entered: s.entered,
-                conversion_to_next: s.conversion_to_next,
+                conversion: s.conversion,
+                conversion_to_next: s.conversion,
             })
             .collect();
         Ok(Funnel { from, to, stages })

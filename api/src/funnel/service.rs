@@ -33,8 +33,9 @@ pub struct StageFigures {
     pub stage: pipeline_stage::Model,
     pub current: i64,
     pub entered: i64,
-    /// Entered the next stage / entered this one; `None` for closing stages or when none entered.
-    pub conversion_to_next: Option<f64>,
+    /// Of the contacts that entered this stage in the period, the share that later in the period reached a
+    /// stage after it (not a lost one): between 0 and 1; `None` for closing stages or when none entered.
+    pub conversion: Option<f64>,
 }
 
 const STAGE_CHANGED: &str = "contact.stage_changed";
@@ -81,20 +82,18 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
         .filter(audit_event::Column::ContactId.in_subquery(base.clone().ids()))
         .all(db)
         .await?;
-    let mut entered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
-    for change in &changes {
-        if let (Some(contact), Some(stage)) = (change.contact_id, stage_in(&change.after)) {
-            entered.entry(stage).or_default().insert(contact);
-        }
-    }
+    // Every entry into a stage in the period: (contact, stage, when).
+    let mut entries: Vec<(Uuid, Uuid, DateTime<Utc>)> =
+        changes.iter().filter_map(|c| Some((c.contact_id?, stage_in(&c.after)?, c.created_at))).collect();
 
     let created = base.clone().filter(contact::Column::CreatedAt.between(q.from, q.to));
-    let born: Vec<(Uuid, Uuid)> = created
+    let born: Vec<(Uuid, Uuid, DateTime<Utc>)> = created
         .clone()
         .into_select()
         .select_only()
         .column(contact::Column::Id)
         .column(contact::Column::StageId)
+        .column(contact::Column::CreatedAt)
         .into_tuple()
         .all(db)
         .await?;
@@ -111,27 +110,45 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
             initial.entry(contact).or_insert(stage);
         }
     }
-    for (contact, stage_now) in born {
-        let stage = initial.get(&contact).copied().unwrap_or(stage_now);
-        entered.entry(stage).or_default().insert(contact);
+    for (contact, stage_now, at) in born {
+        entries.push((contact, initial.get(&contact).copied().unwrap_or(stage_now), at));
     }
+    Ok(figures(&stages, &current, entries))
+}
 
-    let count = |id: Uuid| entered.get(&id).map_or(0, |s| s.len() as i64);
-    Ok(stages
+/// Per stage: how many entered it, and the share of them that later reached a later stage that is not
+/// lost. Counted per contact, so reordered stages, skipped stages and moves backwards keep it a share.
+fn figures(
+    stages: &[pipeline_stage::Model],
+    current: &HashMap<Uuid, i64>,
+    mut entries: Vec<(Uuid, Uuid, DateTime<Utc>)>,
+) -> Vec<StageFigures> {
+    let position: HashMap<Uuid, usize> = stages.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    entries.sort_by_key(|(contact, _, at)| (*contact, *at));
+    let mut entered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    let mut converted: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for (i, (contact, stage, at)) in entries.iter().enumerate() {
+        let Some(&here) = position.get(stage) else { continue };
+        entered.entry(*stage).or_default().insert(*contact);
+        let onward = entries[i + 1..].iter().take_while(|(c, ..)| c == contact).any(|(_, later, when)| {
+            when > at && position.get(later).is_some_and(|&p| p > here && stages[p].kind != StageKind::Lost)
+        });
+        if onward {
+            converted.entry(*stage).or_default().insert(*contact);
+        }
+    }
+    let count = |map: &HashMap<Uuid, HashSet<Uuid>>, id: Uuid| map.get(&id).map_or(0, |s| s.len() as i64);
+    stages
         .iter()
-        .enumerate()
-        .map(|(i, stage)| {
-            // An open stage leads to the next open stage, or to the won stage after the last open one.
-            let next = (stage.kind == StageKind::Open)
-                .then(|| stages[i + 1..].iter().find(|s| s.kind != StageKind::Lost))
-                .flatten();
-            let here = count(stage.id);
+        .map(|stage| {
+            let here = count(&entered, stage.id);
+            let open = stage.kind == StageKind::Open;
             StageFigures {
                 stage: stage.clone(),
                 current: current.get(&stage.id).copied().unwrap_or(0),
                 entered: here,
-                conversion_to_next: next.filter(|_| here > 0).map(|n| count(n.id) as f64 / here as f64),
+                conversion: (open && here > 0).then(|| count(&converted, stage.id) as f64 / here as f64),
             }
         })
-        .collect())
+        .collect()
 }

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    ErrorExtensionValues, Request, ServerError, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    ErrorExtensionValues, Request, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::{ExecutableDocument, Selection},
 };
 
@@ -102,18 +102,85 @@ impl Extension for QueryGuardExtension {
     }
 }
 
-fn too_complex(message: String) -> ServerError {
-    let mut err = ServerError::new(message, None);
+/// A limit a query went over: which (`bytes`, `tokens`, `nesting`, `fields`, `aliases`, `variableDepth`,
+/// `depth`, `complexity`), the query's figure and the limit. Figures counted with an early stop (tokens,
+/// nesting, fields, aliases) are where counting stopped, just over the limit.
+#[derive(Debug)]
+pub struct Exceeded {
+    pub limit: &'static str,
+    pub actual: usize,
+    pub max: usize,
+    pub message: String,
+}
+
+impl Exceeded {
+    fn new(limit: &'static str, actual: usize, max: usize, message: impl Into<String>) -> Self {
+        Self { limit, actual, max, message: message.into() }
+    }
+
+    /// Sets the code and the figures on an error's extensions.
+    pub fn describe(&self, ext: &mut ErrorExtensionValues) {
+        ext.set("code", "QUERY_TOO_COMPLEX");
+        ext.set("limit", self.limit);
+        ext.set("actual", self.actual as u64);
+        ext.set("max", self.max as u64);
+    }
+}
+
+fn too_complex(exceeded: Exceeded) -> ServerError {
+    let mut err = ServerError::new(exceeded.message.clone(), None);
     let mut ext = ErrorExtensionValues::default();
-    ext.set("code", "QUERY_TOO_COMPLEX");
+    exceeded.describe(&mut ext);
     err.extensions = Some(ext);
     err
 }
 
+/// Measures a query's depth and complexity as the engine does, without running it: an engine extension
+/// that stops after validation and reports the figures. Used only to explain a refusal of the engine's own
+/// depth or complexity limit, which says neither figure.
+pub struct Measure;
+
+impl ExtensionFactory for Measure {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Measure)
+    }
+}
+
+const MEASURED: &str = "measured";
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Measure {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let mut err = ServerError::new(MEASURED, None);
+        let mut ext = ErrorExtensionValues::default();
+        ext.set("complexity", result.complexity as u64);
+        ext.set("depth", result.depth as u64);
+        err.extensions = Some(ext);
+        Err(vec![err])
+    }
+}
+
+/// (complexity, depth) from a response of a schema with `Measure`.
+pub fn measured(response: &async_graphql::Response) -> Option<(usize, usize)> {
+    let err = response.errors.iter().find(|e| e.message == MEASURED)?;
+    let ext = err.extensions.as_ref()?;
+    let figure = |key: &str| match ext.get(key) {
+        Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
+        _ => None,
+    };
+    Some((figure("complexity")?, figure("depth")?))
+}
+
 /// Size, token count and bracket nesting of the raw text, skipping strings and comments.
-pub fn check_text(query: &str, limits: &QueryLimits) -> Result<(), String> {
+pub fn check_text(query: &str, limits: &QueryLimits) -> Result<(), Exceeded> {
     if query.len() > limits.max_bytes {
-        return Err(format!("The query is longer than {} bytes", limits.max_bytes));
+        let message = format!("The query is longer than {} bytes", limits.max_bytes);
+        return Err(Exceeded::new("bytes", query.len(), limits.max_bytes, message));
     }
     let bytes = query.as_bytes();
     let (mut i, mut depth, mut tokens) = (0usize, 0usize, 0usize);
@@ -157,7 +224,8 @@ pub fn check_text(query: &str, limits: &QueryLimits) -> Result<(), String> {
                 tokens += 1;
                 depth += 1;
                 if depth > limits.max_nesting {
-                    return Err(format!("The query nests deeper than {} levels", limits.max_nesting));
+                    let message = format!("The query nests deeper than {} levels", limits.max_nesting);
+                    return Err(Exceeded::new("nesting", depth, limits.max_nesting, message));
                 }
             }
             b'}' | b']' | b')' => {
@@ -168,18 +236,20 @@ pub fn check_text(query: &str, limits: &QueryLimits) -> Result<(), String> {
             _ => tokens += 1,
         }
         if tokens > limits.max_tokens {
-            return Err(format!("The query has more than {} tokens", limits.max_tokens));
+            let message = format!("The query has more than {} tokens", limits.max_tokens);
+            return Err(Exceeded::new("tokens", tokens, limits.max_tokens, message));
         }
         i += 1;
     }
     Ok(())
 }
 
-fn check_variables(variables: &Variables, limits: &QueryLimits) -> Result<(), String> {
+fn check_variables(variables: &Variables, limits: &QueryLimits) -> Result<(), Exceeded> {
     let mut stack: Vec<(&Value, usize)> = variables.values().map(|v| (v, 1)).collect();
     while let Some((value, depth)) = stack.pop() {
         if depth > limits.max_variable_depth {
-            return Err(format!("A variable nests deeper than {} levels", limits.max_variable_depth));
+            let message = format!("A variable nests deeper than {} levels", limits.max_variable_depth);
+            return Err(Exceeded::new("variableDepth", depth, limits.max_variable_depth, message));
         }
         match value {
             Value::List(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
@@ -192,7 +262,7 @@ fn check_variables(variables: &Variables, limits: &QueryLimits) -> Result<(), St
 
 /// Counts fields with fragments expanded, stopping as soon as the budget is spent, so a document that
 /// fans out exponentially is refused after a bounded amount of work.
-pub fn check_expansion(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), String> {
+pub fn check_expansion(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), Exceeded> {
     let (mut fields, mut aliases) = (0usize, 0usize);
     let mut stack: Vec<(&Selection, usize)> = Vec::new();
     for (_, op) in doc.operations.iter() {
@@ -210,7 +280,8 @@ pub fn check_expansion(doc: &ExecutableDocument, limits: &QueryLimits) -> Result
             }
             Selection::FragmentSpread(s) => {
                 if spreads > limits.max_nesting {
-                    return Err("Fragment spreads nest too deep (or refer to themselves)".into());
+                    let message = "Fragment spreads nest too deep (or refer to themselves)";
+                    return Err(Exceeded::new("nesting", spreads, limits.max_nesting, message));
                 }
                 if let Some(frag) = doc.fragments.get(&s.node.fragment_name.node) {
                     stack.extend(frag.node.selection_set.node.items.iter().map(|s| (&s.node, spreads + 1)));
@@ -218,13 +289,13 @@ pub fn check_expansion(doc: &ExecutableDocument, limits: &QueryLimits) -> Result
             }
         }
         if fields > limits.max_fields {
-            return Err(format!(
-                "The query selects more than {} fields once fragments are expanded",
-                limits.max_fields
-            ));
+            let message =
+                format!("The query selects more than {} fields once fragments are expanded", limits.max_fields);
+            return Err(Exceeded::new("fields", fields, limits.max_fields, message));
         }
         if aliases > limits.max_aliases {
-            return Err(format!("The query uses more than {} aliases", limits.max_aliases));
+            let message = format!("The query uses more than {} aliases", limits.max_aliases);
+            return Err(Exceeded::new("aliases", aliases, limits.max_aliases, message));
         }
     }
     Ok(())
@@ -238,9 +309,11 @@ mod tests {
     fn deep_nesting_and_token_floods_are_caught_without_parsing() {
         let limits = QueryLimits::default();
         let deep = format!("{{ a(x: {}1{}) }}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(check_text(&deep, &limits).unwrap_err().contains("deeper"));
+        let err = check_text(&deep, &limits).unwrap_err();
+        assert_eq!((err.limit, err.actual, err.max), ("nesting", 41, 40));
         let flood = "{ a ".to_string() + &"b ".repeat(6_000) + "}";
-        assert!(check_text(&flood, &limits).unwrap_err().contains("tokens"));
+        let err = check_text(&flood, &limits).unwrap_err();
+        assert_eq!((err.limit, err.actual, err.max), ("tokens", 5_001, 5_000));
         let braces_in_strings = format!("{{ a(x: \"{}\") }} # {}", "{".repeat(500), "(".repeat(500));
         assert!(check_text(&braces_in_strings, &limits).is_ok());
     }

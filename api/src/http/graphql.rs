@@ -65,8 +65,50 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         }
         request = request.data(loaders).data(actor);
     }
-    let response = state.schema.http.execute(request).await;
+    // Kept to explain a refusal of the engine's depth or complexity limit, which states neither figure.
+    let text = (request.query.clone(), request.variables.clone(), request.operation_name.clone());
+    let mut response = state.schema.http.execute(request).await;
+    if response.errors.iter().any(is_engine_limit) {
+        explain_limits(&state.schema, &mut response, text).await;
+    }
     GraphQLResponse::from(annotate(response, &request_id)).into_response()
+}
+
+fn is_engine_limit(error: &async_graphql::ServerError) -> bool {
+    error.message.contains("too complex") || error.message.contains("nested too deep")
+}
+
+/// Sets which engine limit was hit, the query's figure and the limit on each such error.
+async fn explain_limits(
+    schemas: &crate::schema::Schemas,
+    response: &mut GqlResponse,
+    (query, variables, operation): (String, async_graphql::Variables, Option<String>),
+) {
+    let mut again = async_graphql::Request::new(query).variables(variables);
+    again.operation_name = operation;
+    let Some((complexity, depth)) = query_limits::measured(&schemas.measure.execute(again).await) else { return };
+    for error in response.errors.iter_mut().filter(|e| is_engine_limit(e)) {
+        let exceeded = if error.message.contains("too complex") {
+            query_limits::Exceeded {
+                limit: "complexity",
+                actual: complexity,
+                max: schemas.max_complexity,
+                message: format!(
+                    "The query's complexity is {complexity}, over the limit of {}",
+                    schemas.max_complexity
+                ),
+            }
+        } else {
+            query_limits::Exceeded {
+                limit: "depth",
+                actual: depth,
+                max: schemas.max_depth,
+                message: format!("The query is {depth} levels deep, over the limit of {}", schemas.max_depth),
+            }
+        };
+        error.message = exceeded.message.clone();
+        exceeded.describe(error.extensions.get_or_insert_with(Default::default));
+    }
 }
 
 /// Whether the operation the request runs is a query (already parsed by the query checks), chosen as the engine

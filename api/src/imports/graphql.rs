@@ -194,7 +194,8 @@ impl ImportMutation {
                 Ok(ColumnMap { column, field: m.field, property_key: m.property_key.map(|k| k.trim().to_lowercase()) })
             })
             .collect::<Result<_, ApiError>>()?;
-        let request = service::ImportRequest { mapping, dry_run: dry_run.unwrap_or(false) };
+        let max_rows = ctx.data_unchecked::<Arc<Config>>().import_max_rows;
+        let request = service::ImportRequest { mapping, dry_run: dry_run.unwrap_or(false), max_rows };
         let read = Box::new(|| read_upload(ctx, &file));
         let (files, wakeup) = (ctx.data_unchecked::<FileStore>(), ctx.data_unchecked::<Arc<Notify>>());
         Ok(ImportJob(service::start(db(ctx), files, wakeup, actor, request, read).await?))

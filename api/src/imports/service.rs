@@ -59,6 +59,8 @@ pub async fn preview(
 pub struct ImportRequest {
     pub mapping: Vec<ColumnMap>,
     pub dry_run: bool,
+    /// Rows a file may hold (`IMPORT_MAX_ROWS`).
+    pub max_rows: usize,
 }
 
 /// A mapping given by hand names real columns and properties (an empty one: the suggested one).
@@ -82,6 +84,23 @@ pub async fn start(
 ) -> ApiResult<job::Model> {
     check_mapping(db, actor, &request.mapping).await?;
     let (file_name, bytes) = read()?;
+    // The file is read now, so one that cannot be read, or whose columns map to no contact, is refused
+    // here rather than failing later in the background.
+    let (copy, limits) = (bytes.clone(), Limits::new(request.max_rows));
+    let table = tokio::task::spawn_blocking(move || open(&copy, &limits))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|reason| ApiError::bad_input("file", reason))?;
+    let defs = properties::service::definitions(db, actor, true).await?;
+    if request.mapping.is_empty() {
+        mapping::check(&suggest(&table.headers, &defs), table.headers.len(), &defs).map_err(|_| {
+            let found = table.headers.join(", ");
+            ApiError::bad_input("mapping", format!("No column maps to a name and a phone or WhatsApp user id (the file has: {found}); map the columns by hand"))
+        })?;
+    } else {
+        mapping::check(&request.mapping, table.headers.len(), &defs)?;
+    }
+    drop(table);
     let ext = if bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
     let key = FileStore::new_key(actor.organization_id(), "imports", ext);
     files.put(&key, &bytes).await?;

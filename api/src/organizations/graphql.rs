@@ -47,9 +47,34 @@ impl Organization {
         Ok(service::contact_count(db(ctx), actor(ctx)?).await?)
     }
 
+    /// What the plan counts (owners and admins): contacts, the limit, and the overflow inbound messages
+    /// caused (they are never refused for the limit).
+    async fn usage(&self, ctx: &Context<'_>) -> async_graphql::Result<PlanUsage> {
+        let u = service::usage(db(ctx), actor(ctx)?).await?;
+        Ok(PlanUsage {
+            contacts: u.contacts,
+            limit: u.limit,
+            over_limit: u.limit.map_or(0, |l| (u.contacts - l).max(0)),
+            inbound_over_limit: u.inbound_over_limit,
+        })
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct PlanUsage {
+    /// Every contact of the organization.
+    pub contacts: i64,
+    /// The most contacts the plan allows; null is unlimited.
+    pub limit: Option<i64>,
+    /// How many contacts the organization holds beyond the limit.
+    pub over_limit: i64,
+    /// Contacts created by inbound messages while the organization was over its limit (inbound messages
+    /// are never refused for the plan).
+    pub inbound_over_limit: i64,
 }
 
 #[derive(InputObject)]

@@ -1,5 +1,7 @@
 use entity::{enums::PlanTier, organization};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 
 use crate::{
     auth::Actor,
@@ -41,6 +43,26 @@ pub async fn create(
 /// counts; others must not learn how many contacts other agents hold.
 pub async fn contact_count(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<i64> {
     Ok(crate::visibility::Visible::contacts(actor).into_select().count(db).await? as i64)
+}
+
+/// What the plan counts, for owners and admins.
+pub struct Usage {
+    pub contacts: i64,
+    pub limit: Option<i64>,
+    /// Contacts inbound messages created while the organization was over its limit (never refused).
+    pub inbound_over_limit: i64,
+}
+
+pub async fn usage(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Usage> {
+    actor.require_admin()?;
+    let org = actor.organization_id();
+    let contacts = crate::visibility::Visible::contacts(actor).into_select().count(db).await? as i64;
+    let inbound_over_limit = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::OrganizationId.eq(org))
+        .filter(entity::audit_event::Column::Kind.eq(crate::audit::OVER_PLAN_LIMIT))
+        .count(db)
+        .await? as i64;
+    Ok(Usage { contacts, limit: actor.organization().plan.contact_limit(), inbound_over_limit })
 }
 
 /// Owners and admins rename the organization or change its default country; only owners change the plan.

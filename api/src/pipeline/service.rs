@@ -98,7 +98,9 @@ pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: StageInput)
     actor.require_admin()?;
     let name = validate::name("name", input.name.as_deref().unwrap_or_default())?;
     let color = crate::tags::service::validate_color(input.color.as_deref().unwrap_or("#64748b"))?;
-    let position = list(db, actor, true).await?.iter().map(|s| s.position + 1).max().unwrap_or(0);
+    let stages = list(db, actor, true).await?;
+    unique_name(&stages, &name, None)?;
+    let position = stages.iter().map(|s| s.position + 1).max().unwrap_or(0);
     let at = now();
     Ok(pipeline_stage::ActiveModel {
         id: Set(new_id()),
@@ -115,6 +117,15 @@ pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: StageInput)
     .await?)
 }
 
+/// Two stages of one organization (archived ones included) never share a name, whatever its case.
+fn unique_name(stages: &[pipeline_stage::Model], name: &str, except: Option<Uuid>) -> ApiResult<()> {
+    let key = name.to_lowercase();
+    match stages.iter().find(|s| Some(s.id) != except && s.name.to_lowercase() == key) {
+        Some(taken) => Err(ApiError::conflict("name", format!("A stage is already named `{}`", taken.name))),
+        None => Ok(()),
+    }
+}
+
 /// Renames, recolours, re-kinds or archives a stage (admins). Contacts in an archived stage keep it.
 pub async fn update(
     db: &impl ConnectionTrait,
@@ -126,7 +137,9 @@ pub async fn update(
     let current = find(db, actor.organization_id(), id).await?.ok_or_else(|| ApiError::not_found("Pipeline stage"))?;
     let mut model: pipeline_stage::ActiveModel = current.into();
     if let Some(name) = input.name {
-        model.name = Set(validate::name("name", &name)?);
+        let name = validate::name("name", &name)?;
+        unique_name(&list(db, actor, true).await?, &name, Some(id))?;
+        model.name = Set(name);
     }
     if let Some(color) = input.color {
         model.color = Set(crate::tags::service::validate_color(&color)?);

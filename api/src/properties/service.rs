@@ -55,9 +55,11 @@ pub async fn create_definition(
     let key = validate_key(&input.key)?;
     let label = validate::name("label", &input.label)?;
     let options = validate_options(input.kind, input.options)?;
+    let existing = definitions(db, actor, true).await?;
+    unique_label(&existing, &label, None)?;
     let position = match input.position {
         Some(p) => p,
-        None => definitions(db, actor, true).await?.iter().map(|d| d.position + 1).max().unwrap_or(0),
+        None => existing.iter().map(|d| d.position + 1).max().unwrap_or(0),
     };
     let at = now();
     definition::ActiveModel {
@@ -94,7 +96,9 @@ pub async fn update_definition(
     let kind = current.kind;
     let mut model: definition::ActiveModel = current.into();
     if let Some(label) = patch.label {
-        model.label = Set(validate::name("label", &label)?);
+        let label = validate::name("label", &label)?;
+        unique_label(&definitions(db, actor, true).await?, &label, Some(id))?;
+        model.label = Set(label);
     }
     if let Some(options) = patch.options {
         model.options = Set(serde_json::json!(validate_options(kind, options)?));
@@ -224,6 +228,16 @@ fn validate_key(raw: &str) -> ApiResult<String> {
     }
 }
 
+/// Two properties of one organization never share a label, whatever its case: exports and imports name
+/// columns by it.
+fn unique_label(existing: &[definition::Model], label: &str, except: Option<Uuid>) -> ApiResult<()> {
+    let key = label.to_lowercase();
+    match existing.iter().find(|d| Some(d.id) != except && d.label.to_lowercase() == key) {
+        Some(taken) => Err(ApiError::conflict("label", format!("The property `{}` already has this label", taken.key))),
+        None => Ok(()),
+    }
+}
+
 fn validate_options(kind: PropertyType, options: Vec<String>) -> ApiResult<Vec<String>> {
     if kind != PropertyType::List {
         return if options.is_empty() {
@@ -235,9 +249,11 @@ fn validate_options(kind: PropertyType, options: Vec<String>) -> ApiResult<Vec<S
     let mut clean: Vec<String> = Vec::new();
     for option in options {
         let option = validate::text("options", &option, 100)?;
-        if !clean.iter().any(|o| validate::fold(o) == validate::fold(&option)) {
-            clean.push(option);
+        // Options that differ only by case or accents would be one answer written two ways.
+        if let Some(same) = clean.iter().find(|o| validate::fold(o) == validate::fold(&option)) {
+            return Err(ApiError::bad_input("options", format!("`{option}` repeats the option `{same}`")));
         }
+        clean.push(option);
     }
     if clean.is_empty() || clean.len() > 200 {
         return Err(ApiError::bad_input("options", "A LIST property needs 1 to 200 options"));

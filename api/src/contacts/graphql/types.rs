@@ -100,10 +100,15 @@ object_fields!(Contact(contact::Model), table ContactFields {
     wa_id "waId" -> Option<String> = |c| c.wa_id.clone();
     email "email" -> Option<String> = |c| c.email.clone();
     /// The contact's funnel stage.
-    status => {
-        async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<PipelineStage> {
+    stage => {
+        async fn stage(&self, ctx: &Context<'_>) -> async_graphql::Result<PipelineStage> {
             let stage = loaders(ctx).stage(self.0.stage_id).await?;
             Ok(stage.ok_or_else(|| ApiError::internal("contact without a stage"))?.into())
+        }
+
+        #[graphql(deprecation = "Use `stage`, the same funnel stage under its usual name.")]
+        async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<PipelineStage> {
+            self.stage(ctx).await
         }
     };
     source "source" -> ContactSource = |c| c.source.into();

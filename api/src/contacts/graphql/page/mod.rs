@@ -99,7 +99,7 @@ fn node_plan(ctx: &ContextSelectionSet<'_>, set: &SelectionSet) -> Option<Vec<(N
         let field = match f.name.node.as_str() {
             "__typename" => NodeField::Typename,
             "stats" => NodeField::Stats(leaf_plan(ctx, sub)?),
-            "status" => NodeField::Status(leaf_plan(ctx, sub)?),
+            "stage" | "status" => NodeField::Status(leaf_plan(ctx, sub)?),
             "assignee" => NodeField::Assignee(leaf_plan(ctx, sub)?),
             "tags" => NodeField::Tags(leaf_plan(ctx, sub)?),
             name => NodeField::Scalar(Scalar::field(name)?),
