@@ -8,7 +8,8 @@ use crate::{
 };
 
 const MERGE: &str = "mutation($p: ID!, $d: [ID!]!, $k: [MergeChoiceInput!], $preview: Boolean) {
-  mergeContacts(primaryId: $p, duplicateIds: $d, keep: $k, preview: $preview) { mergeId contact { id name email phone } } }";
+  mergeContacts(primaryId: $p, duplicateIds: $d, keep: $k, preview: $preview) { mergeId contact { id name email phone }
+  preview { tags { name } notesCount conversationsCount messagesCount properties { key value } } } }";
 const VIEW: &str =
     "query($id: ID!) { contact(id: $id) { name email phone tags { name } properties { definition { key } value }
   notes { totalCount } identifiers { value } stats { userInitiatedConversations }
@@ -86,6 +87,23 @@ async fn merging_moves_everything_to_the_primary_and_undo_splits_it_back() {
     let preview = app.gql(Some(&app.owner_token), MERGE, json!({ "p": a, "d": [b], "k": keep, "preview": true })).await;
     assert!(preview["data"]["mergeContacts"]["mergeId"].is_null(), "{preview}");
     assert_eq!(preview["data"]["mergeContacts"]["contact"]["name"], "Ana María");
+    // The preview shows what the merge leaves, the duplicate's tags, notes, messages and values included.
+    assert_eq!(
+        preview["data"]["mergeContacts"]["preview"],
+        json!({ "tags": [{ "name": "Buyer" }, { "name": "VIP" }], "notesCount": 2, "conversationsCount": 1, "messagesCount": 3,
+                "properties": [{ "key": "budget", "value": 100 }, { "key": "city", "value": "Escazú" }] })
+    );
+    for (bad, why) in [
+        (json!([{ "field": "PROPERTY", "fromContactId": b }]), "a property choice without its key"),
+        (json!([{ "field": "EMAIL", "fromContactId": uuid::Uuid::new_v4() }]), "a contact outside the merge"),
+    ] {
+        let res = app.gql(Some(&app.owner_token), MERGE, json!({ "p": a, "d": [b], "k": bad, "preview": true })).await;
+        assert_eq!(
+            (code(&res), &res["errors"][0]["extensions"]["field"]),
+            ("BAD_USER_INPUT", &json!("keep")),
+            "{why}: {res}"
+        );
+    }
     assert_eq!(view(&app, &a).await, a_before, "a preview writes nothing");
     assert_eq!(view(&app, &b).await, b_before);
 

@@ -63,6 +63,16 @@ async fn agents_verify_and_reserve_on_their_contacts_only_and_the_list_filters_b
     let mut negative = reservation();
     negative["amountMinor"] = json!(-5);
     assert_eq!(code(&app.gql(Some(t), ADD, json!({ "c": mine["id"], "i": negative })).await), "BAD_USER_INPUT");
+    for currency in ["usd", "XYZ", "US"] {
+        let mut wrong = reservation();
+        wrong["currency"] = json!(currency);
+        let res = app.gql(Some(t), ADD, json!({ "c": mine["id"], "i": wrong })).await;
+        assert_eq!(
+            (code(&res), &res["errors"][0]["extensions"]["field"]),
+            ("BAD_USER_INPUT", &json!("currency")),
+            "{currency}: {res}"
+        );
+    }
     let pay = "mutation($id: ID!) { setReservationPayment(id: $id, paymentStatus: PAID, paymentReference: \"TRX-9\") { paymentStatus } }";
     assert_eq!(
         app.gql(Some(&agent_a), pay, json!({ "id": id })).await["data"]["setReservationPayment"]["paymentStatus"],

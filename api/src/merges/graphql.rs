@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
@@ -13,6 +13,7 @@ use crate::{
     events::{ContactEventKind, publish},
     graphql::context::{actor, db, parse_id},
     pagination::{MAX_PAGE, PageInfoFlags, wants_total},
+    tags::graphql::Tag,
 };
 
 /// Take `field` (for PROPERTY: the property `propertyKey`) from the contact `fromContactId`.
@@ -27,7 +28,28 @@ pub struct MergeChoiceInput {
 pub struct MergeResult {
     /// Null for a preview; otherwise what `undoMerge` takes.
     pub merge_id: Option<ID>,
+    /// The surviving contact's own fields as the merge leaves them.
     pub contact: Contact,
+    /// For a preview only: everything else the surviving contact would hold once merged (its `tags`,
+    /// notes and conversations still answer as they are now, since nothing was written).
+    pub preview: Option<MergePreview>,
+}
+
+/// What a merge would leave on the surviving contact.
+#[derive(SimpleObject)]
+pub struct MergePreview {
+    pub tags: Vec<Tag>,
+    pub notes_count: i64,
+    pub conversations_count: i64,
+    pub messages_count: i64,
+    /// Custom property values in definition order (hidden ones included: merges are for admins).
+    pub properties: Vec<MergedProperty>,
+}
+
+#[derive(SimpleObject)]
+pub struct MergedProperty {
+    pub key: String,
+    pub value: Json<serde_json::Value>,
 }
 
 #[derive(SimpleObject)]
@@ -67,7 +89,22 @@ impl MergeMutation {
         if !preview {
             publish(ctx, ContactEventKind::Updated, &merged.contact).await;
         }
-        Ok(MergeResult { merge_id: merged.merge_id.map(|id| ID(id.to_string())), contact: Contact(merged.contact) })
+        let preview = merged.preview.map(|p| MergePreview {
+            tags: p.tags.into_iter().map(Tag).collect(),
+            notes_count: p.notes,
+            conversations_count: p.conversations,
+            messages_count: p.messages,
+            properties: p
+                .properties
+                .into_iter()
+                .map(|(key, value)| MergedProperty { key, value: Json(value) })
+                .collect(),
+        });
+        Ok(MergeResult {
+            merge_id: merged.merge_id.map(|id| ID(id.to_string())),
+            contact: Contact(merged.contact),
+            preview,
+        })
     }
 
     /// Splits a merge back into the contacts it joined (owners and admins).

@@ -3,6 +3,7 @@
 pub mod candidates;
 mod consents;
 pub mod graphql;
+mod preview;
 mod record;
 pub mod service;
 mod undo;

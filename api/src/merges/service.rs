@@ -46,6 +46,8 @@ pub struct Choice {
 pub struct Merged {
     pub merge_id: Option<Uuid>,
     pub contact: contact::Model,
+    /// For a preview: what the surviving contact would hold.
+    pub preview: Option<super::preview::Preview>,
 }
 
 const MAX_DUPLICATES: usize = 20;
@@ -105,7 +107,11 @@ pub async fn merge(
     let property_choices: HashMap<String, Uuid> = choices
         .iter()
         .filter(|c| c.field == MergeField::Property)
-        .map(|c| Ok((c.property_key.clone().unwrap_or_default(), source(c.from)?.id)))
+        .map(|c| {
+            let key = c.property_key.clone().filter(|k| !k.trim().is_empty());
+            let key = key.ok_or_else(|| ApiError::bad_input("keep", "A PROPERTY choice names its propertyKey"))?;
+            Ok((key, source(c.from)?.id))
+        })
         .collect::<ApiResult<_>>()?;
 
     let org = primary.organization_id;
@@ -143,8 +149,9 @@ pub async fn merge(
     let merged = model.update(&txn).await?;
 
     if preview {
+        let holds = super::preview::read(&txn, org, merged.id).await?;
         txn.rollback().await?;
-        return Ok(Merged { merge_id: None, contact: merged });
+        return Ok(Merged { merge_id: None, contact: merged, preview: Some(holds) });
     }
     let id = new_id();
     merge::ActiveModel {
@@ -166,7 +173,7 @@ pub async fn merge(
     let change = Change { contact_id: primary.id, event: EventType::ContactMerged, detail };
     outbound_webhooks::outbox::enqueue(&txn, org, vec![change]).await?;
     txn.commit().await?;
-    Ok(Merged { merge_id: Some(id), contact: merged })
+    Ok(Merged { merge_id: Some(id), contact: merged, preview: None })
 }
 
 /// Re-points the duplicates' rows at the primary, folding conversations on a channel both used.

@@ -33,7 +33,9 @@ fn check(payment_status: &str, currency: Option<&str>, amount_minor: Option<i64>
     if !PAYMENT_STATUSES.contains(&payment_status) {
         return Err(ApiError::bad_input("paymentStatus", "Unknown payment status"));
     }
-    if currency.is_some_and(|c| c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase())) {
+    // Upper case as ISO 4217 writes it, and a currency that exists (`iso_currency`'s list).
+    let known = |c: &str| c.chars().all(|ch| ch.is_ascii_uppercase()) && iso_currency::Currency::from_code(c).is_some();
+    if currency.is_some_and(|c| !known(c)) {
         return Err(ApiError::bad_input("currency", "Currency is an ISO 4217 code such as USD or CRC"));
     }
     if amount_minor.is_some_and(|a| a < 0) {
