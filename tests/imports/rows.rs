@@ -178,3 +178,23 @@ async fn rows_with_a_whatsapp_user_id_and_no_phone_are_imported_once() {
     assert!(created["errors"].is_null(), "{created}");
     assert_eq!(contact_count(&app).await, 4);
 }
+
+/// A Google Contacts export imports as it is: first and last name joined, its labels as tags without its
+/// own `* myContacts` group.
+#[tokio::test]
+async fn a_google_contacts_export_imports_without_mapping() {
+    let app = TestApp::new().await;
+    let csv = "First Name,Middle Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Labels\n\
+               Ana,,Pérez,Home,ana@mail.com,Mobile,+506 8888 7777,* myContacts ::: Buyers ::: VIP\n\
+               ,,Solo,,,Mobile,+506 8888 7778,\n";
+    let job = import(&app, "contacts.csv", csv.as_bytes(), json!({})).await;
+    assert_eq!((job["state"].as_str(), job["created"].as_i64()), (Some("DONE"), Some(2)), "{job}");
+    let q =
+        "{ contacts(orderBy: { field: NAME, direction: ASC }) { edges { node { name email phone tags { name } } } } }";
+    let edges = app.gql(Some(&app.owner_token), q, json!({})).await["data"]["contacts"]["edges"].clone();
+    assert_eq!(
+        edges[0]["node"],
+        json!({ "name": "Ana Pérez", "email": "ana@mail.com", "phone": "+50688887777", "tags": [{ "name": "Buyers" }, { "name": "VIP" }] })
+    );
+    assert_eq!(edges[1]["node"]["name"], "Solo", "a last name alone is the name");
+}

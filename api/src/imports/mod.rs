@@ -2,6 +2,7 @@
 //! job in checkpointed batches, with a downloadable report.
 
 pub mod graphql;
+mod headers;
 pub mod mapping;
 pub mod report;
 mod rows;

@@ -82,7 +82,10 @@ pub fn check(row: &[String], mapping: &[ColumnMap], lookups: &Lookups) -> Result
     let cell = |m: &ColumnMap| row.get(m.column).map(|s| s.trim()).unwrap_or_default();
     let of = |field: ImportField| mapping.iter().find(|m| m.field == field).map(cell).filter(|v| !v.is_empty());
 
-    let name = of(ImportField::Name).ok_or("Name is missing")?;
+    // A name, or a first and a last name kept apart (HubSpot, Google Contacts).
+    let joined =
+        [of(ImportField::FirstName), of(ImportField::LastName)].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name = of(ImportField::Name).or(Some(joined.as_str()).filter(|n| !n.is_empty())).ok_or("Name is missing")?;
     let name = validate::name("name", name).map_err(|_| "Name is longer than 200 characters".to_string())?;
     let phone = of(ImportField::Phone)
         .map(|p| {
@@ -103,8 +106,12 @@ pub fn check(row: &[String], mapping: &[ColumnMap], lookups: &Lookups) -> Result
     let email = of(ImportField::Email)
         .map(|e| Email::parse("email", e).map(String::from).map_err(|_| format!("Email `{e}` is not valid")))
         .transpose()?;
+    // Google Contacts joins labels with " ::: " and marks its own groups with "* " (`* myContacts`).
     let tags = of(ImportField::Tags)
-        .map(|t| t.split([',', ';']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect())
+        .map(|t| {
+            let labels = t.split(":::").flat_map(|part| part.split([',', ';'])).map(str::trim);
+            labels.filter(|t| !t.is_empty() && !t.starts_with('*')).map(String::from).collect()
+        })
         .unwrap_or_default();
     let stage_id = of(ImportField::Stage)
         .map(|s| lookups.stages.get(&validate::fold(s)).copied().ok_or(format!("Unknown stage `{s}`")))

@@ -68,7 +68,7 @@ pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize
     let lookups = load_lookups(db, &org).await?;
     let definitions: Vec<_> = lookups.definitions.values().cloned().collect();
     if params.mapping.is_empty() {
-        params.mapping = super::mapping::suggest(&table.headers, &definitions);
+        params.mapping = super::headers::suggest(&table.headers, &definitions);
     }
     if let Err(e) = check_mapping(&params.mapping, table.headers.len(), &definitions) {
         return fail(rt, &job, e.public_message()).await;

@@ -7,7 +7,8 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::{
-    mapping::{self, ColumnMap, suggest},
+    headers::suggest,
+    mapping::{self, ColumnMap},
     report,
     run::ImportParams,
     source::{Limits, open},
