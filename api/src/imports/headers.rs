@@ -123,10 +123,11 @@ pub fn suggest(headers: &[String], definitions: &[property_definition::Model]) -
         .collect();
     // "Nombre" beside "Apellidos" (HubSpot in Spanish) is the first name.
     let has = |field: ImportField, m: &[ColumnMap]| m.iter().any(|c| c.field == field);
-    if has(ImportField::LastName, &mapping) && !has(ImportField::FirstName, &mapping) {
-        if let Some(name) = mapping.iter_mut().find(|c| c.field == ImportField::Name) {
-            name.field = ImportField::FirstName;
-        }
+    if has(ImportField::LastName, &mapping)
+        && !has(ImportField::FirstName, &mapping)
+        && let Some(name) = mapping.iter_mut().find(|c| c.field == ImportField::Name)
+    {
+        name.field = ImportField::FirstName;
     }
     mapping
 }
