@@ -81,6 +81,8 @@ async fn a_sender_without_a_phone_is_one_contact_whose_username_changes_with_his
     assert_eq!((found_by(&app, "@sheena.n").await, found_by(&app, "realsheenanelson").await), (1, 0));
     assert_eq!(found_by(&app, PARENT).await, 1, "found by the parent user id too");
     let trail = audit_kinds(&app, &c).await;
+    let created = trail.iter().find(|(k, ..)| k == "contact.created").unwrap();
+    assert_eq!(created.2["source"], "WHATSAPP", "enums are spelled as the schema spells them");
     assert!(
         trail.iter().any(|(k, b, a)| k == "contact.username_changed"
             && b["username"] == "realsheenanelson"
@@ -164,13 +166,13 @@ async fn statuses_with_a_recipient_user_id_find_their_message_and_bring_the_numb
         let edges = c["conversations"][0]["messages"]["edges"].as_array().unwrap().clone();
         edges.into_iter().find(|e| e["node"]["externalId"] == "wamid.out").unwrap()["node"]["status"].clone()
     };
-    assert_eq!(sent(&c), "delivered", "found by its id without a phone");
+    assert_eq!(sent(&c), "DELIVERED", "found by its id without a phone");
     assert!(c["phone"].is_null());
     deliver(&app, status("read", 1_764_000_200, true)).await;
     let list = contacts(&app).await;
     assert_eq!(list["totalCount"], 1);
     let c = &list["edges"][0]["node"];
-    assert_eq!(sent(c), "read");
+    assert_eq!(sent(c), "READ");
     assert_eq!((c["phone"].as_str(), c["waId"].as_str()), (Some("+16505551234"), Some("16505551234")));
 }
 

@@ -77,7 +77,7 @@ async fn outbound_messages_and_their_statuses_keep_the_statistics() {
         .iter()
         .map(|e| e["node"]["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["failed", "delivered"]);
+    assert_eq!(statuses, ["FAILED", "DELIVERED"]);
 }
 
 #[tokio::test]

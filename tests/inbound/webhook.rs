@@ -53,7 +53,7 @@ async fn a_first_message_creates_the_contact_its_identities_and_its_conversation
     assert_eq!(
         conv["messages"]["edges"][0]["node"],
         json!({ "direction": "INBOUND", "kind": "text",
-        "body": "Hi, is the 2-bed flat in Escazú still available?", "status": "received",
+        "body": "Hi, is the 2-bed flat in Escazú still available?", "status": "RECEIVED",
         "externalId": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=" })
     );
 }

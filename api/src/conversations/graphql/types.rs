@@ -41,8 +41,13 @@ impl Message {
         self.0.body.as_deref()
     }
 
-    /// received (inbound); pending, sent, delivered, read or failed (outbound).
-    async fn status(&self) -> &str {
+    /// RECEIVED (inbound); PENDING, SENT, DELIVERED, READ or FAILED (outbound).
+    async fn status(&self) -> MessageStatus {
+        MessageStatus::of(&self.0.status)
+    }
+
+    #[graphql(deprecation = "Use `status`, an enum; this is its stored lower-case spelling.")]
+    async fn status_text(&self) -> &str {
         &self.0.status
     }
 
@@ -57,6 +62,31 @@ impl Message {
 }
 
 connection!(MessageConnection, MessageEdge, Message);
+
+/// Where a message stands: received (inbound), or how far an outbound one got.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    Received,
+    Pending,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl MessageStatus {
+    /// From the stored spelling (the channel's: `read`, `delivered`, ...); statuses are checked on the way in.
+    fn of(stored: &str) -> Self {
+        match stored {
+            "pending" => Self::Pending,
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "read" => Self::Read,
+            "failed" => Self::Failed,
+            _ => Self::Received,
+        }
+    }
+}
 
 /// A contact's thread on one channel.
 pub struct Conversation(pub conversation::Model);
