@@ -17,6 +17,7 @@ mod inbound;
 mod live;
 mod merge;
 mod organization;
+mod removals;
 mod schema;
 mod seed;
 mod storage;

@@ -123,4 +123,24 @@ impl ChannelMutation {
         };
         Ok(Channel(service::update(db(ctx), actor(ctx)?, parse_id(&id, "id")?, input).await?))
     }
+
+    /// Deletes a channel nobody has talked through (admins). One with conversations or consents is archived
+    /// instead: it takes no new messages and keeps its history (`deleted` false, `channel` inactive).
+    async fn delete_channel(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChannelRemoval> {
+        let removal = service::delete(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        Ok(match removal {
+            service::Removal::Deleted => ChannelRemoval { id, deleted: true, channel: None },
+            service::Removal::Archived(c) => ChannelRemoval { id, deleted: false, channel: Some(Channel(c)) },
+        })
+    }
+}
+
+/// What `deleteChannel` did.
+#[derive(async_graphql::SimpleObject)]
+pub struct ChannelRemoval {
+    pub id: ID,
+    /// True when the channel is gone; false when it was archived because it has history.
+    pub deleted: bool,
+    /// The archived channel, when it was kept.
+    pub channel: Option<Channel>,
 }

@@ -42,6 +42,66 @@ pub async fn find(
         .ok_or_else(|| ApiError::bad_input(field, "Unknown channel"))
 }
 
+/// An active channel of the organization, to record a message on: an archived one takes no new messages.
+pub async fn find_active(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+    field: &str,
+) -> ApiResult<channel::Model> {
+    let channel = find(db, organization_id, id, field).await?;
+    if !channel.active {
+        return Err(ApiError::bad_input(field, "This channel is archived and takes no new messages"));
+    }
+    Ok(channel)
+}
+
+/// What `delete` did: a channel with conversations or consents is archived, so its history stays.
+pub enum Removal {
+    Deleted,
+    Archived(channel::Model),
+}
+
+/// Deletes a channel nobody has talked through (admins); one with conversations or recorded consents is
+/// archived instead (inactive: no new messages, its history kept).
+pub async fn delete(conn: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid) -> ApiResult<Removal> {
+    actor.require_admin()?;
+    let txn = crate::db::begin_write(conn).await?;
+    let db = &txn;
+    let org = actor.organization_id();
+    let channel = find(db, org, id, "id").await.map_err(|_| ApiError::not_found("Channel"))?;
+    let used = entity::conversation::Entity::find()
+        .filter(entity::conversation::Column::OrganizationId.eq(org))
+        .filter(entity::conversation::Column::ChannelId.eq(id))
+        .one(db)
+        .await?
+        .is_some()
+        || entity::consent::Entity::find()
+            .filter(entity::consent::Column::OrganizationId.eq(org))
+            .filter(entity::consent::Column::ChannelId.eq(id))
+            .one(db)
+            .await?
+            .is_some();
+    if used {
+        let mut model: channel::ActiveModel = channel.into();
+        model.active = Set(false);
+        model.updated_at = Set(now());
+        let archived = model.update(db).await?;
+        txn.commit().await?;
+        return Ok(Removal::Archived(archived));
+    }
+    // Identities first learned on it stay the contact's; they just no longer name a channel.
+    entity::contact_identifier::Entity::update_many()
+        .col_expr(entity::contact_identifier::Column::ChannelId, sea_orm::sea_query::Expr::value(Option::<Uuid>::None))
+        .filter(entity::contact_identifier::Column::OrganizationId.eq(org))
+        .filter(entity::contact_identifier::Column::ChannelId.eq(id))
+        .exec(db)
+        .await?;
+    channel::Entity::delete_by_id(id).exec(db).await?;
+    txn.commit().await?;
+    Ok(Removal::Deleted)
+}
+
 fn secret(field: &str, raw: Option<String>) -> ApiResult<Option<String>> {
     raw.map(|s| validate::text(field, &s, 500)).transpose()
 }

@@ -5,7 +5,10 @@ use entity::listing;
 use super::service::{self, ListingInput};
 use crate::{
     connection,
-    graphql::context::{actor, db, parse_id},
+    graphql::{
+        context::{actor, db, parse_id},
+        types::DeletePayload,
+    },
     pagination::{PageArgs, wants_total},
 };
 
@@ -94,5 +97,11 @@ impl ListingMutation {
     ) -> async_graphql::Result<Listing> {
         let input = ListingInput { title: input.title, slug: input.slug, url: input.url };
         Ok(Listing(service::update(db(ctx), actor(ctx)?, parse_id(&id, "id")?, input).await?))
+    }
+
+    /// Deletes a listing (admins); the contacts and reservations that named it keep the rest.
+    async fn delete_listing(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        service::delete(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        Ok(DeletePayload { id })
     }
 }

@@ -86,6 +86,35 @@ pub async fn update(
     model.update(db).await.map_err(|e| conflict_on_unique(e, "slug", "A listing with this slug already exists"))
 }
 
+/// Deletes a listing (admins). Contacts that first asked about it and reservations of it keep everything
+/// else; they just no longer name it. Recorded in the organization's audit trail.
+pub async fn delete(conn: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid) -> ApiResult<()> {
+    actor.require_admin()?;
+    let txn = crate::db::begin_write(conn).await?;
+    let db = &txn;
+    let org = actor.organization_id();
+    let listing = find(db, org, id, "id").await.map_err(|_| ApiError::not_found("Listing"))?;
+    let none = sea_orm::sea_query::Expr::value(Option::<Uuid>::None);
+    let contacts = entity::contact::Entity::update_many()
+        .col_expr(entity::contact::Column::SourceListingId, none.clone())
+        .filter(entity::contact::Column::OrganizationId.eq(org))
+        .filter(entity::contact::Column::SourceListingId.eq(id))
+        .exec(db)
+        .await?
+        .rows_affected;
+    entity::reservation::Entity::update_many()
+        .col_expr(entity::reservation::Column::ListingId, none)
+        .filter(entity::reservation::Column::OrganizationId.eq(org))
+        .filter(entity::reservation::Column::ListingId.eq(id))
+        .exec(db)
+        .await?;
+    listing::Entity::delete_by_id(id).exec(db).await?;
+    let before = serde_json::json!({ "id": id, "title": listing.title, "slug": listing.slug, "contacts": contacts });
+    crate::audit::record(db, actor, None, "listing.deleted", Some(before), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// `Apartment in Escazú` becomes `apartment-in-escazu`.
 fn slug(raw: &str) -> ApiResult<String> {
     let folded = validate::fold(raw);

@@ -5,6 +5,7 @@ use super::service::{self, DefinitionPatch, NewDefinition};
 use crate::graphql::{
     context::{actor, db, parse_id},
     loaders::PropertyRow,
+    types::DeletePayload,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -134,5 +135,12 @@ impl PropertyMutation {
             position: input.position,
         };
         Ok(service::update_definition(db(ctx), actor(ctx)?, parse_id(&id, "id")?, patch).await?.into())
+    }
+
+    /// Deletes a property and every contact's value of it (admins); the organization's audit trail keeps
+    /// what it was and how many values went.
+    async fn delete_property_definition(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {
+        service::delete_definition(db(ctx), actor(ctx)?, parse_id(&id, "id")?).await?;
+        Ok(DeletePayload { id })
     }
 }

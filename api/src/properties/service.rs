@@ -113,6 +113,32 @@ pub async fn update_definition(
     Ok(model.update(db).await?)
 }
 
+/// Deletes a property definition and every value of it (admins), recorded in the organization's audit
+/// trail with what it was and how many values went with it.
+pub async fn delete_definition(conn: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid) -> ApiResult<()> {
+    actor.require_admin()?;
+    let txn = crate::db::begin_write(conn).await?;
+    let org = actor.organization_id();
+    let current = definition::Entity::find_by_id(id)
+        .filter(definition::Column::OrganizationId.eq(org))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Property definition"))?;
+    let values = value::Entity::delete_many()
+        .filter(value::Column::OrganizationId.eq(org))
+        .filter(value::Column::DefinitionId.eq(id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    definition::Entity::delete_by_id(id).exec(&txn).await?;
+    let before = serde_json::json!({
+        "key": current.key, "label": current.label, "type": current.kind, "options": current.options, "values": values,
+    });
+    crate::audit::record(&txn, actor, None, "property.deleted", Some(before), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Sets one property on a contact the actor can see and write. With `overwrite` false an existing
 /// value is left alone (chatbot flows ask once). A null value clears the property.
 pub async fn set_contact_property(

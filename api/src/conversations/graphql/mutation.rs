@@ -86,7 +86,7 @@ impl ConversationMutation {
     ) -> async_graphql::Result<RecordedMessage> {
         let actor = actor(ctx)?;
         actor.require_admin()?;
-        let channel = channels::service::find(
+        let channel = channels::service::find_active(
             db(ctx),
             actor.organization_id(),
             parse_id(&input.channel_id, "channelId")?,
@@ -165,7 +165,7 @@ impl ConversationMutation {
         input: RecordOutboundMessageInput,
     ) -> async_graphql::Result<RecordedMessage> {
         let actor = actor(ctx)?;
-        let channel = channels::service::find(
+        let channel = channels::service::find_active(
             db(ctx),
             actor.organization_id(),
             parse_id(&input.channel_id, "channelId")?,
