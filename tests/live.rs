@@ -168,3 +168,27 @@ async fn hostile_subscriptions_are_refused_before_they_run() {
     app.contact(&app.owner_token, json!({ "name": "After" })).await;
     assert_eq!(names_until(&mut ws, "After").await, Vec::<String>::new());
 }
+
+/// `jobUpdated` follows any kind of job the same way: here an export, from its current state to its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_updated_follows_any_job_to_its_end() {
+    let app = TestApp::new().await;
+    app.contact(&app.owner_token, json!({ "name": "Ana", "phone": "+50688000401" })).await;
+    let start = "mutation { startExport(input: { format: CSV, scope: ALL }) { id } }";
+    let id = app.gql(Some(&app.owner_token), start, json!({})).await["data"]["startExport"]["id"].clone();
+    let addr = serve(app.router.clone()).await;
+    let (mut ws, _) = connect(addr, &app.owner_token).await;
+    let q = format!("subscription {{ jobUpdated(id: {id}) {{ kind state processed }} }}");
+    ws.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": { "query": q } }).to_string()))
+        .await
+        .unwrap();
+    let first = next_json(&mut ws).await.unwrap();
+    assert_eq!(first["payload"]["data"]["jobUpdated"], json!({ "kind": "EXPORT", "state": "QUEUED", "processed": 0 }));
+    settle().await;
+    app.run_jobs().await;
+    let mut last = first;
+    while last["payload"]["data"]["jobUpdated"]["state"] != "DONE" {
+        last = next_json(&mut ws).await.expect("updates until the end");
+    }
+    assert_eq!(last["payload"]["data"]["jobUpdated"]["processed"], 1);
+}

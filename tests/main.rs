@@ -14,6 +14,7 @@ mod hostile;
 mod http;
 mod imports;
 mod inbound;
+mod jobs;
 mod live;
 mod merge;
 mod organization;

@@ -11,7 +11,7 @@ use crate::{
     api_tokens::graphql::{ApiTokenMutation, ApiTokenQuery},
     audit::graphql::AuditQueryRoot,
     auth::JwtKeys,
-    bulk::graphql::{BulkMutation, JobQuery},
+    bulk::graphql::BulkMutation,
     channels::graphql::{ChannelMutation, ChannelQuery},
     config::Config,
     consents::graphql::ConsentMutation,
@@ -26,6 +26,7 @@ use crate::{
         query_limits::{self, MAX_DIRECTIVES, MAX_RECURSIVE_DEPTH, QueryLimits},
     },
     imports::graphql::{ImportMutation, ImportQuery, ImportSubscription},
+    jobs::graphql::{JobMutation, JobQuery, JobSubscription},
     listings::graphql::{ListingMutation, ListingQuery},
     merges::graphql::{DuplicateQuery, MergeMutation},
     notes::graphql::NoteMutation,
@@ -76,6 +77,7 @@ pub struct MutationRoot(
     ConversationMutation,
     ImportMutation,
     BulkMutation,
+    JobMutation,
     MergeMutation,
     ExportMutation,
     ApiTokenMutation,
@@ -87,7 +89,7 @@ pub struct MutationRoot(
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(ContactSubscription, ImportSubscription, ExportSubscription);
+pub struct SubscriptionRoot(ContactSubscription, ImportSubscription, ExportSubscription, JobSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -1,10 +1,4 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
-use entity::{
-    enums::{self, JobKind},
-    job,
-};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -13,60 +7,8 @@ use crate::{
     contacts::graphql::inputs::ContactFilter,
     error::ApiError,
     graphql::context::{actor, db, parse_id},
-    graphql::types::JobState,
+    jobs::graphql::Job,
 };
-
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "enums::JobKind", name = "JobKind")]
-pub enum JobKindGql {
-    Import,
-    Export,
-    BulkUpdate,
-    BulkDelete,
-}
-
-/// A background job: a large bulk action (imports and exports have their own types too).
-pub struct Job(pub job::Model);
-
-#[Object]
-impl Job {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
-    async fn kind(&self) -> JobKindGql {
-        self.0.kind.into()
-    }
-
-    async fn state(&self) -> JobState {
-        self.0.state.into()
-    }
-
-    async fn total(&self) -> i64 {
-        self.0.total
-    }
-
-    async fn processed(&self) -> i64 {
-        self.0.processed
-    }
-
-    /// Contacts changed (or deleted) so far.
-    async fn updated(&self) -> i64 {
-        self.0.updated_count
-    }
-
-    async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
-    }
-
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.0.finished_at
-    }
-}
 
 /// Either `ids`, or everything matching `filter` and `search` ("select all" across pages).
 #[derive(InputObject)]
@@ -164,23 +106,5 @@ impl BulkMutation {
     ) -> async_graphql::Result<BulkResult> {
         let outcome = service::delete(db(ctx), actor(ctx)?, selection.into_domain()?).await?;
         Ok(result(ctx, outcome, true))
-    }
-}
-
-#[derive(Default)]
-pub struct JobQuery;
-
-#[Object]
-impl JobQuery {
-    /// A background job the caller started (admins: any of the organization's).
-    async fn job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Job>> {
-        let actor = actor(ctx)?;
-        let mut query = job::Entity::find_by_id(parse_id(&id, "id")?)
-            .filter(job::Column::OrganizationId.eq(actor.organization_id()))
-            .filter(job::Column::Kind.is_in([JobKind::BulkUpdate, JobKind::BulkDelete]));
-        if !actor.is_admin() {
-            query = query.filter(job::Column::CreatedBy.eq(actor.user_id()));
-        }
-        Ok(query.one(db(ctx)).await.map_err(ApiError::from)?.map(Job))
     }
 }

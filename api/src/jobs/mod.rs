@@ -3,6 +3,7 @@
 //! Runners live with their domain (`imports::run`, `exports::run`, `bulk::service`) and use `queue` and
 //! `runtime`, never `worker`, so the arrows run one way.
 
+pub mod graphql;
 pub mod queue;
 pub mod runtime;
 pub mod worker;

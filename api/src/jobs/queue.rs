@@ -160,6 +160,36 @@ pub async fn list(
     .await
 }
 
+/// The jobs the actor may follow: every job of the organization for owners and admins, one's own for others
+/// (a job acts with its creator's sight).
+pub fn visible(actor: &Actor) -> sea_orm::Select<job::Entity> {
+    let query = job::Entity::find().filter(job::Column::OrganizationId.eq(actor.organization_id()));
+    if actor.is_admin() { query } else { query.filter(job::Column::CreatedBy.eq(actor.user_id())) }
+}
+
+/// Every kind of job the actor may follow, newest first, optionally of one kind and one state.
+pub async fn list_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    kind: Option<JobKind>,
+    state: Option<JobState>,
+    args: PageArgs,
+    want_total: bool,
+) -> ApiResult<Fetched<job::Model>> {
+    let page = args.resolve(&format!("jobs:{kind:?}:{state:?}"), actor.organization_id())?;
+    let mut query = visible(actor);
+    if let Some(kind) = kind {
+        query = query.filter(job::Column::Kind.eq(kind));
+    }
+    if let Some(state) = state {
+        query = query.filter(job::Column::State.eq(state));
+    }
+    page.fetch(db, query, job::Column::CreatedAt, job::Column::Id, true, want_total, |j| {
+        (KeyValue::Time(j.created_at), j.id)
+    })
+    .await
+}
+
 /// Cancels a queued job at once, and asks a running one to stop after its current batch.
 pub async fn cancel(db: &impl ConnectionTrait, job: &job::Model) -> ApiResult<job::Model> {
     match job.state {
