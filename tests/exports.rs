@@ -349,7 +349,8 @@ async fn json_exports_keep_types_and_files_are_named_for_what_they_hold() {
     let bare = items.iter().find(|i| i["name"] == "Bare").unwrap();
     assert_eq!((&bare["tags"], &bare["budget"], &bare["assignee"]), (&json!([]), &Value::Null, &Value::Null));
 
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    // Today where the organization is (Costa Rica, UTC-6 all year).
+    let today = (chrono::Utc::now() - chrono::Duration::hours(6)).format("%Y-%m-%d").to_string();
     let name = format!("acme-realty-contacts-filtered-{today}.json");
     let q = "query($id: ID!) { exportJob(id: $id) { fileName } }";
     let named = app.gql(Some(t), q, json!({ "id": job["id"] })).await;

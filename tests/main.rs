@@ -7,6 +7,7 @@ mod architecture;
 mod auth;
 mod bulk;
 mod contacts;
+mod dates;
 mod exports;
 mod external_ids;
 mod funnel;

@@ -94,7 +94,10 @@ pub struct SubscriptionRoot(ContactSubscription, ImportSubscription, ExportSubsc
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+    // Inputs read `DateTime` as a date-time or a date alone (`graphql::types::MomentInput`); answers write
+    // chrono's RFC 3339: one scalar to clients, two Rust types here.
+    let (query, mutation, subscription) = (QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default());
+    Schema::build_with_ignore_name_conflicts(query, mutation, subscription, ["DateTime"])
         .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
         .limit_directives(MAX_DIRECTIVES)
 }

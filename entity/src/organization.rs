@@ -12,6 +12,8 @@ pub struct Model {
     pub plan: PlanTier,
     /// ISO 3166 alpha-2 region used to read national phone numbers, e.g. "CR".
     pub default_country: String,
+    /// IANA time zone for dates given without a time; null: the default of `default_country`.
+    pub time_zone: Option<String>,
     pub settings: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

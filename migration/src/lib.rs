@@ -17,6 +17,7 @@ mod m20261121_000011_tag_segments;
 mod m20261201_000012_catalog_versions;
 mod m20261201_000013_phone_forms;
 mod m20261201_000014_usernames;
+mod m20261201_000015_time_zone;
 pub use m20261201_000013_phone_forms::canonical_sql as canonical_phone_sql;
 mod util;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_catalog_versions::Migration),
             Box::new(m20261201_000013_phone_forms::Migration),
             Box::new(m20261201_000014_usernames::Migration),
+            Box::new(m20261201_000015_time_zone::Migration),
         ]
     }
 }

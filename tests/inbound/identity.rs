@@ -14,6 +14,14 @@ async fn api_channel(app: &TestApp) -> Value {
     app.gql(Some(&app.owner_token), create, json!({})).await["data"]["createChannel"]["id"].clone()
 }
 
+/// Rolls back the migration `name` and every one after it, then runs them all again.
+async fn rerun_from(app: &TestApp, name: &str) {
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
+    let at = names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no migration {name}"));
+    Migrator::down(&app.db, Some((names.len() - at) as u32)).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+}
+
 async fn phones(app: &TestApp) -> Value {
     app.gql(Some(&app.owner_token), PHONES, json!({})).await["data"]["contacts"].clone()
 }
@@ -118,9 +126,7 @@ async fn stored_numbers_move_to_their_canonical_form() {
     app.execute("UPDATE contacts SET phone = '+551187654321', search_text = 'bruna 551187654321' WHERE name = 'Bruna'")
         .await;
     app.execute("UPDATE contact_identifiers SET value = '+551187654321' WHERE kind = 'PHONE'").await;
-    // This migration and the ones after it run again.
-    Migrator::down(&app.db, Some(2)).await.unwrap();
-    Migrator::up(&app.db, None).await.unwrap();
+    rerun_from(&app, "m20261201_000013_phone_forms").await;
     let found = "query($s: String!) { contacts(search: $s) { totalCount edges { node { phone identifiers { kind value } } } } }";
     let res = app.gql(Some(&app.owner_token), found, json!({ "s": "11987654321" })).await;
     let node = &res["data"]["contacts"]["edges"][0]["node"];
@@ -142,8 +148,7 @@ async fn stored_usernames_move_to_the_form_they_are_compared_in() {
     }
     app.execute("UPDATE contact_identifiers SET value = '@Mateo_MX' WHERE kind = 'USERNAME' AND value = 'first'").await;
     app.execute("UPDATE contact_identifiers SET value = 'MATEO_mx' WHERE kind = 'USERNAME' AND value = 'second'").await;
-    Migrator::down(&app.db, Some(1)).await.unwrap();
-    Migrator::up(&app.db, None).await.unwrap();
+    rerun_from(&app, "m20261201_000014_usernames").await;
     let q =
         "query($s: String!) { contacts(search: $s) { totalCount edges { node { name identifiers { kind value } } } } }";
     let res = app.gql(Some(&app.owner_token), q, json!({ "s": "mateo_mx" })).await;

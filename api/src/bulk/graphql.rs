@@ -6,8 +6,9 @@ use super::{apply::Patch, selection::Selection, service};
 use crate::{
     contacts::graphql::inputs::ContactFilter,
     error::ApiError,
-    graphql::context::{actor, db, parse_id},
+    graphql::context::{actor, db, parse_id, zone},
     jobs::graphql::Job,
+    values::TimeZone,
 };
 
 /// Either `ids`, or everything matching `filter` and `search` ("select all" across pages).
@@ -42,12 +43,12 @@ pub struct BulkResult {
 }
 
 impl ContactSelection {
-    fn into_domain(self) -> Result<Selection, ApiError> {
+    fn into_domain(self, zone: &TimeZone) -> Result<Selection, ApiError> {
         let ids = self
             .ids
             .map(|ids| ids.iter().map(|id| parse_id(id, "selection.ids")).collect::<Result<Vec<_>, _>>())
             .transpose()?;
-        Ok(Selection { ids, filter: self.filter.map(ContactFilter::into_domain).transpose()?, search: self.search })
+        Ok(Selection { ids, filter: self.filter.map(|f| f.into_domain(zone)).transpose()?, search: self.search })
     }
 }
 
@@ -94,7 +95,8 @@ impl BulkMutation {
         selection: ContactSelection,
         patch: ContactPatchInput,
     ) -> async_graphql::Result<BulkResult> {
-        let outcome = service::update(db(ctx), actor(ctx)?, selection.into_domain()?, patch.into_domain()?).await?;
+        let outcome =
+            service::update(db(ctx), actor(ctx)?, selection.into_domain(&zone(ctx)?)?, patch.into_domain()?).await?;
         Ok(result(ctx, outcome, false))
     }
 
@@ -104,7 +106,7 @@ impl BulkMutation {
         ctx: &Context<'_>,
         selection: ContactSelection,
     ) -> async_graphql::Result<BulkResult> {
-        let outcome = service::delete(db(ctx), actor(ctx)?, selection.into_domain()?).await?;
+        let outcome = service::delete(db(ctx), actor(ctx)?, selection.into_domain(&zone(ctx)?)?).await?;
         Ok(result(ctx, outcome, true))
     }
 }

@@ -167,6 +167,8 @@ pub struct Lookups {
     users: HashMap<Uuid, String>,
     listings: HashMap<Uuid, String>,
     tags: HashMap<Uuid, String>,
+    /// Dates are written as people in the organization read them.
+    zone: crate::values::TimeZone,
 }
 
 impl Lookups {
@@ -177,7 +179,10 @@ impl Lookups {
         let users = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).all(db).await?;
         let listings = listing::Entity::find().filter(listing::Column::OrganizationId.eq(org)).all(db).await?;
         let tags = tag::Entity::find().filter(tag::Column::OrganizationId.eq(org)).all(db).await?;
+        let organization = entity::organization::Entity::find_by_id(org).one(db).await?;
+        let organization = organization.ok_or_else(|| ApiError::not_found("Organization"))?;
         Ok(Self {
+            zone: crate::values::TimeZone::of(&organization),
             stages,
             users: users.into_iter().map(|u| (u.id, u.name)).collect(),
             listings: listings.into_iter().map(|l| (l.id, l.title)).collect(),
@@ -194,10 +199,6 @@ fn property_text(value: &Value) -> String {
         Value::Array(items) => items.iter().map(property_text).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
     }
-}
-
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One row per contact of the page (in id order), cells in column order. Tags and values are read by the
@@ -288,8 +289,8 @@ pub async fn rows(
                             let names = tags.get(&c.id).map(|t| t.iter().map(|n| n.to_string()).collect());
                             Cell::List(names.unwrap_or_default(), ", ")
                         }
-                        "created_at" => Cell::Text(time(c.created_at)),
-                        "last_activity_at" => Cell::Text(time(c.last_activity_at)),
+                        "created_at" => Cell::Text(lookups.zone.local(c.created_at)),
+                        "last_activity_at" => Cell::Text(lookups.zone.local(c.last_activity_at)),
                         "user_initiated_conversations" => Cell::Number(c.user_initiated_conversations.into()),
                         "business_initiated_conversations" => Cell::Number(c.business_initiated_conversations.into()),
                         "cancelled_outbounds" => Cell::Number(c.cancelled_outbounds.into()),

@@ -17,11 +17,12 @@ use crate::{
     error::{ApiError, absent_as_none},
     events::EventBus,
     files::FileStore,
-    graphql::context::{actor, db, loaders, parse_id},
-    graphql::types::JobState,
+    graphql::context::{actor, db, loaders, parse_id, zone},
+    graphql::types::{JobState, MomentInput},
     jobs::queue,
     pagination::{PageArgs, wants_total},
     users::graphql::User,
+    values::TimeZone,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -63,28 +64,29 @@ pub struct StartExportInput {
     /// Header language.
     #[graphql(default_with = "ExportLanguage::En")]
     pub language: ExportLanguage,
-    pub created_from: Option<DateTime<Utc>>,
-    pub created_to: Option<DateTime<Utc>>,
+    /// Dates alone are whole days in the organization's time zone.
+    pub created_from: Option<MomentInput>,
+    pub created_to: Option<MomentInput>,
     /// Include hidden custom properties.
     #[graphql(default = false)]
     pub include_hidden: bool,
 }
 
 impl StartExportInput {
-    fn into_domain(self) -> Result<ExportParams, ApiError> {
+    fn into_domain(self, zone: &TimeZone) -> Result<ExportParams, ApiError> {
         let ids =
             self.ids.map(|ids| ids.iter().map(|id| parse_id(id, "ids")).collect::<Result<Vec<_>, _>>()).transpose()?;
         Ok(ExportParams {
             format: self.format.into(),
             scope: self.scope.into(),
             language: self.language.into(),
-            filter: self.filter.map(ContactFilter::into_domain).transpose()?,
+            filter: self.filter.map(|f| f.into_domain(zone)).transpose()?,
             search: self.search,
             ids,
             columns: self.columns,
             include_hidden: self.include_hidden,
-            created_from: self.created_from,
-            created_to: self.created_to,
+            created_from: self.created_from.map(|m| m.0.from(zone)),
+            created_to: self.created_to.map(|m| m.0.to(zone)),
             created_as: None,
         })
     }
@@ -230,7 +232,7 @@ impl ExportMutation {
     /// Starts an export of what the caller can see (viewers cannot export); follow it with `exportJob`
     /// or `exportJobUpdated`.
     async fn start_export(&self, ctx: &Context<'_>, input: StartExportInput) -> async_graphql::Result<ExportJob> {
-        let job = service::start(db(ctx), actor(ctx)?, input.into_domain()?).await?;
+        let job = service::start(db(ctx), actor(ctx)?, input.into_domain(&zone(ctx)?)?).await?;
         ctx.data_unchecked::<Arc<Notify>>().notify_one();
         Ok(ExportJob::new(job))
     }

@@ -29,7 +29,10 @@ pub async fn execute(rt: &JobRuntime, job: job::Model) -> ApiResult<()> {
         None => {
             let params: ExportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
             let org = entity::organization::Entity::find_by_id(job.organization_id).one(&rt.db).await?;
-            let name = file_name(org.as_ref().map_or("", |o| o.name.as_str()), &params, now());
+            let org = org.ok_or_else(|| ApiError::not_found("Organization"))?;
+            // The date as people in the organization call today.
+            let today = crate::values::TimeZone::of(&org).local(now());
+            let name = file_name(&org.name, &params, &today[..10]);
             let key = FileStore::named_key(job.organization_id, "exports", &name, params.format.extension());
             let mut model: job::ActiveModel = job.clone().into();
             model.result_file = Set(Some(key.clone()));
@@ -105,13 +108,13 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
 }
 
 /// What the file holds, for the name it downloads under: `acme-realty-contacts-filtered-2026-12-01`.
-pub fn file_name(organization: &str, params: &ExportParams, at: chrono::DateTime<chrono::Utc>) -> String {
+pub fn file_name(organization: &str, params: &ExportParams, date: &str) -> String {
     let scope = match params.scope {
         Scope::All => "all",
         Scope::Filtered => "filtered",
         Scope::Selected => "selected",
     };
-    format!("{}-contacts-{scope}-{}", crate::files::slug(organization, 40), at.format("%Y-%m-%d"))
+    format!("{}-contacts-{scope}-{date}", crate::files::slug(organization, 40))
 }
 
 async fn progress(rt: &JobRuntime, job: &job::Model, total: i64, processed: i64) -> ApiResult<job::Model> {

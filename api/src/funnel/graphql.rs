@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use super::service::{FunnelQuery as Query, funnel};
 use crate::{
     contacts::graphql::types::ContactSource,
-    graphql::context::{actor, db, parse_id},
+    graphql::{
+        context::{actor, db, parse_id, zone},
+        types::MomentInput,
+    },
     pipeline::graphql::PipelineStage,
 };
 
@@ -36,16 +39,20 @@ pub struct FunnelQuery;
 
 #[Object]
 impl FunnelQuery {
-    /// The funnel over the contacts the caller can see, optionally one agent's or one source's.
+    /// The funnel over the contacts the caller can see, optionally one agent's or one source's. `from` and
+    /// `to` may be dates alone: whole days in the organization's time zone.
     async fn funnel(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        from: MomentInput,
+        to: MomentInput,
         assignee_id: Option<ID>,
         source: Option<ContactSource>,
     ) -> async_graphql::Result<Funnel> {
         let assignee_id = assignee_id.map(|id| parse_id(&id, "assigneeId")).transpose()?;
+        // A period of dates runs from the first day's start to the last day's end, where the organization is.
+        let zone = zone(ctx)?;
+        let (from, to) = (from.0.from(&zone), to.0.to(&zone));
         let q = Query { from, to, assignee_id, source: source.map(Into::into) };
         let stages = funnel(db(ctx), actor(ctx)?, q).await?;
         let stages = stages

@@ -45,3 +45,8 @@ pub fn parse_id(id: &ID, field: &str) -> Result<Uuid, ApiError> {
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a super::loaders::Loaders {
     ctx.data_unchecked::<super::loaders::Loaders>()
 }
+
+/// The caller's organization's time zone: how dates given without a time are read.
+pub fn zone(ctx: &Context<'_>) -> Result<crate::values::TimeZone, ApiError> {
+    Ok(crate::values::TimeZone::of(actor(ctx)?.organization()))
+}

@@ -36,6 +36,12 @@ impl Organization {
         &self.0.default_country
     }
 
+    /// The IANA time zone dates alone are read in (filters, funnel periods) and export dates are written
+    /// in: the one set, else the default of the country.
+    async fn time_zone(&self) -> &'static str {
+        crate::values::TimeZone::of(&self.0).name()
+    }
+
     /// The most contacts the plan allows; null is unlimited.
     async fn contact_limit(&self) -> Option<i64> {
         self.0.plan.contact_limit()
@@ -81,6 +87,8 @@ pub struct PlanUsage {
 pub struct UpdateOrganizationInput {
     pub name: Option<String>,
     pub default_country: Option<String>,
+    /// An IANA time zone such as `America/Costa_Rica`; an empty string goes back to the country's default.
+    pub time_zone: Option<String>,
     /// Owners only.
     pub plan: Option<Plan>,
 }
@@ -110,6 +118,7 @@ impl OrganizationMutation {
         let patch = OrganizationPatch {
             name: input.name,
             default_country: input.default_country,
+            time_zone: input.time_zone,
             plan: input.plan.map(Into::into),
         };
         Ok(Organization(service::update(db(ctx), actor(ctx)?, patch).await?))

@@ -7,12 +7,14 @@ use crate::{
     auth::Actor,
     db::{new_id, now},
     error::{ApiError, ApiResult},
-    values::CountryCode,
+    values::{CountryCode, TimeZone},
 };
 
 pub struct OrganizationPatch {
     pub name: Option<String>,
     pub default_country: Option<String>,
+    /// An IANA zone; empty: back to the default of the country.
+    pub time_zone: Option<String>,
     pub plan: Option<PlanTier>,
 }
 
@@ -31,6 +33,7 @@ pub async fn create(
         name: Set(name),
         plan: Set(plan),
         default_country: Set(country),
+        time_zone: Set(None),
         settings: Set(serde_json::json!({})),
         created_at: Set(at),
         updated_at: Set(at),
@@ -65,7 +68,8 @@ pub async fn usage(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Usage>
     Ok(Usage { contacts, limit: actor.organization().plan.contact_limit(), inbound_over_limit })
 }
 
-/// Owners and admins rename the organization or change its default country; only owners change the plan.
+/// Owners and admins rename the organization or change its default country or time zone; only owners
+/// change the plan.
 pub async fn update(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -85,6 +89,11 @@ pub async fn update(
     }
     if let Some(country) = patch.default_country {
         model.default_country = Set(CountryCode::parse("defaultCountry", &country)?.into());
+    }
+    if let Some(zone) = patch.time_zone {
+        let zone = zone.trim();
+        let set = (!zone.is_empty()).then(|| TimeZone::parse("timeZone", zone)).transpose()?;
+        model.time_zone = Set(set.map(|z| z.name().to_string()));
     }
     if let Some(plan) = patch.plan {
         model.plan = Set(plan);

@@ -132,6 +132,7 @@ async fn organization(
         name: Set(name),
         plan: Set(PlanTier::Scale),
         default_country: Set("CR".into()),
+        time_zone: Set(None),
         settings: Set(serde_json::json!({})),
         created_at: Set(at),
         updated_at: Set(at),

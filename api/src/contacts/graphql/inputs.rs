@@ -1,5 +1,4 @@
 use async_graphql::{Enum, ID, InputObject, Json, MaybeUndefined};
-use chrono::{DateTime, Utc};
 
 use super::types::ContactSource;
 use crate::{
@@ -9,8 +8,8 @@ use crate::{
         service::{ContactPatch, NewContact},
     },
     error::{ApiError, ApiResult},
-    graphql::context::parse_id,
-    values::{CountryCode, Email, Phone},
+    graphql::{context::parse_id, types::MomentInput},
+    values::{CountryCode, Email, Phone, TimeZone},
     verifications::graphql::VerificationStatus,
 };
 
@@ -95,10 +94,11 @@ pub struct ContactFilter {
     pub sources: Option<Vec<ContactSource>>,
     pub listing_ids: Option<Vec<ID>>,
     pub verification_status: Option<VerificationStatus>,
-    pub created_from: Option<DateTime<Utc>>,
-    pub created_to: Option<DateTime<Utc>>,
-    pub last_activity_from: Option<DateTime<Utc>>,
-    pub last_activity_to: Option<DateTime<Utc>>,
+    /// Dates alone are whole days in the organization's time zone.
+    pub created_from: Option<MomentInput>,
+    pub created_to: Option<MomentInput>,
+    pub last_activity_from: Option<MomentInput>,
+    pub last_activity_to: Option<MomentInput>,
     /// true: contacts whose 24-hour customer-service window is open (they wrote in the last 24 hours);
     /// false: the rest.
     pub messaging_window_open: Option<bool>,
@@ -193,7 +193,8 @@ impl UpdateContactInput {
 }
 
 impl ContactFilter {
-    pub fn into_domain(self) -> Result<Filter, ApiError> {
+    /// The filter, dates read in `zone` (the organization's).
+    pub fn into_domain(self, zone: &TimeZone) -> Result<Filter, ApiError> {
         let op = |o: PropertyOperator| match o {
             PropertyOperator::Eq => PropertyOp::Eq,
             PropertyOperator::Neq => PropertyOp::Neq,
@@ -218,10 +219,10 @@ impl ContactFilter {
             sources: self.sources.map(|s| s.into_iter().map(Into::into).collect()),
             listing_ids: ids(self.listing_ids, "listingIds")?,
             verification_status: self.verification_status.map(|v| v.as_stored().to_string()),
-            created_from: self.created_from,
-            created_to: self.created_to,
-            last_activity_from: self.last_activity_from,
-            last_activity_to: self.last_activity_to,
+            created_from: self.created_from.map(|m| m.0.from(zone)),
+            created_to: self.created_to.map(|m| m.0.to(zone)),
+            last_activity_from: self.last_activity_from.map(|m| m.0.from(zone)),
+            last_activity_to: self.last_activity_to.map(|m| m.0.to(zone)),
             messaging_window_open: self.messaging_window_open,
             has_phone: self.has_phone,
             consent: self.consent.map(|c| {

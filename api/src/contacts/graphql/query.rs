@@ -8,7 +8,7 @@ use super::{
 use crate::{
     contacts::list::{ListQuery, OrderField, list},
     error::absent_as_none,
-    graphql::context::{actor, db, lookups, parse_id},
+    graphql::context::{actor, db, lookups, parse_id, zone},
     pagination::{PageArgs, wants_total},
     visibility::{find_visible, sees_whole_organization},
 };
@@ -52,7 +52,7 @@ impl ContactQuery {
     ) -> async_graphql::Result<ContactConnection> {
         let (order, descending) = order_by.map(ContactOrder::into_domain).unwrap_or((OrderField::LastActivityAt, true));
         let q = ListQuery {
-            filter: filter.unwrap_or_default().into_domain()?,
+            filter: filter.unwrap_or_default().into_domain(&zone(ctx)?)?,
             search,
             order,
             descending,

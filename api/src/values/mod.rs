@@ -1,8 +1,13 @@
 //! Values that are checked once, where they enter (a GraphQL input, an import row, a webhook), and carried
 //! as their own types down to storage: a `Phone` is always E.164, an `Email` always lower-case and well
-//! formed, a `CountryCode` always two upper-case letters. Each `parse` names the field it refuses.
+//! formed, a `CountryCode` always two upper-case letters, a `TimeZone` an IANA zone. Each `parse` names the field it refuses.
 
 use std::fmt;
+
+mod time;
+mod zones;
+
+pub use time::{Moment, TimeZone};
 
 use crate::error::{ApiError, ApiResult};
 
