@@ -192,3 +192,28 @@ async fn job_updated_follows_any_job_to_its_end() {
     }
     assert_eq!(last["payload"]["data"]["jobUpdated"]["processed"], 1);
 }
+
+/// A bulk change arrives as one event carrying many contacts, only those the subscriber may see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_change_is_one_event_with_the_contacts_the_subscriber_may_see() {
+    let app = TestApp::new().await;
+    let (a_id, agent_a) = app.user("AGENT", "a@acme.test").await;
+    let (b_id, _) = app.user("AGENT", "b@acme.test").await;
+    let mut ids = Vec::new();
+    for (name, assignee) in [("A one", a_id), ("A two", a_id), ("B one", b_id)] {
+        ids.push(app.contact(&app.owner_token, json!({ "name": name, "assigneeId": assignee })).await["id"].clone());
+    }
+    let addr = serve(app.router.clone()).await;
+    let (mut ws, _) = connect(addr, &agent_a).await;
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { contactEvents { kind contactIds contacts { name } } }" } });
+    ws.send(Message::text(sub.to_string())).await.unwrap();
+    settle().await;
+    let bulk = "mutation($s: ContactSelection!) { bulkUpdateContacts(selection: $s, patch: { addTags: [\"hot\"] }) { updated } }";
+    let res = app.gql(Some(&app.owner_token), bulk, json!({ "s": { "ids": ids } })).await;
+    assert_eq!(res["data"]["bulkUpdateContacts"]["updated"], 3, "{res}");
+    let event = next_json(&mut ws).await.expect("one event for the batch");
+    let event = &event["payload"]["data"]["contactEvents"];
+    assert_eq!(event["kind"], "UPDATED");
+    assert_eq!(event["contactIds"], json!([ids[0], ids[1]]), "agent B's contact is left out: {event}");
+    assert_eq!(event["contacts"], json!([{ "name": "A one" }, { "name": "A two" }]));
+}

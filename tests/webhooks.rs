@@ -179,20 +179,59 @@ async fn deletions_merges_and_bulk_changes_are_reported() {
     // Order holds per contact; different contacts' events may pass each other.
     let mut types = receiver.types();
     types.sort();
-    assert_eq!(types, ["contact.deleted", "contact.merged", "contact.updated"], "created was not subscribed");
+    assert_eq!(types, ["contact.deleted", "contact.merged", "contacts.bulk_updated"], "created was not subscribed");
     let got: Vec<Value> = receiver.got().iter().map(payload).collect();
     let of = |t: &str| got.iter().find(|p| p["type"] == t).unwrap().clone();
-    let (merged, deleted, updated) = (of("contact.merged"), of("contact.deleted"), of("contact.updated"));
+    let (merged, deleted, updated) = (of("contact.merged"), of("contact.deleted"), of("contacts.bulk_updated"));
     assert_eq!(merged["contactId"], a["id"]);
     assert_eq!(merged["detail"]["mergedContactIds"], json!([b["id"]]));
     assert_eq!(merged["detail"]["mergeId"], merge_id);
     assert_eq!(deleted["contactId"], c["id"]);
     assert_eq!(deleted["contact"], Value::Null, "nothing of a deleted contact is sent");
-    assert_eq!(updated["contactId"], a["id"]);
-    assert_eq!(updated["contact"]["tags"], json!(["hot"]));
+    // A bulk change reaches endpoints that follow updates as one event for many contacts.
+    assert_eq!(updated["contactIds"], json!([a["id"]]));
+    assert_eq!(updated["contacts"][0]["tags"], json!(["hot"]));
     assert_eq!(updated["detail"]["change"], "contact.bulk_updated");
-    let position = |t: &str| receiver.types().iter().position(|x| x == t).unwrap();
-    assert!(position("contact.merged") < position("contact.updated"), "the primary's events in order");
+    assert_eq!(updated["detail"]["patch"]["addTags"], json!(["hot"]));
+}
+
+/// A bulk action over a thousand contacts and one is two events per endpoint, not a thousand and one.
+#[tokio::test]
+async fn bulk_changes_are_reported_a_thousand_contacts_per_event() {
+    let app = TestApp::new().await;
+    let (receiver, url) = Receiver::start(&[]).await;
+    endpoint(&app, &url, &["CONTACT_DELETED", "CONTACT_STAGE_CHANGED"]).await;
+    let rows: String = (0..1001).map(|i| format!("+5068{:07},Lead {i}\n", 8_000_000 + i)).collect();
+    let job = crate::imports::import(&app, "leads.csv", format!("phone,name\n{rows}").as_bytes(), json!({})).await;
+    assert_eq!(job["created"], 1001, "{job}");
+    deliver(&app).await;
+    let before = receiver.got().len();
+    let stages = app.gql(Some(&app.owner_token), "{ pipelineStages { id } }", json!({})).await;
+    let stage = stages["data"]["pipelineStages"][1]["id"].clone();
+    let bulk =
+        "mutation($p: ContactPatchInput!) { bulkUpdateContacts(selection: { filter: {} }, patch: $p) { updated } }";
+    let res = app.gql(Some(&app.owner_token), bulk, json!({ "p": { "statusId": stage } })).await;
+    assert_eq!(res["data"]["bulkUpdateContacts"]["updated"], 1001, "{res}");
+    let delete = "mutation { bulkDeleteContacts(selection: { search: \"Lead 100\" }) { deleted } }";
+    let res = app.gql(Some(&app.owner_token), delete, json!({})).await;
+    let deleted = res["data"]["bulkDeleteContacts"]["deleted"].as_i64().unwrap_or_else(|| panic!("{res}"));
+    deliver(&app).await;
+    let got: Vec<Value> = receiver.got().iter().skip(before).map(payload).collect();
+    let sizes = |t: &str| -> Vec<usize> {
+        got.iter().filter(|p| p["type"] == t).map(|p| p["contactIds"].as_array().unwrap().len()).collect()
+    };
+    let mut updated = sizes("contacts.bulk_updated");
+    updated.sort();
+    assert_eq!(updated, [1, 1000], "stage moves reach the endpoints that follow them, in bulk");
+    assert_eq!(sizes("contacts.bulk_deleted"), [deleted as usize]);
+    let deletion = got.iter().find(|p| p["type"] == "contacts.bulk_deleted").unwrap();
+    assert_eq!(deletion["contacts"], Value::Null, "nothing of deleted contacts is sent");
+    assert_eq!(
+        got.len(),
+        3,
+        "no single events besides: {:?}",
+        got.iter().map(|p| p["type"].clone()).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]

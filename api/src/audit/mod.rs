@@ -3,4 +3,4 @@
 pub mod graphql;
 mod service;
 
-pub use service::{AuditQuery, OVER_PLAN_LIMIT, entry, list, record, record_many};
+pub use service::{AuditQuery, OVER_PLAN_LIMIT, entry, list, record, record_many, record_many_unannounced};

@@ -62,6 +62,15 @@ pub async fn record_many(db: &impl ConnectionTrait, org: Uuid, events: Vec<audit
         })
         .collect();
     outbound_webhooks::outbox::enqueue(db, org, changes).await?;
+    record_many_unannounced(db, events).await
+}
+
+/// Writes audit events without partner events, for a caller that announces the change itself (a bulk action
+/// sends one event per thousand contacts).
+pub async fn record_many_unannounced(
+    db: &impl ConnectionTrait,
+    events: Vec<audit_event::ActiveModel>,
+) -> ApiResult<()> {
     for chunk in events.chunks(3000) {
         audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }

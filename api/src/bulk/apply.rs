@@ -1,4 +1,5 @@
-//! Applying a patch or a deletion to one batch of contact ids, set-based, with an audit event per contact.
+//! Applying a patch or a deletion to one batch of contact ids, set-based, with an audit event per contact
+//! and partner events per thousand contacts.
 
 use entity::{audit_event, contact, contact_tag, tag};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
@@ -9,6 +10,7 @@ use crate::{
     auth::Actor,
     db::now,
     error::{ApiError, ApiResult},
+    outbound_webhooks::{EventType, outbox},
     pipeline, tags,
     visibility::{ASSIGN_REFUSED, AssignRight, Visible},
 };
@@ -155,18 +157,38 @@ pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], pat
         let to = patch.stage_id.map(|s| serde_json::json!({ "id": s }));
         crate::audit::entry(actor, Some(id), "contact.stage_changed", Some(serde_json::json!({ "id": from })), to)
     }));
-    crate::audit::record_many(txn, org, events).await?;
+    // Partners hear of the batch as bulk events, a thousand contacts each, not one event per contact.
+    crate::audit::record_many_unannounced(txn, events).await?;
+    let detail = serde_json::json!({ "change": "contact.bulk_updated", "patch": summary });
+    outbox::enqueue_bulk(txn, org, EventType::ContactsBulkUpdated, ids, detail).await?;
     Ok(updated)
 }
 
-/// Deletes these contacts and everything of theirs, leaving a tombstone each.
-pub async fn delete(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> ApiResult<u64> {
+/// Deletes these contacts and everything of theirs, leaving a tombstone each. Answers how many went, and
+/// who each was assigned to (live events show a deletion only to those who saw the contact).
+pub async fn delete(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> ApiResult<(u64, Vec<(Uuid, Option<Uuid>)>)> {
     if ids.is_empty() {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
-    let deleted = crate::contacts::service::purge_many(txn, actor.organization_id(), ids).await?;
+    let org = actor.organization_id();
+    let owners: Vec<(Uuid, Option<Uuid>)> = Visible::system(org)
+        .filter(contact::Column::Id.is_in(ids.to_vec()))
+        .into_select()
+        .select_only()
+        .column(contact::Column::Id)
+        .column(contact::Column::AssigneeId)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let deleted = crate::contacts::service::purge_many(txn, org, ids).await?;
     let tombstones: Vec<_> =
         ids.iter().map(|id| crate::audit::entry(actor, Some(*id), "contact.deleted", None, None)).collect();
-    crate::audit::record_many(txn, actor.organization_id(), tombstones).await?;
-    Ok(deleted)
+    crate::audit::record_many_unannounced(txn, tombstones).await?;
+    let detail = serde_json::json!({ "change": "contact.bulk_deleted" });
+    outbox::enqueue_bulk(txn, org, EventType::ContactsBulkDeleted, ids, detail).await?;
+    Ok((deleted, owners))
 }

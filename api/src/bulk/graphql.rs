@@ -6,6 +6,7 @@ use super::{apply::Patch, selection::Selection, service};
 use crate::{
     contacts::graphql::inputs::ContactFilter,
     error::ApiError,
+    events::EventBus,
     graphql::context::{actor, db, parse_id, zone},
     jobs::graphql::Job,
     values::TimeZone,
@@ -95,8 +96,14 @@ impl BulkMutation {
         selection: ContactSelection,
         patch: ContactPatchInput,
     ) -> async_graphql::Result<BulkResult> {
-        let outcome =
-            service::update(db(ctx), actor(ctx)?, selection.into_domain(&zone(ctx)?)?, patch.into_domain()?).await?;
+        let outcome = service::update(
+            db(ctx),
+            ctx.data_unchecked::<Arc<EventBus>>(),
+            actor(ctx)?,
+            selection.into_domain(&zone(ctx)?)?,
+            patch.into_domain()?,
+        )
+        .await?;
         Ok(result(ctx, outcome, false))
     }
 
@@ -106,7 +113,13 @@ impl BulkMutation {
         ctx: &Context<'_>,
         selection: ContactSelection,
     ) -> async_graphql::Result<BulkResult> {
-        let outcome = service::delete(db(ctx), actor(ctx)?, selection.into_domain(&zone(ctx)?)?).await?;
+        let outcome = service::delete(
+            db(ctx),
+            ctx.data_unchecked::<Arc<EventBus>>(),
+            actor(ctx)?,
+            selection.into_domain(&zone(ctx)?)?,
+        )
+        .await?;
         Ok(result(ctx, outcome, true))
     }
 }

@@ -20,6 +20,7 @@ use crate::{
     auth::Actor,
     db::begin_write,
     error::{ApiError, ApiResult},
+    events::{ContactEventKind, EventBus},
     jobs::queue,
     jobs::runtime::JobRuntime,
     visibility::Visible,
@@ -52,23 +53,49 @@ fn ids(query: Visible, limit: Option<u64>) -> sea_orm::Selector<sea_orm::SelectG
 
 pub async fn update(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     selection: Selection,
     patch: Patch,
 ) -> ApiResult<BulkOutcome> {
     actor.require_writer()?;
     patch.check(db, actor).await?;
-    run(db, actor, selection, Some(patch), JobKind::BulkUpdate).await
+    run(db, events, actor, selection, Some(patch), JobKind::BulkUpdate).await
 }
 
 /// Owners and admins only.
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, selection: Selection) -> ApiResult<BulkOutcome> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    actor: &Actor,
+    selection: Selection,
+) -> ApiResult<BulkOutcome> {
     actor.require_admin()?;
-    run(db, actor, selection, None, JobKind::BulkDelete).await
+    run(db, events, actor, selection, None, JobKind::BulkDelete).await
+}
+
+/// One batch, in the caller's transaction: how many changed, and the live event to announce once it commits.
+async fn apply_batch(
+    txn: &impl sea_orm::ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+    patch: Option<&Patch>,
+) -> ApiResult<(u64, ContactEventKind, Vec<(Uuid, Option<Uuid>)>)> {
+    Ok(match patch {
+        Some(p) => {
+            let changed = apply::update(txn, actor, ids, p).await?;
+            (changed, ContactEventKind::Updated, ids.iter().map(|id| (*id, None)).collect())
+        }
+        None => {
+            let (deleted, owners) = apply::delete(txn, actor, ids).await?;
+            (deleted, ContactEventKind::Deleted, owners)
+        }
+    })
 }
 
 async fn run(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     selection: Selection,
     patch: Option<Patch>,
@@ -92,11 +119,9 @@ async fn run(
     };
     let chosen = ids(query, None).all(db).await?;
     let txn = begin_write(db).await?;
-    let updated = match &patch {
-        Some(p) => apply::update(&txn, actor, &chosen, p).await?,
-        None => apply::delete(&txn, actor, &chosen).await?,
-    };
+    let (updated, event, touched) = apply_batch(&txn, actor, &chosen, patch.as_ref()).await?;
     txn.commit().await?;
+    events.contacts(actor.organization_id(), event, &touched).await;
     Ok(BulkOutcome { matched, updated, not_found, job: None })
 }
 
@@ -133,10 +158,7 @@ pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize
         let batch = ids(query, Some(BATCH)).all(db).await?;
         let Some(last) = batch.last().copied() else { break };
         let txn = begin_write(db).await?;
-        let changed = match &params.patch {
-            Some(p) => apply::update(&txn, &actor, &batch, p).await?,
-            None => apply::delete(&txn, &actor, &batch).await?,
-        };
+        let (changed, event, touched) = apply_batch(&txn, &actor, &batch, params.patch.as_ref()).await?;
         params.last_id = Some(last);
         let mut model: job::ActiveModel = fresh.clone().into();
         model.processed = Set(fresh.processed + batch.len() as i64);
@@ -145,6 +167,7 @@ pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize
         queue::heartbeat(&mut model);
         current = model.update(&txn).await?;
         txn.commit().await?;
+        rt.events.contacts(actor.organization_id(), event, &touched).await;
         rt.events.job(&current).await;
     }
     let done = queue::finish(db, &current, JobState::Done, None, None).await?;

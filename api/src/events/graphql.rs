@@ -2,25 +2,34 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
+use entity::contact;
 use futures_util::{Stream, stream};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, DatabaseConnection};
 use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
 
-use super::{BusEvent, ContactEvent, ContactEventKind, EventBus};
+use super::{BusEvent, ContactBatch, ContactEventKind, EventBus};
 use crate::{
     auth::Actor,
     contacts::graphql::types::Contact,
     error::ApiError,
     graphql::context::{actor, db},
-    visibility::{can_see, find_visible},
+    visibility::{Visible, can_see},
 };
 
+/// One change, or one bulk action's change to many contacts (`contactIds`, up to 60 per event), only the
+/// contacts the subscriber may see.
 #[derive(SimpleObject)]
 pub struct ContactEventPayload {
     pub kind: ContactEventKind,
+    /// The (first) contact the event is about.
     pub contact_id: ID,
     /// The contact as it is now; null for a deletion.
     pub contact: Option<Contact>,
+    /// Every contact the event is about: one for a single change, many for a bulk action.
+    pub contact_ids: Vec<ID>,
+    /// Those contacts as they are now; empty for a deletion.
+    pub contacts: Vec<Contact>,
     pub at: DateTime<Utc>,
 }
 
@@ -42,7 +51,13 @@ impl ContactSubscription {
         Ok(stream::unfold((rx, actor, db), |(mut rx, actor, db)| async move {
             loop {
                 let event = match rx.recv().await {
-                    Ok(BusEvent::Contact(e)) => e,
+                    Ok(BusEvent::Contact(e)) => ContactBatch {
+                        organization_id: e.organization_id,
+                        kind: e.kind,
+                        contacts: vec![(e.contact_id, e.assignee_id)],
+                        at: e.at,
+                    },
+                    Ok(BusEvent::Contacts(batch)) => batch,
                     Ok(_) => continue,
                     Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return None,
@@ -59,15 +74,30 @@ impl ContactSubscription {
     }
 }
 
-async fn deliverable(db: &DatabaseConnection, actor: &Actor, event: ContactEvent) -> Option<ContactEventPayload> {
-    let contact = match event.kind {
+/// The event as this subscriber may see it: deletions of contacts they saw, changes of contacts they see
+/// now; nothing when none is left.
+async fn deliverable(db: &DatabaseConnection, actor: &Actor, event: ContactBatch) -> Option<ContactEventPayload> {
+    let (ids, contacts) = match event.kind {
         ContactEventKind::Deleted => {
-            if !can_see(actor, event.assignee_id) {
-                return None;
-            }
-            None
+            let seen = event.contacts.iter().filter(|(_, assignee)| can_see(actor, *assignee));
+            (seen.map(|(id, _)| *id).collect::<Vec<_>>(), Vec::new())
         }
-        _ => Some(Contact(find_visible(db, actor, event.contact_id).await.ok()?)),
+        _ => {
+            let ids: Vec<Uuid> = event.contacts.iter().map(|(id, _)| *id).collect();
+            let visible = Visible::contacts(actor).filter(contact::Column::Id.is_in(ids.clone()));
+            let found = visible.into_select().all(db).await.ok()?;
+            // In the event's order.
+            let found: Vec<_> = ids.iter().filter_map(|id| found.iter().find(|c| c.id == *id).cloned()).collect();
+            (found.iter().map(|c| c.id).collect(), found)
+        }
     };
-    Some(ContactEventPayload { kind: event.kind, contact_id: ID(event.contact_id.to_string()), contact, at: event.at })
+    let first = *ids.first()?;
+    Some(ContactEventPayload {
+        kind: event.kind,
+        contact_id: ID(first.to_string()),
+        contact: contacts.first().cloned().map(Contact),
+        contact_ids: ids.iter().map(|id| ID(id.to_string())).collect(),
+        contacts: contacts.into_iter().map(Contact).collect(),
+        at: event.at,
+    })
 }

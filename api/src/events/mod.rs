@@ -35,6 +35,18 @@ pub struct ContactEvent {
     pub at: DateTime<Utc>,
 }
 
+/// Many contacts changed or deleted by one bulk action, each with who it was assigned to (for deletions).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContactBatch {
+    pub organization_id: Uuid,
+    pub kind: ContactEventKind,
+    pub contacts: Vec<(Uuid, Option<Uuid>)>,
+    pub at: DateTime<Utc>,
+}
+
+/// Contacts per live batch event: a NOTIFY payload holds under 8,000 bytes.
+const BATCH: usize = 60;
+
 /// Progress of a background job; subscribers read the job itself.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JobEvent {
@@ -46,6 +58,7 @@ pub struct JobEvent {
 #[serde(tag = "type")]
 pub enum BusEvent {
     Contact(ContactEvent),
+    Contacts(ContactBatch),
     Job(JobEvent),
 }
 
@@ -101,6 +114,16 @@ impl EventBus {
             at: now(),
         }))
         .await;
+    }
+}
+
+impl EventBus {
+    /// Announces a bulk change: one event per `BATCH` contacts rather than one per contact.
+    pub async fn contacts(&self, organization_id: Uuid, kind: ContactEventKind, contacts: &[(Uuid, Option<Uuid>)]) {
+        for chunk in contacts.chunks(BATCH) {
+            let batch = ContactBatch { organization_id, kind, contacts: chunk.to_vec(), at: now() };
+            self.send(BusEvent::Contacts(batch)).await;
+        }
     }
 }
 

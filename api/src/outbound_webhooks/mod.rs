@@ -21,15 +21,21 @@ pub enum EventType {
     ContactDeleted,
     ContactMerged,
     ContactStageChanged,
+    /// Many contacts changed by one bulk action (tags, stage, assignee): one event per 1,000 contacts.
+    ContactsBulkUpdated,
+    /// Many contacts deleted by one bulk action: one event per 1,000 contacts.
+    ContactsBulkDeleted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 7] = [
         Self::ContactCreated,
         Self::ContactUpdated,
         Self::ContactDeleted,
         Self::ContactMerged,
         Self::ContactStageChanged,
+        Self::ContactsBulkUpdated,
+        Self::ContactsBulkDeleted,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,7 +45,20 @@ impl EventType {
             Self::ContactDeleted => "contact.deleted",
             Self::ContactMerged => "contact.merged",
             Self::ContactStageChanged => "contact.stage_changed",
+            Self::ContactsBulkUpdated => "contacts.bulk_updated",
+            Self::ContactsBulkDeleted => "contacts.bulk_deleted",
         }
+    }
+
+    /// Whether an endpoint subscribed to `self` hears of this event: a bulk event also reaches the endpoints
+    /// of the single events it stands for, so a sync that follows updates or deletions misses none.
+    pub fn reaches(self, subscribed: EventType) -> bool {
+        self == subscribed
+            || matches!(
+                (self, subscribed),
+                (Self::ContactsBulkUpdated, Self::ContactUpdated | Self::ContactStageChanged)
+                    | (Self::ContactsBulkDeleted, Self::ContactDeleted)
+            )
     }
 
     pub fn from_name(name: &str) -> Option<Self> {

@@ -96,6 +96,78 @@ pub async fn enqueue(db: &impl ConnectionTrait, org: Uuid, changes: Vec<Change>)
     Ok(())
 }
 
+/// Contacts in one bulk event: a 1,000-contact change is one delivery per endpoint, not 1,000.
+pub const BULK_EVENT_CONTACTS: usize = 1_000;
+
+/// Queues the events of one batch of a bulk action, `BULK_EVENT_CONTACTS` contacts each: their ids, their
+/// snapshots (none for deletions) and what the action did (`detail`). Bulk events keep their order per
+/// endpoint among themselves (their deliveries share the nil contact id).
+pub async fn enqueue_bulk(
+    db: &impl ConnectionTrait,
+    org: Uuid,
+    event: EventType,
+    ids: &[Uuid],
+    detail: Value,
+) -> ApiResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let endpoints: Vec<webhook_endpoint::Model> = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::OrganizationId.eq(org))
+        .filter(webhook_endpoint::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|e| {
+            let names = e.events.as_array().cloned().unwrap_or_default();
+            names.iter().filter_map(|n| n.as_str().and_then(EventType::from_name)).any(|s| event.reaches(s))
+        })
+        .collect();
+    if endpoints.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    for chunk in ids.chunks(BULK_EVENT_CONTACTS) {
+        let contacts = if event == EventType::ContactsBulkDeleted {
+            Value::Null
+        } else {
+            let snapshots = snapshots(db, org, chunk).await?;
+            Value::from(chunk.iter().filter_map(|id| snapshots.get(id).cloned()).collect::<Vec<_>>())
+        };
+        let event_id = new_id();
+        let body = json!({
+            "id": event_id,
+            "type": event.name(),
+            "occurredAt": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "organizationId": org,
+            "contactIds": chunk,
+            "contacts": contacts,
+            "detail": detail,
+        })
+        .to_string();
+        let rows = endpoints.iter().map(|endpoint| webhook_delivery::ActiveModel {
+            id: Set(new_id()),
+            organization_id: Set(org),
+            endpoint_id: Set(endpoint.id),
+            event_id: Set(event_id),
+            event_type: Set(event.name().into()),
+            contact_id: Set(Uuid::nil()),
+            body: Set(body.clone()),
+            state: Set(DeliveryState::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(at),
+            last_attempt_at: Set(None),
+            response_status: Set(None),
+            error: Set(None),
+            log: Set(json!([])),
+            delivered_at: Set(None),
+            created_at: Set(at),
+        });
+        webhook_delivery::Entity::insert_many(rows).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
 /// The contacts as partners see them: profile, stage, tags and ids in other systems. A deleted contact
 /// has none.
 async fn snapshots(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Value>> {
