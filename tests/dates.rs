@@ -46,6 +46,10 @@ async fn a_date_alone_is_a_whole_day_in_the_organizations_time_zone() {
     let bad = set_zone(&app, "Mars/Olympus_Mons").await;
     assert_eq!((code(&bad), &bad["errors"][0]["extensions"]["field"]), ("BAD_USER_INPUT", &json!("timeZone")), "{bad}");
     assert_eq!(set_zone(&app, "").await["data"]["updateOrganization"]["timeZone"], "America/Costa_Rica");
+    for token in [&agent, &viewer] {
+        let q = "mutation { updateOrganization(input: { timeZone: \"UTC\" }) { timeZone } }";
+        assert_eq!(code(&app.gql(Some(token), q, json!({})).await), "FORBIDDEN");
+    }
 
     // Date-times still work, and a malformed date is refused.
     let exact = app.gql(Some(t), ON_DAY, json!({ "d": "2026-12-01T06:30:00Z" })).await;

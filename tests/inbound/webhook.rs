@@ -224,8 +224,10 @@ async fn plan_limits_never_drop_an_inbound_message() {
         json!({ "contacts": 101, "limit": 100, "overLimit": 1, "inboundOverLimit": 1 }),
         "{res}"
     );
-    let (_, agent) = app.user("AGENT", "agent@acme.test").await;
-    assert_eq!(code(&app.gql(Some(&agent), usage, json!({})).await), "FORBIDDEN");
+    for role in ["AGENT", "VIEWER"] {
+        let (_, token) = app.user(role, &format!("{role}@acme.test")).await;
+        assert_eq!(code(&app.gql(Some(&token), usage, json!({})).await), "FORBIDDEN", "{role}");
+    }
 }
 
 #[tokio::test]
