@@ -70,30 +70,42 @@ pub async fn enqueue(db: &impl ConnectionTrait, org: Uuid, changes: Vec<Change>)
         })
         .to_string();
         for endpoint in subscribers(change.event) {
-            rows.push(webhook_delivery::ActiveModel {
-                id: Set(new_id()),
-                organization_id: Set(org),
-                endpoint_id: Set(endpoint.id),
-                event_id: Set(event_id),
-                event_type: Set(change.event.name().into()),
-                contact_id: Set(change.contact_id),
-                body: Set(body.clone()),
-                state: Set(DeliveryState::Pending),
-                attempts: Set(0),
-                next_attempt_at: Set(at),
-                last_attempt_at: Set(None),
-                response_status: Set(None),
-                error: Set(None),
-                log: Set(json!([])),
-                delivered_at: Set(None),
-                created_at: Set(at),
-            });
+            rows.push(pending(org, endpoint.id, (event_id, change.event), change.contact_id, &body, at));
         }
     }
     for chunk in rows.chunks(500) {
         webhook_delivery::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     Ok(())
+}
+
+/// A delivery of one event to one endpoint, due now.
+fn pending(
+    org: Uuid,
+    endpoint_id: Uuid,
+    (event_id, event): (Uuid, EventType),
+    contact_id: Uuid,
+    body: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> webhook_delivery::ActiveModel {
+    webhook_delivery::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(org),
+        endpoint_id: Set(endpoint_id),
+        event_id: Set(event_id),
+        event_type: Set(event.name().into()),
+        contact_id: Set(contact_id),
+        body: Set(body.to_string()),
+        state: Set(DeliveryState::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        last_attempt_at: Set(None),
+        response_status: Set(None),
+        error: Set(None),
+        log: Set(json!([])),
+        delivered_at: Set(None),
+        created_at: Set(at),
+    }
 }
 
 /// Contacts in one bulk event: a 1,000-contact change is one delivery per endpoint, not 1,000.
@@ -145,24 +157,7 @@ pub async fn enqueue_bulk(
             "detail": detail,
         })
         .to_string();
-        let rows = endpoints.iter().map(|endpoint| webhook_delivery::ActiveModel {
-            id: Set(new_id()),
-            organization_id: Set(org),
-            endpoint_id: Set(endpoint.id),
-            event_id: Set(event_id),
-            event_type: Set(event.name().into()),
-            contact_id: Set(Uuid::nil()),
-            body: Set(body.clone()),
-            state: Set(DeliveryState::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(at),
-            last_attempt_at: Set(None),
-            response_status: Set(None),
-            error: Set(None),
-            log: Set(json!([])),
-            delivered_at: Set(None),
-            created_at: Set(at),
-        });
+        let rows = endpoints.iter().map(|e| pending(org, e.id, (event_id, event), Uuid::nil(), &body, at));
         webhook_delivery::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
     Ok(())
