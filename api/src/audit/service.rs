@@ -66,7 +66,7 @@ pub async fn record_many(db: &impl ConnectionTrait, org: Uuid, events: Vec<audit
 }
 
 /// Writes audit events without partner events, for a caller that announces the change itself (a bulk action
-/// sends one event per thousand contacts).
+/// sends one event per 200 contacts).
 pub async fn record_many_unannounced(
     db: &impl ConnectionTrait,
     events: Vec<audit_event::ActiveModel>,

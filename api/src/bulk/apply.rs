@@ -1,5 +1,5 @@
 //! Applying a patch or a deletion to one batch of contact ids, set-based, with an audit event per contact
-//! and partner events per thousand contacts.
+//! and partner events per 200 contacts.
 
 use entity::{audit_event, contact, contact_tag, tag};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
@@ -157,7 +157,7 @@ pub async fn update(txn: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid], pat
         let to = patch.stage_id.map(|s| serde_json::json!({ "id": s }));
         crate::audit::entry(actor, Some(id), "contact.stage_changed", Some(serde_json::json!({ "id": from })), to)
     }));
-    // Partners hear of the batch as bulk events, a thousand contacts each, not one event per contact.
+    // Partners hear of the batch as bulk events, 200 contacts each, not one event per contact.
     crate::audit::record_many_unannounced(txn, events).await?;
     let detail = serde_json::json!({ "change": "contact.bulk_updated", "patch": summary });
     outbox::enqueue_bulk(txn, org, EventType::ContactsBulkUpdated, ids, detail).await?;

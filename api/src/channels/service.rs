@@ -63,30 +63,32 @@ pub enum Removal {
 }
 
 /// Deletes a channel nobody has talked through (admins); one with conversations or recorded consents is
-/// archived instead (inactive: no new messages, its history kept).
+/// archived instead (inactive: no new messages, its history kept). It is made inactive first, so a message
+/// arriving meanwhile is turned away before the channel's history is looked at. Audited either way.
 pub async fn delete(conn: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid) -> ApiResult<Removal> {
     actor.require_admin()?;
-    let txn = crate::db::begin_write(conn).await?;
-    let db = &txn;
     let org = actor.organization_id();
-    let channel = find(db, org, id, "id").await.map_err(|_| ApiError::not_found("Channel"))?;
+    let channel = find(conn, org, id, "id").await.map_err(|_| ApiError::not_found("Channel"))?;
+    let mut model: channel::ActiveModel = channel.clone().into();
+    model.active = Set(false);
+    model.updated_at = Set(now());
+    let archived = model.update(conn).await?;
+    let txn = crate::db::begin_write(conn).await?;
     let used = entity::conversation::Entity::find()
         .filter(entity::conversation::Column::OrganizationId.eq(org))
         .filter(entity::conversation::Column::ChannelId.eq(id))
-        .one(db)
+        .one(&txn)
         .await?
         .is_some()
         || entity::consent::Entity::find()
             .filter(entity::consent::Column::OrganizationId.eq(org))
             .filter(entity::consent::Column::ChannelId.eq(id))
-            .one(db)
+            .one(&txn)
             .await?
             .is_some();
+    let before = serde_json::json!({ "id": id, "name": channel.name, "kind": channel.kind });
     if used {
-        let mut model: channel::ActiveModel = channel.into();
-        model.active = Set(false);
-        model.updated_at = Set(now());
-        let archived = model.update(db).await?;
+        crate::audit::record(&txn, actor, None, "channel.archived", Some(before), None).await?;
         txn.commit().await?;
         return Ok(Removal::Archived(archived));
     }
@@ -95,9 +97,10 @@ pub async fn delete(conn: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid)
         .col_expr(entity::contact_identifier::Column::ChannelId, sea_orm::sea_query::Expr::value(Option::<Uuid>::None))
         .filter(entity::contact_identifier::Column::OrganizationId.eq(org))
         .filter(entity::contact_identifier::Column::ChannelId.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    channel::Entity::delete_by_id(id).exec(db).await?;
+    channel::Entity::delete_by_id(id).exec(&txn).await?;
+    crate::audit::record(&txn, actor, None, "channel.deleted", Some(before), None).await?;
     txn.commit().await?;
     Ok(Removal::Deleted)
 }

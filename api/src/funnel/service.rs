@@ -82,9 +82,9 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
         .filter(audit_event::Column::ContactId.in_subquery(base.clone().ids()))
         .all(db)
         .await?;
-    // Every entry into a stage in the period: (contact, stage, when).
-    let mut entries: Vec<(Uuid, Uuid, DateTime<Utc>)> =
-        changes.iter().filter_map(|c| Some((c.contact_id?, stage_in(&c.after)?, c.created_at))).collect();
+    // Every entry into a stage in the period.
+    let mut entries: Vec<Entry> =
+        changes.iter().filter_map(|c| Some((c.contact_id?, stage_in(&c.after)?, c.created_at, MOVED))).collect();
 
     let created = base.clone().filter(contact::Column::CreatedAt.between(q.from, q.to));
     let born: Vec<(Uuid, Uuid, DateTime<Utc>)> = created
@@ -111,28 +111,35 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
         }
     }
     for (contact, stage_now, at) in born {
-        entries.push((contact, initial.get(&contact).copied().unwrap_or(stage_now), at));
+        entries.push((contact, initial.get(&contact).copied().unwrap_or(stage_now), at, BORN));
     }
     Ok(figures(&stages, &current, entries))
 }
+
+/// (contact, stage, when, how): an entry into a stage, by creation or by a move.
+type Entry = (Uuid, Uuid, DateTime<Utc>, u8);
+const BORN: u8 = 0;
+const MOVED: u8 = 1;
 
 /// Per stage: how many entered it, and the share of them that later reached a later stage that is not
 /// lost. Counted per contact, so reordered stages, skipped stages and moves backwards keep it a share.
 fn figures(
     stages: &[pipeline_stage::Model],
     current: &HashMap<Uuid, i64>,
-    mut entries: Vec<(Uuid, Uuid, DateTime<Utc>)>,
+    mut entries: Vec<Entry>,
 ) -> Vec<StageFigures> {
     let position: HashMap<Uuid, usize> = stages.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    entries.sort_by_key(|(contact, _, at)| (*contact, *at));
+    // Each contact's entries in time order, a creation before a move made in the same instant.
+    entries.sort_by_key(|(contact, _, at, how)| (*contact, *at, *how));
     let mut entered: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
     let mut converted: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
-    for (i, (contact, stage, at)) in entries.iter().enumerate() {
+    for (i, (contact, stage, ..)) in entries.iter().enumerate() {
         let Some(&here) = position.get(stage) else { continue };
         entered.entry(*stage).or_default().insert(*contact);
-        let onward = entries[i + 1..].iter().take_while(|(c, ..)| c == contact).any(|(_, later, when)| {
-            when > at && position.get(later).is_some_and(|&p| p > here && stages[p].kind != StageKind::Lost)
-        });
+        let onward = entries[i + 1..]
+            .iter()
+            .take_while(|(c, ..)| c == contact)
+            .any(|(_, later, ..)| position.get(later).is_some_and(|&p| p > here && stages[p].kind != StageKind::Lost));
         if onward {
             converted.entry(*stage).or_default().insert(*contact);
         }

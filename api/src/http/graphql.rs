@@ -74,8 +74,10 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     GraphQLResponse::from(annotate(response, &request_id)).into_response()
 }
 
+/// The engine's own depth and complexity refusals, by their exact words (before any code is set).
 fn is_engine_limit(error: &async_graphql::ServerError) -> bool {
-    error.message.contains("too complex") || error.message.contains("nested too deep")
+    let engine = error.path.is_empty() && error.extensions.as_ref().is_none_or(|e| e.get("code").is_none());
+    engine && matches!(error.message.as_str(), "Query is too complex." | "Query is nested too deep.")
 }
 
 /// Sets which engine limit was hit, the query's figure and the limit on each such error.
@@ -88,7 +90,7 @@ async fn explain_limits(
     again.operation_name = operation;
     let Some((complexity, depth)) = query_limits::measured(&schemas.measure.execute(again).await) else { return };
     for error in response.errors.iter_mut().filter(|e| is_engine_limit(e)) {
-        let exceeded = if error.message.contains("too complex") {
+        let exceeded = if error.message == "Query is too complex." {
             query_limits::Exceeded {
                 limit: "complexity",
                 actual: complexity,

@@ -95,7 +95,8 @@ pub async fn start(
     let defs = properties::service::definitions(db, actor, true).await?;
     if request.mapping.is_empty() {
         mapping::check(&suggest(&table.headers, &defs), table.headers.len(), &defs).map_err(|_| {
-            let found = table.headers.join(", ");
+            let mut found = table.headers.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+            found.truncate(found.char_indices().nth(300).map_or(found.len(), |(i, _)| i));
             ApiError::bad_input("mapping", format!("No column maps to a name and a phone or WhatsApp user id (the file has: {found}); map the columns by hand"))
         })?;
     } else {

@@ -93,6 +93,7 @@ impl JobQuery {
 
     /// Imports, exports and bulk actions, newest first, optionally of one kind and in one state.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::query_limits::page_cost(first, last, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,

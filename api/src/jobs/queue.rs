@@ -160,11 +160,17 @@ pub async fn list(
     .await
 }
 
-/// The jobs the actor may follow: every job of the organization for owners and admins, one's own for others
-/// (a job acts with its creator's sight).
+/// The jobs the actor may follow: every job of the organization for owners and admins, one's own exports
+/// and bulk updates for others (a job acts with its creator's sight).
 pub fn visible(actor: &Actor) -> sea_orm::Select<job::Entity> {
     let query = job::Entity::find().filter(job::Column::OrganizationId.eq(actor.organization_id()));
-    if actor.is_admin() { query } else { query.filter(job::Column::CreatedBy.eq(actor.user_id())) }
+    if actor.is_admin() {
+        return query;
+    }
+    // Imports and bulk deletions are admins' work: one demoted since no longer follows or cancels them.
+    query
+        .filter(job::Column::CreatedBy.eq(actor.user_id()))
+        .filter(job::Column::Kind.is_not_in([JobKind::Import, JobKind::BulkDelete]))
 }
 
 /// Every kind of job the actor may follow, newest first, optionally of one kind and one state.

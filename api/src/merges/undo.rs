@@ -89,13 +89,22 @@ pub async fn undo(
         .await?;
     let links: Vec<contact_tag::ActiveModel> = rec.duplicate_tags.iter().cloned().map(fresh).collect();
     contact_tag::Entity::insert_many(links).exec_without_returning(&txn).await?;
+    // A property deleted since the merge takes its values with it.
+    let defined: std::collections::HashSet<Uuid> = entity::property_definition::Entity::find()
+        .filter(entity::property_definition::Column::OrganizationId.eq(org))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
     for (definition, was) in &rec.primary_values_before {
         value::Entity::delete_by_id((org, before.id, *definition)).exec(&txn).await?;
-        if let Some(v) = was {
+        if let Some(v) = was.as_ref().filter(|v| defined.contains(&v.definition_id)) {
             value::Entity::insert(fresh::<value::ActiveModel>(v.clone())).exec_without_returning(&txn).await?;
         }
     }
-    let values: Vec<value::ActiveModel> = rec.duplicate_values.iter().cloned().map(fresh).collect();
+    let values: Vec<value::ActiveModel> =
+        rec.duplicate_values.iter().filter(|v| defined.contains(&v.definition_id)).cloned().map(fresh).collect();
     value::Entity::insert_many(values).exec_without_returning(&txn).await?;
 
     let mut done: merge::ActiveModel = found.into();

@@ -145,12 +145,15 @@ async fn claim(db: &DatabaseConnection) -> ApiResult<Vec<webhook_delivery::Model
             WHERE d.state = 'PENDING' AND d.next_attempt_at <= $2
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                   WHERE e.organization_id = d.organization_id AND e.endpoint_id = d.endpoint_id
-                    AND e.contact_id = d.contact_id AND e.state = 'PENDING' AND e.id < d.id)
+                    AND e.state = 'PENDING' AND e.id < d.id
+                    AND (e.contact_id = d.contact_id OR e.contact_id = $3 OR d.contact_id = $3))
               AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = d.endpoint_id AND w.active)
             ORDER BY d.next_attempt_at LIMIT {BATCH} {lock})
         RETURNING *"#
     );
-    let stmt = Statement::from_sql_and_values(backend, sql, [lease.into(), at.into()]);
+    // A bulk event (the nil contact id) waits for every earlier event of its endpoint, and every later one
+    // waits for it: its contacts' events stay in order.
+    let stmt = Statement::from_sql_and_values(backend, sql, [lease.into(), at.into(), uuid::Uuid::nil().into()]);
     Ok(webhook_delivery::Entity::find().from_raw_sql(stmt).all(db).await?)
 }
 

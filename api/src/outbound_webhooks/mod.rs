@@ -21,9 +21,9 @@ pub enum EventType {
     ContactDeleted,
     ContactMerged,
     ContactStageChanged,
-    /// Many contacts changed by one bulk action (tags, stage, assignee): one event per 1,000 contacts.
+    /// Many contacts changed by one bulk action (tags, stage, assignee): one event per 200 contacts.
     ContactsBulkUpdated,
-    /// Many contacts deleted by one bulk action: one event per 1,000 contacts.
+    /// Many contacts deleted by one bulk action: one event per 200 contacts.
     ContactsBulkDeleted,
 }
 

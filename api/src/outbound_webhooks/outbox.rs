@@ -108,12 +108,13 @@ fn pending(
     }
 }
 
-/// Contacts in one bulk event: a 1,000-contact change is one delivery per endpoint, not 1,000.
-pub const BULK_EVENT_CONTACTS: usize = 1_000;
+/// Contacts in one bulk event: a 200-contact change is one delivery per endpoint, not 200, and a body of
+/// snapshots stays under about 100 KB, which receivers' default body limits take.
+pub const BULK_EVENT_CONTACTS: usize = 200;
 
 /// Queues the events of one batch of a bulk action, `BULK_EVENT_CONTACTS` contacts each: their ids, their
-/// snapshots (none for deletions) and what the action did (`detail`). Bulk events keep their order per
-/// endpoint among themselves (their deliveries share the nil contact id).
+/// snapshots (none for deletions) and what the action did (`detail`). Their deliveries carry the nil
+/// contact id, which the sender treats as a barrier: every event of the endpoint stays in order around them.
 pub async fn enqueue_bulk(
     db: &impl ConnectionTrait,
     org: Uuid,

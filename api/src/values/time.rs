@@ -65,8 +65,9 @@ impl Moment {
     /// RFC 3339 (`2026-12-01T08:00:00Z`) or a date (`2026-12-01`).
     pub fn parse(raw: &str) -> Option<Self> {
         let raw = raw.trim();
-        if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
-            return Some(Self::At(at.with_timezone(&Utc)));
+        // What chrono's `DateTime` scalar read before (RFC 3339 and its looser forms), then a date alone.
+        if let Ok(at) = raw.parse::<DateTime<Utc>>() {
+            return Some(Self::At(at));
         }
         NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().map(Self::Day)
     }
@@ -100,6 +101,10 @@ mod tests {
         assert_eq!(cr.end_of(day).to_rfc3339(), "2026-12-02T05:59:59.999999+00:00");
         assert_eq!(Moment::parse("2026-12-01"), Some(Moment::Day(day)));
         assert!(matches!(Moment::parse("2026-12-01T10:00:00-06:00"), Some(Moment::At(_))));
+        assert!(
+            matches!(Moment::parse("2026-12-01 08:00:00+00:00"), Some(Moment::At(_))),
+            "the looser forms read before"
+        );
         assert_eq!(Moment::parse("12/01/2026"), None);
         assert!(TimeZone::parse("timeZone", "Mars/Olympus").is_err());
         assert_eq!(TimeZone::of_country("BR").name(), "America/Sao_Paulo");
