@@ -72,6 +72,10 @@ enum Command {
         /// Only the workloads whose name starts with one of these, e.g. --only Q1 --only Q3.
         #[arg(long)]
         only: Vec<String>,
+        /// After each server run, the same queries as hand-written SQL through a plain pool (PostgreSQL),
+        /// with the server/SQL ratio and CPU per request (`workloads/ceiling.rs`).
+        #[arg(long)]
+        ceiling: bool,
     },
     /// Export every contact of the seeded large organization (`bench seed`) through the `api` binary
     /// started as a child process, timed to the finished job.
@@ -114,8 +118,8 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Import { rows } => workloads::import::run(config, workloads::import::Options { rows }).await?,
         Command::Bulk { contacts } => workloads::bulk::run(config, workloads::bulk::Options { contacts }).await?,
-        Command::Queries { concurrency, seconds, only } => {
-            workloads::queries::run(config, workloads::queries::Options { concurrency, seconds, only }).await?
+        Command::Queries { concurrency, seconds, only, ceiling } => {
+            workloads::queries::run(config, workloads::queries::Options { concurrency, seconds, only, ceiling }).await?
         }
         Command::Export { format } => workloads::export::run(config, workloads::export::Options { format }).await?,
         Command::Mixed { concurrency, seconds, rounds } => {

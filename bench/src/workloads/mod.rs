@@ -5,6 +5,7 @@
 //! the client's own cost.
 
 pub mod bulk;
+mod ceiling;
 mod client;
 pub mod export;
 pub mod import;

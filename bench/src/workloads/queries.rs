@@ -25,6 +25,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    ceiling,
     client::{self, graphql},
     load,
     server::Server,
@@ -43,6 +44,8 @@ pub struct Options {
     pub seconds: u64,
     /// Run only the workloads whose name starts with one of these (Q1, Q2, ...); all when empty.
     pub only: Vec<String>,
+    /// After each server run, the same queries as hand-written SQL (`ceiling`), with the ratio.
+    pub ceiling: bool,
 }
 
 const Q1: &str = "{ contacts(first: 50, orderBy: {field: LAST_ACTIVITY_AT, direction: DESC}) { edges { node { id name phone lastActivityAt status { name } tags { name } assignee { name } } } } }";
@@ -53,6 +56,8 @@ const Q4: &str = "query($id: ID!) { contact(id: $id) { id name phone status { na
 
 /// What the workloads draw from: tokens, tag and stage ids, contacts with conversations, phone digits.
 pub(super) struct Fixture {
+    organization_id: Uuid,
+    agent_ids: Vec<Uuid>,
     agent_tokens: Vec<String>,
     pub(super) admin_token: String,
     tags: Vec<Uuid>,
@@ -73,12 +78,16 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
     let keys = JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes);
     let users = user::Entity::find().filter(user::Column::OrganizationId.eq(org.id)).all(&db).await?;
     let mut agent_tokens = Vec::new();
+    let mut agent_ids = Vec::new();
     let mut admin_token = None;
     for u in users {
-        let role = u.role;
+        let (role, id) = (u.role, u.id);
         let token = api::users::service::session_for(&db, &keys, u).await?.token;
         match role {
-            UserRole::Agent => agent_tokens.push(token),
+            UserRole::Agent => {
+                agent_tokens.push(token);
+                agent_ids.push(id);
+            }
             UserRole::Admin => admin_token = Some(token),
             _ => {}
         }
@@ -125,6 +134,8 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
     // Five digits from the subscriber part of a real number (after +5068).
     let phone_fragments = phones.into_iter().flatten().filter_map(|p| p.get(6..11).map(str::to_owned)).collect();
     Ok(Fixture {
+        organization_id: org.id,
+        agent_ids,
         agent_tokens,
         admin_token: admin_token.ok_or_else(|| anyhow::anyhow!("the seeded organization has no admin"))?,
         tags: tags.into_iter().map(|t| t.id).collect(),
@@ -201,6 +212,34 @@ fn workloads(base: &str, f: Fixture) -> Vec<(String, Build)> {
     list
 }
 
+/// Checks that the statement twin answers the same rows, in the same order, as the server, on three requests.
+async fn same_rows(
+    http: &client::HttpClient,
+    build: &Build,
+    sql: &sea_orm::DatabaseConnection,
+    twin: &ceiling::SqlBuild,
+    name: &str,
+) -> anyhow::Result<()> {
+    for i in 0..3 {
+        let res = http.request(build(i, 0)).await?;
+        let body = http_body_util::BodyExt::collect(res.into_body()).await?.to_bytes();
+        let answer: serde_json::Value = serde_json::from_slice(&body)?;
+        let served: Vec<String> = match answer["data"]["contact"]["id"].as_str() {
+            Some(id) => vec![id.to_string()],
+            None => answer["data"]["contacts"]["edges"]
+                .as_array()
+                .map(|e| e.iter().filter_map(|e| e["node"]["id"].as_str().map(String::from)).collect())
+                .unwrap_or_default(),
+        };
+        let written: Vec<String> = ceiling::ids(sql, twin(i, 0)).await?.iter().map(Uuid::to_string).collect();
+        anyhow::ensure!(
+            served == written,
+            "{name}: the SQL answers other rows than the server ({served:?} vs {written:?})"
+        );
+    }
+    Ok(())
+}
+
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     let fixture = fixture(&config).await?;
     anyhow::ensure!(
@@ -223,6 +262,25 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
             }
         })
     };
+    let twins = if opts.ceiling {
+        anyhow::ensure!(config.database_url.starts_with("postgres"), "the ceiling is written for PostgreSQL");
+        ceiling::twins(ceiling::Inputs {
+            organization_id: fixture.organization_id,
+            agent_ids: fixture.agent_ids.clone(),
+            tags: fixture.tags.clone(),
+            stages: fixture.stages.clone(),
+            with_conversation: fixture.with_conversation.clone(),
+            phone_fragments: fixture.phone_fragments.clone(),
+            identities: fixture.identities.clone(),
+        })
+    } else {
+        Vec::new()
+    };
+    // A plain pool of as many connections as workers, that waits as long as a statement takes.
+    let mut pool = sea_orm::ConnectOptions::new(config.database_url.clone());
+    pool.max_connections(opts.concurrency as u32).acquire_timeout(Duration::from_secs(60)).sqlx_logging(false);
+    let sql = sea_orm::Database::connect(pool).await?;
+    let server_pid = server.child.id().to_string();
     for (name, build) in workloads(&server.base, fixture) {
         if !opts.only.is_empty() && !opts.only.iter().any(|o| name.starts_with(o.as_str())) {
             continue;
@@ -233,9 +291,39 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
         load::drive(&http, opts.concurrency, Duration::from_secs(2), move |i, k| w(i, k)).await;
         peak.store(server.rss_mb(), Ordering::Relaxed);
         let b = warm.clone();
+        let cpu = (ceiling::cpu_seconds(&server_pid), ceiling::postgres_cpu_seconds());
         let outcome =
             load::drive(&http, opts.concurrency, Duration::from_secs(opts.seconds), move |i, k| b(i, k)).await;
-        outcome.report(format!("{name} c={}", opts.concurrency)).print_with_memory(peak.load(Ordering::Relaxed));
+        let used = (ceiling::cpu_seconds(&server_pid) - cpu.0, ceiling::postgres_cpu_seconds() - cpu.1);
+        let report = outcome.report(format!("{name} c={}", opts.concurrency));
+        report.print_with_memory(peak.load(Ordering::Relaxed));
+        let Some((_, twin)) = twins.iter().find(|(n, _)| *n == name) else { continue };
+        let server_rps = report.requests as f64 / report.elapsed.as_secs_f64().max(1e-9);
+        let per = |seconds: f64, n: usize| seconds * 1000.0 / n.max(1) as f64;
+        println!(
+            "  CPU per request: server {:.3} ms, PostgreSQL {:.3} ms",
+            per(used.0, report.requests),
+            per(used.1, report.requests)
+        );
+        same_rows(&http, &warm, &sql, twin, &name).await?;
+        ceiling::drive(&sql, opts.concurrency, Duration::from_secs(1), twin.clone(), String::new()).await;
+        let pg = ceiling::postgres_cpu_seconds();
+        let floor = ceiling::drive(
+            &sql,
+            opts.concurrency,
+            Duration::from_secs(opts.seconds),
+            twin.clone(),
+            format!("  SQL ceiling c={}", opts.concurrency),
+        )
+        .await;
+        let pg_used = ceiling::postgres_cpu_seconds() - pg;
+        floor.print_with_memory(0);
+        let sql_rps = floor.requests as f64 / floor.elapsed.as_secs_f64().max(1e-9);
+        println!(
+            "  ratio server/SQL {:.2}; PostgreSQL CPU per SQL request {:.3} ms",
+            server_rps / sql_rps.max(1e-9),
+            per(pg_used, floor.requests)
+        );
     }
     sampler.abort();
     println!("server peak RSS over the run {} MB", server.peak_mb());
