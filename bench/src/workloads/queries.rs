@@ -276,9 +276,11 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
-    // A plain pool of as many connections as workers, that waits as long as a statement takes.
+    // A plain pool of as many connections as workers, that waits as long as a statement takes, with the
+    // server's one session setting: custom plans (a generic plan of these statements reads far too much).
     let mut pool = sea_orm::ConnectOptions::new(config.database_url.clone());
     pool.max_connections(opts.concurrency as u32).acquire_timeout(Duration::from_secs(60)).sqlx_logging(false);
+    pool.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     let sql = sea_orm::Database::connect(pool).await?;
     let server_pid = server.child.id().to_string();
     for (name, build) in workloads(&server.base, fixture) {
