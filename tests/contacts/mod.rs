@@ -4,5 +4,6 @@ mod crud;
 mod list;
 mod pages;
 mod properties;
+mod search;
 mod team;
 mod visibility;

@@ -129,11 +129,24 @@ pub async fn apply(
         query = query.filter(property_condition(db, org, condition).await?);
     }
     if let Some(pattern) = search_pattern(search)? {
-        let text = contact::Column::SearchText.like(LikeExpr::new(pattern).escape('\\'));
+        let text = text_condition(db, pattern);
         let term = search.unwrap_or_default();
         query = query.filter(Condition::any().add(text).add(identity_condition(db, org, term)));
     }
     Ok(query)
+}
+
+/// The search text matching `pattern`. PostgreSQL answers it from its trigram index on `search_text`;
+/// SQLite from the FTS5 trigram table `contact_search`, keyed by `search_key` (the LIKE there runs on the
+/// index only without an ESCAPE clause, which a pattern of plain characters does not need).
+fn text_condition(db: &impl ConnectionTrait, pattern: String) -> SimpleExpr {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return contact::Column::SearchText.like(LikeExpr::new(pattern).escape('\\'));
+    }
+    let escape = if pattern.trim_matches('%').contains('\\') { " ESCAPE '\\'" } else { "" };
+    let sql =
+        format!("\"contacts\".\"search_key\" IN (SELECT rowid FROM contact_search WHERE search_text LIKE ?{escape})");
+    Expr::cust_with_values(sql, [pattern])
 }
 
 /// The kinds of identity a search matches exactly (the phone is matched by its digits).
