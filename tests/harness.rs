@@ -317,7 +317,20 @@ async fn fresh_database(acquire_ms: u64) -> (DatabaseConnection, DatabaseConnect
             (DbOptions { acquire_timeout, ..options(&url, None) }, DbGuard::Sqlite(dir), url)
         }
     };
-    let db = connect(options.clone()).await.expect("connect");
+    // A pool with a very short acquire timeout may miss its first connection while the whole suite runs on
+    // two cores: try again rather than fail a test that is about something else.
+    let mut attempt = 0;
+    let db = loop {
+        match connect(options.clone()).await {
+            Ok(db) => break db,
+            Err(err) if attempt < 5 => {
+                attempt += 1;
+                eprintln!("connect, attempt {attempt}: {err}");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(err) => panic!("connect: {err}"),
+        }
+    };
     let lookups = connect_lookups(options, &db).await.expect("connect lookups");
     (db, lookups, guard, url)
 }

@@ -7,7 +7,7 @@ use entity::{
     property_definition, verification,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, LikeExpr, SelectStatement, SimpleExpr},
 };
 use uuid::Uuid;
@@ -129,24 +129,48 @@ pub async fn apply(
         query = query.filter(property_condition(db, org, condition).await?);
     }
     if let Some(pattern) = search_pattern(search)? {
-        let text = text_condition(db, pattern);
+        let text = text_condition(db, &query, pattern).await?;
         let term = search.unwrap_or_default();
         query = query.filter(Condition::any().add(text).add(identity_condition(db, org, term)));
     }
     Ok(query)
 }
 
-/// The search text matching `pattern`. PostgreSQL answers it from its trigram index on `search_text`;
-/// SQLite from the FTS5 trigram table `contact_search`, keyed by `search_key` (the LIKE there runs on the
-/// index only without an ESCAPE clause, which a pattern of plain characters does not need).
-fn text_condition(db: &impl ConnectionTrait, pattern: String) -> SimpleExpr {
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return contact::Column::SearchText.like(LikeExpr::new(pattern).escape('\\'));
+/// How SQLite decides between walking and the index: a fragment with at least `SQLITE_WALK_HITS` matches
+/// among the organization's `SQLITE_PROBE_ROWS` most recently active contacts (1%) fills a page by walking.
+const SQLITE_PROBE_ROWS: u32 = 300;
+const SQLITE_WALK_HITS: i64 = 3;
+
+/// The search text matching `pattern`. PostgreSQL answers it from its trigram index on `search_text`.
+/// SQLite has an FTS5 trigram table (`contact_search`, keyed by `search_key`), which finds a rare fragment
+/// at once but hands back every match of a common one for sorting, where walking the contacts in activity
+/// order fills a page at once. A probe of the most recent contacts decides (LIKE runs on the index only
+/// without an ESCAPE clause, which a pattern of plain characters does not need).
+async fn text_condition(db: &impl ConnectionTrait, scope: &Visible, pattern: String) -> ApiResult<SimpleExpr> {
+    let like = || contact::Column::SearchText.like(LikeExpr::new(pattern.clone()).escape('\\'));
+    if db.get_database_backend() != DbBackend::Sqlite || pattern.trim_matches('%').contains('\\') {
+        return Ok(like());
     }
-    let escape = if pattern.trim_matches('%').contains('\\') { " ESCAPE '\\'" } else { "" };
-    let sql =
-        format!("\"contacts\".\"search_key\" IN (SELECT rowid FROM contact_search WHERE search_text LIKE ?{escape})");
-    Expr::cust_with_values(sql, [pattern])
+    // The probe reads what the search itself may read: the caller's contacts, most recently active first.
+    let recent = scope
+        .clone()
+        .into_select()
+        .select_only()
+        .column(contact::Column::SearchText)
+        .order_by_desc(contact::Column::LastActivityAt)
+        .limit(u64::from(SQLITE_PROBE_ROWS))
+        .into_query();
+    let probe = sea_orm::sea_query::Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(recent, Alias::new("recent"))
+        .and_where(Expr::col((Alias::new("recent"), Alias::new("search_text"))).like(pattern.clone()))
+        .to_owned();
+    let counted = db.query_one(&probe).await?;
+    if counted.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0) >= SQLITE_WALK_HITS {
+        return Ok(like());
+    }
+    let sql = "\"contacts\".\"search_key\" IN (SELECT rowid FROM contact_search WHERE search_text LIKE ?)";
+    Ok(Expr::cust_with_values(sql, [pattern]))
 }
 
 /// The kinds of identity a search matches exactly (the phone is matched by its digits).
