@@ -4,5 +4,6 @@ pub mod filter;
 pub mod graphql;
 pub mod identifiers;
 pub mod list;
+mod search;
 pub mod service;
 pub mod write;

@@ -6,17 +6,18 @@ use std::collections::{HashMap, HashSet};
 
 use entity::{
     audit_event, contact, contact_identifier, contact_property_value, contact_tag,
-    enums::{ContactSource, IdentifierKind, JobState},
+    enums::{ContactSource, JobState},
     job, job_row, listing, organization, pipeline_stage, property_definition, user,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, TryInsertResult,
+    QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
+    claims::{Key, claim_identities, known_identities},
     mapping::{ColumnMap, check as check_mapping},
     report,
     rows::{Candidate, Lookups, check},
@@ -41,9 +42,6 @@ pub struct ImportParams {
     pub dry_run: bool,
     pub file_name: String,
 }
-
-/// An identity a row claims: a contact already holding it makes the row a duplicate.
-type Key = (IdentifierKind, String);
 
 struct Outcome {
     row: i64,
@@ -304,77 +302,6 @@ async fn insert_contacts(
     });
     crate::audit::record_many(txn, org.id, audits.collect()).await?;
     Ok(())
-}
-
-/// Identities of these rows the organization already has (a dry run only looks).
-async fn known_identities(
-    txn: &impl ConnectionTrait,
-    org: Uuid,
-    valid: &[(i64, Candidate)],
-) -> ApiResult<HashSet<Key>> {
-    let keys: HashSet<Key> = valid.iter().flat_map(|(_, c)| c.identities()).collect();
-    let values: Vec<&str> = keys.iter().map(|(_, v)| v.as_str()).collect();
-    Ok(contact_identifier::Entity::find()
-        .filter(contact_identifier::Column::OrganizationId.eq(org))
-        .filter(contact_identifier::Column::Value.is_in(values))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|i| (i.kind, i.value))
-        .filter(|k| keys.contains(k))
-        .collect())
-}
-
-/// Claims every identity of every row new to the import with `ON CONFLICT DO NOTHING RETURNING`, a row's
-/// identities under one new contact id: the unique index answers which already exist (whatever the
-/// table statistics say while a big import grows it), and a webhook creating the same person meanwhile
-/// cannot slip in between. Returns the identities taken before, the contact id each row claimed under,
-/// and the contact id of each identity claimed.
-async fn claim_identities(
-    txn: &impl ConnectionTrait,
-    org: Uuid,
-    valid: &[(i64, Candidate)],
-    seen: &HashSet<Key>,
-) -> ApiResult<(HashSet<Key>, HashMap<i64, Uuid>, HashMap<Key, Uuid>)> {
-    let mut fresh: Vec<(Key, Uuid)> = Vec::new();
-    let mut submitted = HashMap::new();
-    let mut batch: HashSet<Key> = HashSet::new();
-    for (number, c) in valid {
-        let keys = c.identities();
-        // A row repeating an identity of an earlier row is left to be reported as a duplicate.
-        if keys.iter().all(|k| !seen.contains(k) && !batch.contains(k)) {
-            let id = new_id();
-            submitted.insert(*number, id);
-            for key in keys {
-                batch.insert(key.clone());
-                fresh.push((key, id));
-            }
-        }
-    }
-    let at = now();
-    let rows = fresh.iter().map(|((kind, value), id)| contact_identifier::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(org),
-        contact_id: Set(*id),
-        kind: Set(*kind),
-        value: Set(value.clone()),
-        channel_id: Set(None),
-        created_at: Set(at),
-    });
-    let inserted = contact_identifier::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([
-            contact_identifier::Column::OrganizationId,
-            contact_identifier::Column::Kind,
-            contact_identifier::Column::Value,
-        ])
-        .exec_with_returning_many(txn)
-        .await?;
-    let claimed: HashMap<Key, Uuid> = match inserted {
-        TryInsertResult::Inserted(rows) => rows.into_iter().map(|r| ((r.kind, r.value), r.contact_id)).collect(),
-        _ => HashMap::new(),
-    };
-    let taken = fresh.into_iter().map(|(k, _)| k).filter(|k| !claimed.contains_key(k)).collect();
-    Ok((taken, submitted, claimed))
 }
 
 async fn load_lookups(db: &impl ConnectionTrait, org: &organization::Model) -> ApiResult<Lookups> {
