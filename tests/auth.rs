@@ -1,10 +1,10 @@
-//! Tokens are checked strictly, and the user behind one is re-read on every request.
+//! Tokens are checked strictly, and a change to the user behind one applies at once, on every server.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 
-use crate::harness::{OWNER_EMAIL, PASSWORD, TEST_SECRET, TestApp, code};
+use crate::harness::{OWNER_EMAIL, PASSWORD, TEST_SECRET, TestApp, code, gql_to};
 
 const ME: &str = "{ me { role user { email } organization { name } } }";
 
@@ -155,4 +155,74 @@ async fn a_demoted_admin_loses_admin_rights_with_the_same_token() {
     .await;
     let again = "mutation { createUser(input: { email: \"new2@acme.test\", name: \"New\", role: AGENT }) { id } }";
     assert_eq!(code(&app.gql(Some(&admin_token), again, json!({})).await), "FORBIDDEN");
+}
+
+/// The contact names a token's list shows on one server, in order.
+async fn names(router: &axum::Router, token: &str) -> Vec<String> {
+    let (_, res) = gql_to(
+        router,
+        Some(token),
+        "{ contacts(first: 10, orderBy: { field: NAME, direction: ASC }) { edges { node { name } } } }",
+        json!({}),
+    )
+    .await;
+    let edges = res["data"]["contacts"]["edges"].as_array().unwrap_or_else(|| panic!("{res}"));
+    edges.iter().map(|e| e["node"]["name"].as_str().unwrap().to_string()).collect()
+}
+
+/// Waits up to two seconds for `check` to hold: how long another server may take to hear of a change.
+async fn soon(what: &str, check: impl AsyncFn() -> bool) {
+    let start = std::time::Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{what}: still not seen after 2 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Servers keep the actors of recent tokens in memory (on PostgreSQL). A change to a user, made through
+/// either server or straight in the database, reaches both at once, and a token never gets another's actor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_sees_a_change_to_a_user_at_once() {
+    let app = TestApp::new().await;
+    let state = api::AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap();
+    let second = api::app(state);
+    // Lets both servers' listeners get in place.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let (agent_id, agent) = app.user("AGENT", "agent@acme.test").await;
+    let (other_id, other) = app.user("AGENT", "other@acme.test").await;
+    let (viewer_id, viewer) = app.user_with("VIEWER", "viewer@acme.test", json!([agent_id])).await;
+    app.contact(&agent, json!({ "name": "Mine" })).await;
+    app.contact(&other, json!({ "name": "Theirs" })).await;
+    let servers = [&app.router, &second];
+    // Each server holds every actor after the first read; each token still sees only what is its own.
+    for router in servers {
+        for _ in 0..3 {
+            assert_eq!(names(router, &agent).await, ["Mine"]);
+            assert_eq!(names(router, &other).await, ["Theirs"]);
+            assert_eq!(names(router, &viewer).await, ["Mine"]);
+        }
+    }
+
+    // The viewer's scope moves to the other agent through server two: there at once, on server one soon.
+    let scope = "mutation($id: ID!, $ids: [ID!]) { updateUser(id: $id, input: { viewerAgentIds: $ids }) { id } }";
+    let (_, res) = gql_to(&second, Some(&app.owner_token), scope, json!({ "id": viewer_id, "ids": [other_id] })).await;
+    assert!(res["errors"].is_null(), "{res}");
+    assert_eq!(names(&second, &viewer).await, ["Theirs"]);
+    soon("the viewer's new scope on server one", async || names(&app.router, &viewer).await == ["Theirs"]).await;
+
+    // Demoted through server one: refused there at once, and soon on server two.
+    let demote = "mutation($id: ID!) { updateUser(id: $id, input: { role: VIEWER }) { role } }";
+    let (_, res) = gql_to(&app.router, Some(&app.owner_token), demote, json!({ "id": other_id })).await;
+    assert_eq!(res["data"]["updateUser"]["role"], "VIEWER", "{res}");
+    let create = "mutation { createContact(input: { name: \"Not allowed\" }) { id } }";
+    let forbidden =
+        async |router: &axum::Router| code(&gql_to(router, Some(&other), create, json!({})).await.1) == "FORBIDDEN";
+    assert!(forbidden(&app.router).await);
+    soon("the demotion on server two", async || forbidden(&second).await).await;
+
+    // Deactivated straight in the database, as another process would: both servers refuse the token.
+    app.execute("UPDATE users SET active = false WHERE email = 'agent@acme.test'").await;
+    for router in servers {
+        soon("the deactivation", async || gql_to(router, Some(&agent), ME, json!({})).await.0 == 401).await;
+    }
 }

@@ -41,13 +41,11 @@ async fn values_nested_thousands_deep_are_refused_before_parsing() {
     for _ in 0..100 {
         nested = json!([nested]);
     }
-    refused(
-        &app,
-        "query($v: [ID!]) { contacts(filter: { tagIds: $v }) { totalCount } }",
-        json!({ "v": nested }),
-        "QUERY_TOO_COMPLEX",
-    )
-    .await;
+    // The same text answered before (its parsed document kept) still has its variables checked.
+    let query = "query($v: [ID!]) { contacts(filter: { tagIds: $v }) { totalCount } }";
+    let fine = app.gql(Some(&app.owner_token), query, json!({ "v": [] })).await;
+    assert!(fine["data"]["contacts"]["totalCount"].is_number(), "{fine}");
+    refused(&app, query, json!({ "v": nested }), "QUERY_TOO_COMPLEX").await;
 }
 
 #[tokio::test]

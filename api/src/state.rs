@@ -7,11 +7,12 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::{
-    auth::JwtKeys,
+    auth::{ActorCache, JwtKeys},
     catalog::Catalogs,
     config::Config,
     events::EventBus,
     files::FileStore,
+    graphql::documents::Documents,
     jobs::runtime::JobRuntime,
     outbound_webhooks::deliver::Sender,
     rate_limit::RateLimiter,
@@ -27,7 +28,11 @@ pub struct AppState {
     /// Organizations' stages and members held in memory (`catalog`).
     pub catalogs: Arc<Catalogs>,
     pub schema: Schemas,
+    /// Query documents already parsed and checked (`graphql::documents`).
+    pub documents: Arc<Documents>,
     pub jwt: Arc<JwtKeys>,
+    /// The actors of recent access tokens (`auth::ActorCache`).
+    pub actors: Arc<ActorCache>,
     pub events: Arc<EventBus>,
     pub files: FileStore,
     pub user_limits: Arc<RateLimiter>,
@@ -41,6 +46,8 @@ pub struct AppState {
 
 /// Organizations whose catalog a server holds at once (a few kilobytes each).
 const CATALOGS_HELD: usize = 4096;
+/// Access tokens whose actor a server holds at once (about a kilobyte each).
+const ACTORS_HELD: usize = 4096;
 
 impl AppState {
     pub fn new(db: DatabaseConnection, lookups: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
@@ -65,12 +72,15 @@ impl AppState {
         let user_limits = Arc::new(RateLimiter::new(config.rate_limit_user_per_minute));
         let address_limits = Arc::new(RateLimiter::new(config.rate_limit_ip_per_minute));
         let catalogs = Arc::new(Catalogs::new(CATALOGS_HELD));
+        let actors = ActorCache::new(&config.database_url, ACTORS_HELD);
         Ok(Self {
             db,
             lookups,
             catalogs,
             schema,
+            documents: Arc::default(),
             jwt,
+            actors,
             events,
             files,
             user_limits,

@@ -77,6 +77,12 @@ impl Actor {
         Self { catalog_version: Some(version), ..self }
     }
 
+    /// The same actor without the user's password hash, for keeping in memory (nothing reads it from here).
+    pub(super) fn without_password_hash(self) -> Self {
+        let user = self.user.map(|u| user::Model { password_hash: None, ..u });
+        Self { user, ..self }
+    }
+
     pub fn catalog_version(&self) -> Option<i64> {
         self.catalog_version
     }

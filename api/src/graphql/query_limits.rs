@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use super::documents::Documents;
+
 use async_graphql::{
     ErrorExtensionValues, Request, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
@@ -66,11 +68,20 @@ impl Default for QueryLimits {
 /// document). Done here rather than in an engine extension because any extension sends every field of
 /// every answer through the extension chain (a boxed future per field): a page of 50 contacts spent a
 /// tenth of its server time there.
-pub fn check_request(request: &mut Request, limits: &QueryLimits) -> ServerResult<()> {
+/// A text parsed and checked before is taken from `documents`.
+pub fn check_request(request: &mut Request, limits: &QueryLimits, documents: &Documents) -> ServerResult<()> {
+    if let Some(document) = documents.get(&request.query) {
+        check_variables(&request.variables, limits).map_err(too_complex)?;
+        request.set_parsed_query(document);
+        return Ok(());
+    }
     check_text(&request.query, limits).map_err(too_complex)?;
     check_variables(&request.variables, limits).map_err(too_complex)?;
-    let document = request.parsed_query()?;
-    check_expansion(document, limits).map_err(too_complex)
+    let document = async_graphql::parser::parse_query(&request.query)?;
+    check_expansion(&document, limits).map_err(too_complex)?;
+    documents.put(&request.query, &document);
+    request.set_parsed_query(document);
+    Ok(())
 }
 
 /// The same checks as an engine extension, for the WebSocket transport, whose requests do not pass through

@@ -18,7 +18,7 @@ use super::{
     response::{api_error_response, error_response},
 };
 use crate::{
-    auth::authenticate,
+    auth::{authenticate, authenticate_cached},
     graphql::{
         context::RequestId,
         loaders::Loaders,
@@ -40,7 +40,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     let mut actor = None;
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let header = auth.to_str().unwrap_or_default();
-        match authenticate(&state.lookups, &state.jwt, header).await {
+        match authenticate_cached(&state.lookups, &state.jwt, &state.actors, header).await {
             Ok(found) => actor = Some(found),
             Err(err) => return api_error_response(&err, rid),
         }
@@ -51,13 +51,17 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         return super::limits::too_many(retry, rid);
     }
 
-    if let Err(err) = query_limits::check_request(&mut request, &QueryLimits::from_config(&state.config)) {
+    let limits = QueryLimits::from_config(&state.config);
+    if let Err(err) = query_limits::check_request(&mut request, &limits, &state.documents) {
         return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
     }
+    let query = is_query(&mut request);
+    // A mutation may change users or the organization: this server's copies of its actors go once it ran.
+    let changed = actor.as_ref().filter(|_| !query).map(|a| a.organization_id());
     if let Some(actor) = actor {
         let mut loaders = Loaders::new(&state.lookups, Visible::contacts(&actor));
         // A mutation changes what the copy holds while it runs; it reads stages and members afresh.
-        if let Some(version) = actor.catalog_version().filter(|_| is_query(&mut request)) {
+        if let Some(version) = actor.catalog_version().filter(|_| query) {
             match state.catalogs.get(&state.lookups, actor.organization_id(), version).await {
                 Ok(catalog) => loaders = loaders.with_catalog(catalog),
                 Err(err) => return api_error_response(&err.into(), rid),
@@ -68,6 +72,9 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     // Kept to explain a refusal of the engine's depth or complexity limit, which states neither figure.
     let text = (request.query.clone(), request.variables.clone(), request.operation_name.clone());
     let mut response = state.schema.http.execute(request).await;
+    if let Some(organization) = changed {
+        state.actors.forget(organization);
+    }
     if response.errors.iter().any(is_engine_limit) {
         explain_limits(&state.schema, &mut response, text).await;
     }

@@ -1,0 +1,160 @@
+//! The actors of recent access tokens, held in memory on PostgreSQL so that a request does not read its
+//! user, organization and role from the database each time (that read and the pool's ping after it were
+//! a quarter of a small request's work).
+//!
+//! Who may do what still comes from the database "at once": an actor is used only at the catalog version
+//! its organization had when it was read, and a change to a user or an organization bumps that version in
+//! its own transaction, which the database announces on commit (NOTIFY `catalog_versions`, migration 17).
+//! Every server listens and drops the organization's actors when it hears of a newer version; the server
+//! that ran the change drops them before answering (`forget`). Nothing is held while the listener is not
+//! connected, everything is dropped when it reconnects (what happened in between is unknown), and an
+//! entry lives at most `TTL`, in case a connection dies without an error. API tokens are not held: each use
+//! records when it was last used. SQLite has one server and reads in-process: nothing is held there.
+
+use std::{
+    collections::HashMap,
+    num::NonZeroUsize,
+    sync::{
+        Arc, Mutex, Weak,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use sea_orm::sqlx::postgres::PgListener;
+use uuid::Uuid;
+
+use super::Actor;
+
+const CHANNEL: &str = "catalog_versions";
+const TTL: Duration = Duration::from_secs(10);
+/// Organizations whose newest version is remembered before the list is started afresh (which only
+/// drops what is held).
+const VERSIONS_HELD: usize = 100_000;
+
+struct Entry {
+    actor: Actor,
+    /// The token's own expiry (seconds since the epoch).
+    expires: i64,
+    read_at: Instant,
+}
+
+struct Held {
+    actors: lru::LruCache<String, Entry>,
+    /// The newest version heard of or read for each organization.
+    versions: HashMap<Uuid, i64>,
+}
+
+pub struct ActorCache {
+    held: Mutex<Held>,
+    /// Whether the listener is connected and listening: nothing is held or used otherwise.
+    live: AtomicBool,
+}
+
+impl ActorCache {
+    /// A cache that starts listening at `listen_url` when it is a PostgreSQL URL; otherwise it holds nothing.
+    pub fn new(listen_url: &str, capacity: usize) -> Arc<Self> {
+        let actors = lru::LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN));
+        let cache = Arc::new(Self {
+            held: Mutex::new(Held { actors, versions: HashMap::new() }),
+            live: AtomicBool::new(false),
+        });
+        if listen_url.starts_with("postgres") {
+            tokio::spawn(listen(Arc::downgrade(&cache), listen_url.to_string()));
+        }
+        cache
+    }
+
+    /// The actor read for `token` while its organization is still at the version it was read at.
+    pub(super) fn get(&self, token: &str) -> Option<Actor> {
+        if !self.live.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut held = self.lock();
+        let Held { actors, versions } = &mut *held;
+        let entry = actors.get(token)?;
+        let organization = entry.actor.organization_id();
+        let current = versions.get(&organization).is_some_and(|v| Some(*v) == entry.actor.catalog_version());
+        if current && entry.read_at.elapsed() < TTL && chrono::Utc::now().timestamp() < entry.expires {
+            return Some(entry.actor.clone());
+        }
+        actors.pop(token);
+        None
+    }
+
+    /// Holds an actor just read from the database, unless a newer version of its organization is known.
+    pub(super) fn put(&self, token: &str, actor: &Actor, expires: i64) {
+        let Some(version) = actor.catalog_version().filter(|_| self.live.load(Ordering::Acquire)) else { return };
+        let mut held = self.lock();
+        let known = held.versions.entry(actor.organization_id()).or_insert(version);
+        if *known > version {
+            return;
+        }
+        *known = version;
+        let entry = Entry { actor: actor.clone().without_password_hash(), expires, read_at: Instant::now() };
+        held.actors.put(token.to_string(), entry);
+    }
+
+    /// Drops the organization's actors: its users or settings may just have changed.
+    pub fn forget(&self, organization_id: Uuid) {
+        self.lock().versions.remove(&organization_id);
+    }
+
+    fn heard(&self, organization_id: Uuid, version: i64) {
+        let mut held = self.lock();
+        if held.versions.len() >= VERSIONS_HELD && !held.versions.contains_key(&organization_id) {
+            held.versions.clear();
+        }
+        let known = held.versions.entry(organization_id).or_insert(version);
+        *known = (*known).max(version);
+    }
+
+    /// Drops everything: for an announcement that cannot be read, and whenever the listener (re)connects.
+    fn clear(&self) {
+        let mut held = self.lock();
+        held.actors.clear();
+        held.versions.clear();
+    }
+
+    fn set_live(&self, live: bool) {
+        self.clear();
+        self.live.store(live, Ordering::Release);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
+        // Entries are replaced whole: a panic while holding the lock leaves nothing half-written.
+        self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Hears version bumps until the cache is gone, connecting again after a failure (holding nothing
+/// meanwhile).
+async fn listen(cache: Weak<ActorCache>, url: String) {
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut listener) => {
+                if listener.listen(CHANNEL).await.is_ok() {
+                    let Some(held) = cache.upgrade() else { return };
+                    held.set_live(true);
+                    drop(held);
+                    // `try_recv` answers `None` when the connection is lost instead of reconnecting silently.
+                    while let Ok(Some(note)) = listener.try_recv().await {
+                        let Some(held) = cache.upgrade() else { return };
+                        match note.payload().split_once(':') {
+                            Some((org, version)) => match (org.parse(), version.parse()) {
+                                (Ok(org), Ok(version)) => held.heard(org, version),
+                                _ => held.clear(),
+                            },
+                            None => held.clear(),
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "actor cache cannot listen for changes; reading every actor"),
+        }
+        let Some(held) = cache.upgrade() else { return };
+        held.set_live(false);
+        drop(held);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
