@@ -1,6 +1,8 @@
 //! Relay cursor pagination over keyset queries: a page is "rows after this (value, id)", never an
 //! offset, so pages stay correct while rows are added and cost the same deep in a list.
 
+use std::{borrow::Cow, sync::Arc};
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -53,13 +55,67 @@ struct Cursor {
     id: Uuid,
 }
 
+/// An edge's cursor, encoded only when a client reads it: most pages are read without their edges'
+/// cursors, and encoding one for each of 50 rows cost a twentieth of a page's server time.
+#[derive(Clone)]
+pub struct EdgeCursor(Position);
+
+#[derive(Clone)]
+enum Position {
+    InList {
+        list: Arc<str>,
+        organization_id: Uuid,
+        position: KeyValue,
+        id: Uuid,
+    },
+    /// A cursor of another kind, made by its list.
+    Encoded(String),
+}
+
+impl EdgeCursor {
+    pub fn encode(&self) -> String {
+        match &self.0 {
+            Position::InList { list, organization_id, position, id } => {
+                let cursor = Cursor { k: list.to_string(), o: *organization_id, p: position.clone(), id: *id };
+                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+            }
+            Position::Encoded(cursor) => cursor.clone(),
+        }
+    }
+}
+
+impl From<String> for EdgeCursor {
+    fn from(encoded: String) -> Self {
+        Self(Position::Encoded(encoded))
+    }
+}
+
+/// A `String` to clients.
+impl async_graphql::OutputType for EdgeCursor {
+    fn type_name() -> Cow<'static, str> {
+        <String as async_graphql::OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <String as async_graphql::OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        _: &async_graphql::ContextSelectionSet<'_>,
+        _: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<async_graphql::Value> {
+        Ok(async_graphql::Value::String(self.encode()))
+    }
+}
+
 /// One page request, validated.
 pub struct Page {
     pub limit: u64,
     /// `last`/`before`: read in reverse and flip the rows back.
     pub backward: bool,
     position: Option<(KeyValue, Uuid)>,
-    list: String,
+    list: Arc<str>,
     organization_id: Uuid,
     /// The caller knows the filter matches few rows (see `fetch`).
     few: bool,
@@ -80,7 +136,7 @@ impl PageArgs {
         }
         let cursor_field = if backward { "before" } else { "after" };
         let position = cursor.map(|c| decode(&c, list, organization_id, cursor_field)).transpose()?;
-        Ok(Page { limit: size as u64, backward, position, list: list.to_string(), organization_id, few: false })
+        Ok(Page { limit: size as u64, backward, position, list: list.into(), organization_id, few: false })
     }
 }
 
@@ -103,9 +159,8 @@ impl Page {
         self
     }
 
-    pub fn cursor(&self, position: KeyValue, id: Uuid) -> String {
-        let cursor = Cursor { k: self.list.clone(), o: self.organization_id, p: position, id };
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+    pub fn cursor(&self, position: KeyValue, id: Uuid) -> EdgeCursor {
+        EdgeCursor(Position::InList { list: self.list.clone(), organization_id: self.organization_id, position, id })
     }
 
     /// Orders `query` by `(key, id)` in `descending` or ascending order, starts after the cursor, and
@@ -153,7 +208,7 @@ impl Page {
 
 /// One page of rows with their cursors, whether more pages follow, and the list's total when asked for.
 pub struct Fetched<M> {
-    pub items: Vec<(String, M)>,
+    pub items: Vec<(EdgeCursor, M)>,
     pub flags: PageInfoFlags,
     pub total: i64,
 }
@@ -210,12 +265,12 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
-    pub fn new(flags: PageInfoFlags, cursors: &[String]) -> Self {
+    pub fn new(flags: PageInfoFlags, first: Option<&EdgeCursor>, last: Option<&EdgeCursor>) -> Self {
         Self {
             has_next_page: flags.has_next_page,
             has_previous_page: flags.has_previous_page,
-            start_cursor: cursors.first().cloned(),
-            end_cursor: cursors.last().cloned(),
+            start_cursor: first.map(EdgeCursor::encode),
+            end_cursor: last.map(EdgeCursor::encode),
         }
     }
 }
@@ -230,7 +285,7 @@ macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty, $edges:ty) => {
         #[derive(async_graphql::SimpleObject)]
         pub struct $edge {
-            pub cursor: String,
+            pub cursor: $crate::pagination::EdgeCursor,
             pub node: $node,
         }
 
@@ -245,13 +300,14 @@ macro_rules! connection {
         impl $connection {
             #[allow(clippy::useless_conversion)]
             pub fn new(
-                items: Vec<(String, $node)>,
+                items: Vec<($crate::pagination::EdgeCursor, $node)>,
                 flags: $crate::pagination::PageInfoFlags,
                 total_count: i64,
             ) -> Self {
-                let cursors: Vec<String> = items.iter().map(|(c, _)| c.clone()).collect();
+                let (first, last) = (items.first().map(|(c, _)| c), items.last().map(|(c, _)| c));
+                let page_info = $crate::pagination::PageInfo::new(flags, first, last);
                 let edges: Vec<$edge> = items.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect();
-                Self { edges: edges.into(), page_info: $crate::pagination::PageInfo::new(flags, &cursors), total_count }
+                Self { edges: edges.into(), page_info, total_count }
             }
         }
     };

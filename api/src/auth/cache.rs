@@ -24,7 +24,7 @@ use std::{
 use sea_orm::sqlx::postgres::PgListener;
 use uuid::Uuid;
 
-use super::Actor;
+use super::actor::Actor;
 
 const CHANNEL: &str = "catalog_versions";
 const TTL: Duration = Duration::from_secs(10);

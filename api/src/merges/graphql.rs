@@ -177,7 +177,7 @@ impl DuplicateQuery {
                 let cursor = GroupCursor { o: actor.organization_id(), r: g.reason, k: g.key.clone() };
                 let cursor = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default());
                 let contacts = g.contacts.into_iter().map(Contact).collect();
-                (cursor, DuplicateGroup { reason: g.reason, matched_value: g.key, contacts })
+                (cursor.into(), DuplicateGroup { reason: g.reason, matched_value: g.key, contacts })
             })
             .collect();
         let flags = PageInfoFlags { has_next_page: more, has_previous_page: had_cursor };

@@ -152,7 +152,7 @@ impl EdgePlan {
         for (key, field) in &self.0 {
             let value = match field {
                 EdgeField::Typename => Value::String("ContactEdge".to_owned()),
-                EdgeField::Cursor => Value::String(edge.cursor.clone()),
+                EdgeField::Cursor => Value::String(edge.cursor.encode()),
                 EdgeField::Node(plan) => node(plan, &edge.node.0, related),
             };
             object.insert(key.clone(), value);
