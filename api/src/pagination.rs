@@ -6,8 +6,9 @@ use std::{borrow::Cow, sync::Arc};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Expr, Func, SimpleExpr},
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
+    sea_query::{Alias, CommonTableExpression, Expr, Func, SimpleExpr, WithClause},
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -230,12 +231,20 @@ impl Page {
     where
         E::Model: Sync,
     {
+        if want_total && let Some((rows, total)) = self.counted_together(db, query.clone(), key, id, descending).await?
+        {
+            return Ok(self.items(rows, total, position));
+        }
         let total = if want_total { sea_orm::PaginatorTrait::count(query.clone(), db).await? as i64 } else { 0 };
         // The exact count tells whether matches are few. Walking the order's index assumes they are
         // spread evenly along it; when the filter correlates with the order (contacts created in an old
         // month were also active long ago) that walk read 380,000 rows to find 51.
         let few = self.few || (want_total && total <= FEW_MATCHES);
         let rows = self.apply(query, key, id, descending, few).all(db).await?;
+        Ok(self.items(rows, total, position))
+    }
+
+    fn items<M>(&self, rows: Vec<M>, total: i64, position: impl Fn(&M) -> (KeyValue, Uuid)) -> Fetched<M> {
         let (rows, flags) = self.finish(rows);
         let items = rows
             .into_iter()
@@ -244,9 +253,53 @@ impl Page {
                 (self.cursor(value, id), m)
             })
             .collect();
-        Ok(Fetched { items, flags, total })
+        Fetched { items, flags, total }
+    }
+
+    /// On PostgreSQL, a counted page of a list that matches at most `COUNTED_TOGETHER` rows, in one
+    /// statement: the matches are gathered once, counted, and the page sorted from them; a count and a page
+    /// as two statements read the matches twice and cost a second round trip. The gathering stops one row
+    /// past the bound: `None` then, and the caller counts and pages as usual, having spent no more than
+    /// that count would. The CTE takes the table's name, so the page's order and cursor conditions read
+    /// its rows unchanged (inside its own body the name still means the table).
+    async fn counted_together<E: EntityTrait>(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        query: Select<E>,
+        key: E::Column,
+        id: E::Column,
+        descending: bool,
+    ) -> ApiResult<Option<(Vec<E::Model>, i64)>> {
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(None);
+        }
+        let table = E::default().table_name().to_string();
+        let matches = CommonTableExpression::new()
+            .query(query.limit(COUNTED_TOGETHER + 1).into_query())
+            .table_name(Alias::new(&table))
+            .materialized(true)
+            .to_owned();
+        let mut page = self.apply(E::find(), key, id, descending, true).into_query();
+        page.expr_as(Expr::cust(format!("(SELECT count(*) FROM \"{table}\")")), Alias::new(TOTAL));
+        let statement = db.get_database_backend().build(&page.with(WithClause::new().cte(matches).to_owned()));
+        let rows = db.query_all_raw(statement).await?;
+        let total = match rows.first() {
+            Some(row) => row.try_get::<i64>("", TOTAL)?,
+            // Nothing matches at all, or (after a cursor) nothing is left: only the latter needs a count.
+            None if self.position.is_none() => return Ok(Some((Vec::new(), 0))),
+            None => return Ok(None),
+        };
+        if total > COUNTED_TOGETHER as i64 {
+            return Ok(None);
+        }
+        let rows = rows.iter().map(|row| E::Model::from_query_result(row, "")).collect::<Result<_, _>>()?;
+        Ok(Some((rows, total)))
     }
 }
+
+/// Matches up to which a counted page is answered in one statement (`Page::counted_together`).
+const COUNTED_TOGETHER: u64 = 2_000;
+const TOTAL: &str = "matches_total";
 
 /// Up to this many matches, a counted page is sorted rather than found by walking an index in order.
 const FEW_MATCHES: i64 = 20_000;

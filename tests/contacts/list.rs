@@ -222,7 +222,8 @@ async fn a_page_loads_its_relations_in_a_constant_number_of_queries() {
         assert_eq!(res["data"]["contacts"]["edges"].as_array().unwrap().len(), target, "{res}");
         counts.push(app.queries.load(std::sync::atomic::Ordering::SeqCst) - before);
     }
-    assert_eq!(counts[0], counts[1], "queries for 3 contacts vs 30: {counts:?}");
+    // One fewer at most for 30: the actor, once the server holds it (PostgreSQL, `auth::ActorCache`).
+    assert!(counts[1] <= counts[0] && counts[0] <= counts[1] + 1, "queries for 3 contacts vs 30: {counts:?}");
 }
 
 /// Tag + stage + creation filters read a copy of the contact's creation time kept on each tag link: the

@@ -189,7 +189,8 @@ async fn named_and_anonymous_queries_both_use_the_copy() {
         assert_eq!(res["data"]["contacts"]["edges"][0]["node"]["assignee"]["name"], "Olivia Owner", "{res}");
         counts.push(app.queries.load(std::sync::atomic::Ordering::SeqCst) - before);
     }
-    assert_eq!(counts, [2, 2, 2], "the actor and the page only");
+    // The page, and the actor unless this server holds it already (PostgreSQL, `auth::ActorCache`).
+    assert!(counts.iter().all(|n| (1..=2).contains(n)), "the actor and the page only: {counts:?}");
 }
 
 #[tokio::test]
