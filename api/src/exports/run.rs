@@ -79,20 +79,25 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
     let keys: Vec<String> = columns.iter().map(|c| c.key().to_string()).collect();
     let mut sink = Sink::create(params.format, &rt.files.staging_path(key)?, &headers, &keys)?;
     let mut current = progress(rt, job, total as i64, 0).await?;
-    let mut after: Option<uuid::Uuid> = None;
-    loop {
-        let fresh = job::Entity::find_by_id(job.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
-        if fresh.cancel_requested {
-            return Ok(JobState::Cancelled);
-        }
-        // Id order is creation order (ids are time-ordered) and walks the (organization, id) index.
-        let mut page = query.clone().order_by_asc(contact::Column::Id);
+    // Id order is creation order (ids are time-ordered) and walks the (organization, id) index.
+    let fetch = |after: Option<uuid::Uuid>| {
+        let (db, mut page) = (db.clone(), query.clone().order_by_asc(contact::Column::Id));
         if let Some(id) = after {
             page = page.filter(contact::Column::Id.gt(id));
         }
-        let contacts = page.limit(PAGE).all(db).await?;
+        tokio::spawn(async move { page.limit(PAGE).all(&db).await })
+    };
+    let mut next = fetch(None);
+    loop {
+        let fresh = job::Entity::find_by_id(job.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
+        if fresh.cancel_requested {
+            next.abort();
+            return Ok(JobState::Cancelled);
+        }
+        let contacts = next.await.map_err(ApiError::internal)??;
         let Some(last) = contacts.last() else { break };
-        after = Some(last.id);
+        // The database reads the next page while this one is written: the two cores share the work.
+        next = fetch(Some(last.id));
         for row in columns::rows(db, org, &columns, &lookups, &contacts).await? {
             sink.write(&row)?;
         }
