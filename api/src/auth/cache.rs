@@ -16,7 +16,7 @@ use std::{
     num::NonZeroUsize,
     sync::{
         Arc, Mutex, Weak,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -49,6 +49,9 @@ pub struct ActorCache {
     held: Mutex<Held>,
     /// Whether the listener is connected and listening: nothing is held or used otherwise.
     live: AtomicBool,
+    /// Moves whenever versions are forgotten (`forget`, `clear`): an actor read before that cannot be
+    /// held, since the version it would be compared with may be the one just forgotten.
+    generation: AtomicU64,
 }
 
 impl ActorCache {
@@ -58,6 +61,7 @@ impl ActorCache {
         let cache = Arc::new(Self {
             held: Mutex::new(Held { actors, versions: HashMap::new() }),
             live: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
         });
         if listen_url.starts_with("postgres") {
             tokio::spawn(listen(Arc::downgrade(&cache), listen_url.to_string()));
@@ -82,10 +86,19 @@ impl ActorCache {
         None
     }
 
-    /// Holds an actor just read from the database, unless a newer version of its organization is known.
-    pub(super) fn put(&self, token: &str, actor: &Actor, expires: i64) {
+    /// Taken before reading an actor, and handed back to `put`.
+    pub(super) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Holds an actor just read from the database, unless a newer version of its organization is known or
+    /// versions were forgotten since `generation` was taken.
+    pub(super) fn put(&self, token: &str, actor: &Actor, expires: i64, generation: u64) {
         let Some(version) = actor.catalog_version().filter(|_| self.live.load(Ordering::Acquire)) else { return };
         let mut held = self.lock();
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
         let known = held.versions.entry(actor.organization_id()).or_insert(version);
         if *known > version {
             return;
@@ -97,13 +110,16 @@ impl ActorCache {
 
     /// Drops the organization's actors: its users or settings may just have changed.
     pub fn forget(&self, organization_id: Uuid) {
-        self.lock().versions.remove(&organization_id);
+        let mut held = self.lock();
+        held.versions.remove(&organization_id);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn heard(&self, organization_id: Uuid, version: i64) {
         let mut held = self.lock();
         if held.versions.len() >= VERSIONS_HELD && !held.versions.contains_key(&organization_id) {
             held.versions.clear();
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
         let known = held.versions.entry(organization_id).or_insert(version);
         *known = (*known).max(version);
@@ -114,8 +130,11 @@ impl ActorCache {
         let mut held = self.lock();
         held.actors.clear();
         held.versions.clear();
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// An actor read while the listener was not listening may predate a change nobody announced to it:
+    /// `clear` moves the generation, so such a read is not held.
     fn set_live(&self, live: bool) {
         self.clear();
         self.live.store(live, Ordering::Release);
@@ -156,5 +175,94 @@ async fn listen(cache: Weak<ActorCache>, url: String) {
         held.set_live(false);
         drop(held);
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::{enums::PlanTier, organization, user};
+
+    use super::*;
+
+    fn actor(version: i64) -> Actor {
+        let at = chrono::Utc::now();
+        let organization = organization::Model {
+            id: Uuid::nil(),
+            name: "Acme".into(),
+            plan: PlanTier::Free,
+            default_country: "CR".into(),
+            time_zone: None,
+            settings: serde_json::json!({}),
+            created_at: at,
+            updated_at: at,
+        };
+        let user = user::Model {
+            id: Uuid::now_v7(),
+            organization_id: organization.id,
+            email: "agent@acme.test".into(),
+            name: "Agent".into(),
+            role: entity::enums::UserRole::Agent,
+            viewer_agent_ids: None,
+            password_hash: Some("secret".into()),
+            active: true,
+            created_at: at,
+            updated_at: at,
+        };
+        Actor::for_user(user, organization).at_catalog_version(version)
+    }
+
+    fn live() -> ActorCache {
+        let actors = lru::LruCache::new(NonZeroUsize::new(8).unwrap());
+        let cache = ActorCache {
+            held: Mutex::new(Held { actors, versions: HashMap::new() }),
+            live: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+        };
+        cache.set_live(true);
+        cache
+    }
+
+    const EXPIRES: i64 = i64::MAX;
+
+    #[test]
+    fn an_actor_is_held_until_a_newer_version_is_heard() {
+        let cache = live();
+        cache.put("t", &actor(3), EXPIRES, cache.generation());
+        let held = cache.get("t").expect("held");
+        assert!(held.user().unwrap().password_hash.is_none(), "no password hash in memory");
+        assert!(cache.get("other").is_none());
+        cache.heard(Uuid::nil(), 4);
+        assert!(cache.get("t").is_none());
+        // A read that raced the announcement (it saw version 3) is not held either.
+        cache.put("t", &actor(3), EXPIRES, cache.generation());
+        assert!(cache.get("t").is_none());
+    }
+
+    #[test]
+    fn a_read_begun_before_versions_were_forgotten_is_not_held() {
+        let cache = live();
+        // A request reads the actor at version 3; meanwhile a change commits, is heard (4), and the server
+        // that ran it forgets the organization's versions.
+        let generation = cache.generation();
+        cache.heard(Uuid::nil(), 4);
+        cache.forget(Uuid::nil());
+        cache.put("t", &actor(3), EXPIRES, generation);
+        assert!(cache.get("t").is_none());
+        // Likewise across a reconnection of the listener.
+        let generation = cache.generation();
+        cache.set_live(false);
+        cache.set_live(true);
+        cache.put("t", &actor(3), EXPIRES, generation);
+        assert!(cache.get("t").is_none());
+        // A read begun after both is held.
+        cache.put("t", &actor(4), EXPIRES, cache.generation());
+        assert!(cache.get("t").is_some());
+    }
+
+    #[test]
+    fn an_expired_token_is_not_served() {
+        let cache = live();
+        cache.put("t", &actor(1), chrono::Utc::now().timestamp() - 1, cache.generation());
+        assert!(cache.get("t").is_none());
     }
 }

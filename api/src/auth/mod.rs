@@ -52,10 +52,11 @@ async fn authenticate_with(
     if let Some(actor) = cache.and_then(|c| c.get(token)) {
         return Ok(actor);
     }
+    let generation = cache.map(ActorCache::generation);
     let claims = keys.verify(token)?;
     let actor = Actor::load(db, &claims).await?;
-    if let Some(cache) = cache {
-        cache.put(token, &actor, claims.exp);
+    if let (Some(cache), Some(generation)) = (cache, generation) {
+        cache.put(token, &actor, claims.exp, generation);
     }
     Ok(actor)
 }

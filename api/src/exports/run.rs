@@ -85,16 +85,15 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
         if let Some(id) = after {
             page = page.filter(contact::Column::Id.gt(id));
         }
-        tokio::spawn(async move { page.limit(PAGE).all(&db).await })
+        Prefetch(tokio::spawn(async move { page.limit(PAGE).all(&db).await }))
     };
     let mut next = fetch(None);
     loop {
         let fresh = job::Entity::find_by_id(job.id).one(db).await?.ok_or_else(|| ApiError::not_found("Job"))?;
         if fresh.cancel_requested {
-            next.abort();
             return Ok(JobState::Cancelled);
         }
-        let contacts = next.await.map_err(ApiError::internal)??;
+        let contacts = (&mut next.0).await.map_err(ApiError::internal)??;
         let Some(last) = contacts.last() else { break };
         // The database reads the next page while this one is written: the two cores share the work.
         next = fetch(Some(last.id));
@@ -110,6 +109,16 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
     let done = queue::finish(db, &current, JobState::Done, None, Some(key.to_string())).await?;
     rt.events.job(&done).await;
     Ok(JobState::Done)
+}
+
+/// The next page's read, stopped when the export ends without it (cancelled, failed, or dropped at shutdown),
+/// so it does not go on holding a connection.
+struct Prefetch(tokio::task::JoinHandle<Result<Vec<contact::Model>, sea_orm::DbErr>>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What the file holds, for the name it downloads under: `acme-realty-contacts-filtered-2026-12-01`.

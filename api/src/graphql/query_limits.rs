@@ -68,20 +68,24 @@ impl Default for QueryLimits {
 /// document). Done here rather than in an engine extension because any extension sends every field of
 /// every answer through the extension chain (a boxed future per field): a page of 50 contacts spent a
 /// tenth of its server time there.
-/// A text parsed and checked before is taken from `documents`.
-pub fn check_request(request: &mut Request, limits: &QueryLimits, documents: &Documents) -> ServerResult<()> {
+/// A text parsed and checked before is taken from `documents`; a new one is handed back, to be kept once
+/// the engine has validated it (`Documents::put`).
+pub fn check_request(
+    request: &mut Request,
+    limits: &QueryLimits,
+    documents: &Documents,
+) -> ServerResult<Option<ExecutableDocument>> {
     if let Some(document) = documents.get(&request.query) {
         check_variables(&request.variables, limits).map_err(too_complex)?;
         request.set_parsed_query(document);
-        return Ok(());
+        return Ok(None);
     }
     check_text(&request.query, limits).map_err(too_complex)?;
     check_variables(&request.variables, limits).map_err(too_complex)?;
     let document = async_graphql::parser::parse_query(&request.query)?;
     check_expansion(&document, limits).map_err(too_complex)?;
-    documents.put(&request.query, &document);
-    request.set_parsed_query(document);
-    Ok(())
+    request.set_parsed_query(document.clone());
+    Ok(Some(document))
 }
 
 /// The same checks as an engine extension, for the WebSocket transport, whose requests do not pass through

@@ -52,9 +52,12 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     }
 
     let limits = QueryLimits::from_config(&state.config);
-    if let Err(err) = query_limits::check_request(&mut request, &limits, &state.documents) {
-        return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
-    }
+    let fresh = match query_limits::check_request(&mut request, &limits, &state.documents) {
+        Ok(fresh) => fresh,
+        Err(err) => {
+            return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
+        }
+    };
     let query = is_query(&mut request);
     // A mutation may change users or the organization: this server's copies of its actors go once it ran.
     let changed = actor.as_ref().filter(|_| !query).map(|a| a.organization_id());
@@ -72,6 +75,10 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     // Kept to explain a refusal of the engine's depth or complexity limit, which states neither figure.
     let text = (request.query.clone(), request.variables.clone(), request.operation_name.clone());
     let mut response = state.schema.http.execute(request).await;
+    // Kept only once the engine validated it: errors without a path are the engine's refusals.
+    if let Some(document) = fresh.filter(|_| response.errors.iter().all(|e| !e.path.is_empty())) {
+        state.documents.put(&text.0, &document);
+    }
     if let Some(organization) = changed {
         state.actors.forget(organization);
     }
