@@ -5,7 +5,10 @@ use std::{path::Path, time::Duration};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        postgres::PgListener,
+        sqlite::{SqliteJournalMode, SqliteSynchronous},
+    },
 };
 
 use crate::config::Config;
@@ -113,4 +116,39 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 /// A new time-ordered id.
 pub fn new_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
+}
+
+/// What a PostgreSQL LISTEN connection hears (`listen`).
+pub enum Heard<'a> {
+    /// Listening, at first or again: whatever was sent while it was not is lost.
+    Listening,
+    Payload(&'a str),
+    /// The connection is gone; another is tried a second later.
+    Lost,
+}
+
+/// Listens on `channel` at `url` until `on` answers false, connecting again a second after a failure.
+/// `try_recv` reports a lost connection rather than reconnecting silently, so `on` hears of every gap.
+pub async fn listen(url: &str, channel: &str, mut on: impl FnMut(Heard<'_>) -> bool) {
+    loop {
+        match PgListener::connect(url).await {
+            Ok(mut listener) => {
+                if listener.listen(channel).await.is_ok() {
+                    if !on(Heard::Listening) {
+                        return;
+                    }
+                    while let Ok(Some(note)) = listener.try_recv().await {
+                        if !on(Heard::Payload(note.payload())) {
+                            return;
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, channel, "cannot listen for notifications; retrying"),
+        }
+        if !on(Heard::Lost) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }

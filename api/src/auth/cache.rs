@@ -21,10 +21,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sea_orm::sqlx::postgres::PgListener;
 use uuid::Uuid;
 
 use super::actor::Actor;
+use crate::db::Heard;
 
 const CHANNEL: &str = "catalog_versions";
 const TTL: Duration = Duration::from_secs(10);
@@ -57,21 +57,30 @@ pub struct ActorCache {
 impl ActorCache {
     /// A cache that starts listening at `listen_url` when it is a PostgreSQL URL; otherwise it holds nothing.
     pub fn new(listen_url: &str, capacity: usize) -> Arc<Self> {
-        let actors = lru::LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN));
-        let cache = Arc::new(Self {
-            held: Mutex::new(Held { actors, versions: HashMap::new() }),
-            live: AtomicBool::new(false),
-            generation: AtomicU64::new(0),
-        });
+        let cache = Arc::new(Self::empty(capacity));
         if listen_url.starts_with("postgres") {
             tokio::spawn(listen(Arc::downgrade(&cache), listen_url.to_string()));
         }
         cache
     }
 
+    fn empty(capacity: usize) -> Self {
+        let actors = lru::LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN));
+        Self {
+            held: Mutex::new(Held { actors, versions: HashMap::new() }),
+            live: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether actors are held now: on PostgreSQL, once the listener is listening.
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+
     /// The actor read for `token` while its organization is still at the version it was read at.
     pub(super) fn get(&self, token: &str) -> Option<Actor> {
-        if !self.live.load(Ordering::Acquire) {
+        if !self.is_live() {
             return None;
         }
         let mut held = self.lock();
@@ -94,7 +103,7 @@ impl ActorCache {
     /// Holds an actor just read from the database, unless a newer version of its organization is known or
     /// versions were forgotten since `generation` was taken.
     pub(super) fn put(&self, token: &str, actor: &Actor, expires: i64, generation: u64) {
-        let Some(version) = actor.catalog_version().filter(|_| self.live.load(Ordering::Acquire)) else { return };
+        let Some(version) = actor.catalog_version().filter(|_| self.is_live()) else { return };
         let mut held = self.lock();
         if self.generation.load(Ordering::Acquire) != generation {
             return;
@@ -146,36 +155,27 @@ impl ActorCache {
     }
 }
 
-/// Hears version bumps until the cache is gone, connecting again after a failure (holding nothing
-/// meanwhile).
+/// Hears version bumps until the cache is gone, holding nothing while not listening.
 async fn listen(cache: Weak<ActorCache>, url: String) {
-    loop {
-        match PgListener::connect(&url).await {
-            Ok(mut listener) => {
-                if listener.listen(CHANNEL).await.is_ok() {
-                    let Some(held) = cache.upgrade() else { return };
-                    held.set_live(true);
-                    drop(held);
-                    // `try_recv` answers `None` when the connection is lost instead of reconnecting silently.
-                    while let Ok(Some(note)) = listener.try_recv().await {
-                        let Some(held) = cache.upgrade() else { return };
-                        match note.payload().split_once(':') {
-                            Some((org, version)) => match (org.parse(), version.parse()) {
-                                (Ok(org), Ok(version)) => held.heard(org, version),
-                                _ => held.clear(),
-                            },
-                            None => held.clear(),
-                        }
-                    }
-                }
-            }
-            Err(err) => tracing::warn!(error = %err, "actor cache cannot listen for changes; reading every actor"),
+    crate::db::listen(&url, CHANNEL, |heard| {
+        let Some(cache) = cache.upgrade() else { return false };
+        match heard {
+            Heard::Listening => cache.set_live(true),
+            Heard::Lost => cache.set_live(false),
+            Heard::Payload(payload) => match bump(payload) {
+                Some((organization, version)) => cache.heard(organization, version),
+                None => cache.clear(),
+            },
         }
-        let Some(held) = cache.upgrade() else { return };
-        held.set_live(false);
-        drop(held);
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+        true
+    })
+    .await
+}
+
+/// `<organization id>:<version>`, as migration 17 announces a bump.
+fn bump(payload: &str) -> Option<(Uuid, i64)> {
+    let (organization, version) = payload.split_once(':')?;
+    Some((organization.parse().ok()?, version.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -212,12 +212,7 @@ mod tests {
     }
 
     fn live() -> ActorCache {
-        let actors = lru::LruCache::new(NonZeroUsize::new(8).unwrap());
-        let cache = ActorCache {
-            held: Mutex::new(Held { actors, versions: HashMap::new() }),
-            live: AtomicBool::new(false),
-            generation: AtomicU64::new(0),
-        };
+        let cache = ActorCache::empty(8);
         cache.set_live(true);
         cache
     }

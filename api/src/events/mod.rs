@@ -4,17 +4,17 @@
 
 pub mod graphql;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use async_graphql::{Context, Enum};
 use chrono::{DateTime, Utc};
 use entity::contact;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, sqlx::postgres::PgListener};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::db::{is_postgres, now};
+use crate::db::{Heard, is_postgres, now};
 
 const PG_CHANNEL: &str = "contact_events";
 
@@ -127,28 +127,18 @@ impl EventBus {
     }
 }
 
-/// Relays NOTIFY payloads to this instance's subscribers, reconnecting after failures, until the bus
-/// is gone.
+/// Relays NOTIFY payloads to this instance's subscribers until the bus is gone.
 async fn relay(bus: std::sync::Weak<EventBus>, url: String) {
-    loop {
-        match PgListener::connect(&url).await {
-            Ok(mut listener) => {
-                if listener.listen(PG_CHANNEL).await.is_ok() {
-                    while let Ok(note) = listener.recv().await {
-                        let Some(bus) = bus.upgrade() else { return };
-                        if let Ok(event) = serde_json::from_str::<BusEvent>(note.payload()) {
-                            let _ = bus.local.send(event);
-                        }
-                    }
-                }
-            }
-            Err(err) => tracing::warn!(error = %err, "event listener cannot connect; retrying"),
+    crate::db::listen(&url, PG_CHANNEL, |heard| {
+        let Some(bus) = bus.upgrade() else { return false };
+        if let Heard::Payload(payload) = heard
+            && let Ok(event) = serde_json::from_str::<BusEvent>(payload)
+        {
+            let _ = bus.local.send(event);
         }
-        if bus.strong_count() == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+        true
+    })
+    .await
 }
 
 /// Publishes an event about `contact` from a resolver.
