@@ -185,9 +185,11 @@ async fn soon(what: &str, check: impl AsyncFn() -> bool) {
 async fn every_server_sees_a_change_to_a_user_at_once() {
     let app = TestApp::new().await;
     let state = api::AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap();
-    let second = api::app(state);
-    // Lets both servers' listeners get in place.
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let second = api::app(state.clone());
+    // Both servers hold actors (PostgreSQL) before anything is read.
+    if app.actors_held().await {
+        soon("the second server listening", async || state.actors.is_live()).await;
+    }
     let (agent_id, agent) = app.user("AGENT", "agent@acme.test").await;
     let (other_id, other) = app.user("AGENT", "other@acme.test").await;
     let (viewer_id, viewer) = app.user_with("VIEWER", "viewer@acme.test", json!([agent_id])).await;

@@ -125,6 +125,20 @@ impl TestApp {
         }
     }
 
+    /// Waits until this server holds the actors of recent tokens (on PostgreSQL, once it listens for
+    /// changes; never on SQLite), so a test can count the queries a request makes. Answers whether it does.
+    pub async fn actors_held(&self) -> bool {
+        if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return false;
+        }
+        let start = std::time::Instant::now();
+        while !self.state.actors.is_live() {
+            assert!(start.elapsed() < std::time::Duration::from_secs(5), "the actor cache never started listening");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        true
+    }
+
     /// Sends any request through the router.
     pub async fn send(&self, request: Request<Body>) -> Response {
         self.router.clone().oneshot(request).await.expect("router is infallible")
