@@ -41,14 +41,8 @@ pub async fn enqueue(db: &impl ConnectionTrait, org: Uuid, changes: Vec<Change>)
     if changes.is_empty() {
         return Ok(());
     }
-    let endpoints = webhook_endpoint::Entity::find()
-        .filter(webhook_endpoint::Column::OrganizationId.eq(org))
-        .filter(webhook_endpoint::Column::Active.eq(true))
-        .all(db)
-        .await?;
-    let subscribers = |event: EventType| {
-        endpoints.iter().filter(move |e| e.events.as_array().is_some_and(|a| a.iter().any(|n| n == event.name())))
-    };
+    let endpoints = active_endpoints(db, org).await?;
+    let subscribers = |event: EventType| endpoints.iter().filter(move |e| hears(e, event));
     let changes: Vec<Change> = changes.into_iter().filter(|c| subscribers(c.event).next().is_some()).collect();
     if changes.is_empty() {
         return Ok(());
@@ -77,6 +71,20 @@ pub async fn enqueue(db: &impl ConnectionTrait, org: Uuid, changes: Vec<Change>)
         webhook_delivery::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
     }
     Ok(())
+}
+
+async fn active_endpoints(db: &impl ConnectionTrait, org: Uuid) -> ApiResult<Vec<webhook_endpoint::Model>> {
+    Ok(webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::OrganizationId.eq(org))
+        .filter(webhook_endpoint::Column::Active.eq(true))
+        .all(db)
+        .await?)
+}
+
+/// Whether `endpoint` hears of `event`: subscribed to it, or to a single event it stands for.
+fn hears(endpoint: &webhook_endpoint::Model, event: EventType) -> bool {
+    let names = endpoint.events.as_array().map(Vec::as_slice).unwrap_or_default();
+    names.iter().filter_map(|n| n.as_str().and_then(EventType::from_name)).any(|s| event.reaches(s))
 }
 
 /// A delivery of one event to one endpoint, due now.
@@ -125,17 +133,7 @@ pub async fn enqueue_bulk(
     if ids.is_empty() {
         return Ok(());
     }
-    let endpoints: Vec<webhook_endpoint::Model> = webhook_endpoint::Entity::find()
-        .filter(webhook_endpoint::Column::OrganizationId.eq(org))
-        .filter(webhook_endpoint::Column::Active.eq(true))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|e| {
-            let names = e.events.as_array().cloned().unwrap_or_default();
-            names.iter().filter_map(|n| n.as_str().and_then(EventType::from_name)).any(|s| event.reaches(s))
-        })
-        .collect();
+    let endpoints: Vec<_> = active_endpoints(db, org).await?.into_iter().filter(|e| hears(e, event)).collect();
     if endpoints.is_empty() {
         return Ok(());
     }
