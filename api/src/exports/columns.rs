@@ -172,17 +172,15 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    pub async fn load(db: &impl ConnectionTrait, organization_id: Uuid) -> ApiResult<Self> {
-        let org = organization_id;
+    pub async fn load(db: &impl ConnectionTrait, organization: &entity::organization::Model) -> ApiResult<Self> {
+        let org = organization.id;
         let stages = pipeline_stage::Entity::find().filter(pipeline_stage::Column::OrganizationId.eq(org)).all(db);
         let stages = stages.await?.into_iter().map(|s| (s.id, s.name)).collect();
         let users = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).all(db).await?;
         let listings = listing::Entity::find().filter(listing::Column::OrganizationId.eq(org)).all(db).await?;
         let tags = tag::Entity::find().filter(tag::Column::OrganizationId.eq(org)).all(db).await?;
-        let organization = entity::organization::Entity::find_by_id(org).one(db).await?;
-        let organization = organization.ok_or_else(|| ApiError::not_found("Organization"))?;
         Ok(Self {
-            zone: crate::values::TimeZone::of(&organization),
+            zone: crate::values::TimeZone::of(organization),
             stages,
             users: users.into_iter().map(|u| (u.id, u.name)).collect(),
             listings: listings.into_iter().map(|l| (l.id, l.title)).collect(),

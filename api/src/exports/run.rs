@@ -74,7 +74,7 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
     }
     let org = job.organization_id;
     let columns = columns::resolve(db, org, params.include_hidden, params.columns.as_deref()).await?;
-    let lookups = Lookups::load(db, org).await?;
+    let lookups = Lookups::load(db, actor.organization()).await?;
     let headers: Vec<String> = columns.iter().map(|c| c.header(params.language).to_string()).collect();
     let keys: Vec<String> = columns.iter().map(|c| c.key().to_string()).collect();
     let mut sink = Sink::create(params.format, &rt.files.staging_path(key)?, &headers, &keys)?;
