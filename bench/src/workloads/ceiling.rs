@@ -4,15 +4,12 @@
 //! concurrency right after the server's run, with the server's session setting (custom plans). Their rate is
 //! the ceiling the server is measured against. PostgreSQL only.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value as SqlValue};
 use uuid::Uuid;
 
-use super::Report;
+use super::{Report, load::Verdict};
 
 /// The tags of the contact `c`, by name.
 const TAGS: &str = "ARRAY(SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id \
@@ -162,40 +159,18 @@ pub async fn drive(
     build: SqlBuild,
     name: String,
 ) -> Report {
-    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let errors = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let deadline = started + duration;
-    let workers: Vec<_> = (0..concurrency)
-        .map(|worker| {
-            let (db, build, counter, latencies, errors) =
-                (db.clone(), build.clone(), counter.clone(), latencies.clone(), errors.clone());
-            tokio::spawn(async move {
-                let mut mine = Vec::new();
-                while Instant::now() < deadline {
-                    let stmt = build(counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed), worker);
-                    let t = Instant::now();
-                    if db.query_all_raw(stmt).await.is_err() {
-                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    mine.push(t.elapsed());
-                }
-                latencies.lock().unwrap().extend(mine);
-            })
-        })
-        .collect();
-    for w in workers {
-        let _ = w.await;
-    }
-    let latencies = std::mem::take(&mut *latencies.lock().unwrap());
-    Report {
-        name,
-        requests: latencies.len(),
-        errors: errors.load(std::sync::atomic::Ordering::Relaxed),
-        elapsed: started.elapsed(),
-        latencies,
-    }
+    let db = db.clone();
+    let outcome = super::load::steps(concurrency, duration, move |i, worker| {
+        let (db, statement) = (db.clone(), build(i, worker));
+        async move {
+            match db.query_all_raw(statement).await {
+                Ok(_) => Verdict::Done,
+                Err(err) => Verdict::Failed(err.to_string()),
+            }
+        }
+    })
+    .await;
+    outcome.report(name)
 }
 
 /// CPU seconds (user and system) a process has used, from `/proc/<pid>/stat`.

@@ -3,6 +3,7 @@
 //! whose GraphQL answer carries `errors`).
 
 use std::{
+    future::Future,
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
@@ -41,42 +42,69 @@ impl Outcome {
     }
 }
 
+/// How one request ended.
+pub enum Verdict {
+    Done,
+    RateLimited,
+    Shed,
+    Failed(String),
+}
+
 /// Runs `build(i, worker)` requests (i counts across workers) for `duration`.
 pub async fn drive<F>(http: &HttpClient, concurrency: usize, duration: Duration, build: F) -> Outcome
 where
     F: Fn(usize, usize) -> Request<Body> + Send + Sync + 'static,
 {
-    let build = Arc::new(build);
+    let http = http.clone();
+    steps(concurrency, duration, move |i, worker| {
+        let (http, request) = (http.clone(), build(i, worker));
+        async move {
+            let (status, body) = match http.request(request).await {
+                Ok(res) => {
+                    let status = res.status().as_u16();
+                    (status, res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default())
+                }
+                Err(err) => (0, err.to_string().into_bytes().into()),
+            };
+            let graphql_error = body.starts_with(b"{\"errors\"") || body.windows(10).any(|w| w == b"\"errors\":[");
+            match (status, graphql_error) {
+                (429, _) => Verdict::RateLimited,
+                (503, _) => Verdict::Shed,
+                (200, false) => Verdict::Done,
+                _ => Verdict::Failed(format!("{status} {}", String::from_utf8_lossy(&body))),
+            }
+        }
+    })
+    .await
+}
+
+/// Runs `step(i, worker)` from `concurrency` workers for `duration` (i counts across workers), timing each.
+pub async fn steps<S, F>(concurrency: usize, duration: Duration, step: S) -> Outcome
+where
+    S: Fn(usize, usize) -> F + Send + Sync + 'static,
+    F: Future<Output = Verdict> + Send,
+{
+    let step = Arc::new(step);
     let counter = Arc::new(AtomicUsize::new(0));
     let total = Arc::new(Mutex::new(Outcome::default()));
     let started = Instant::now();
     let deadline = started + duration;
     let workers: Vec<_> = (0..concurrency)
         .map(|worker| {
-            let (http, build, counter, total) = (http.clone(), build.clone(), counter.clone(), total.clone());
+            let (step, counter, total) = (step.clone(), counter.clone(), total.clone());
             tokio::spawn(async move {
                 let mut mine = Outcome::default();
                 while Instant::now() < deadline {
-                    let request = build(counter.fetch_add(1, Ordering::Relaxed), worker);
                     let t = Instant::now();
-                    let (status, body) = match http.request(request).await {
-                        Ok(res) => {
-                            let status = res.status().as_u16();
-                            (status, res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default())
-                        }
-                        Err(err) => (0, err.to_string().into_bytes().into()),
-                    };
+                    let verdict = step(counter.fetch_add(1, Ordering::Relaxed), worker).await;
                     mine.latencies.push(t.elapsed());
-                    let graphql_error =
-                        body.starts_with(b"{\"errors\"") || body.windows(10).any(|w| w == b"\"errors\":[");
-                    match (status, graphql_error) {
-                        (429, _) => mine.rate_limited += 1,
-                        (503, _) => mine.shed += 1,
-                        (200, false) => {}
-                        _ => {
+                    match verdict {
+                        Verdict::Done => {}
+                        Verdict::RateLimited => mine.rate_limited += 1,
+                        Verdict::Shed => mine.shed += 1,
+                        Verdict::Failed(error) => {
                             mine.errors += 1;
-                            mine.first_error
-                                .get_or_insert_with(|| format!("{status} {}", String::from_utf8_lossy(&body)));
+                            mine.first_error.get_or_insert(error);
                         }
                     }
                 }
