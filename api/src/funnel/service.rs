@@ -84,7 +84,7 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
         .await?;
     // Every entry into a stage in the period.
     let mut entries: Vec<Entry> =
-        changes.iter().filter_map(|c| Some((c.contact_id?, stage_in(&c.after)?, c.created_at, MOVED))).collect();
+        changes.iter().filter_map(|c| Some((c.contact_id?, stage_in(&c.after)?, c.created_at, How::Moved))).collect();
 
     let created = base.clone().filter(contact::Column::CreatedAt.between(q.from, q.to));
     let born: Vec<(Uuid, Uuid, DateTime<Utc>)> = created
@@ -111,15 +111,20 @@ pub async fn funnel(db: &impl ConnectionTrait, actor: &Actor, q: FunnelQuery) ->
         }
     }
     for (contact, stage_now, at) in born {
-        entries.push((contact, initial.get(&contact).copied().unwrap_or(stage_now), at, BORN));
+        entries.push((contact, initial.get(&contact).copied().unwrap_or(stage_now), at, How::Born));
     }
     Ok(figures(&stages, &current, entries))
 }
 
 /// (contact, stage, when, how): an entry into a stage, by creation or by a move.
-type Entry = (Uuid, Uuid, DateTime<Utc>, u8);
-const BORN: u8 = 0;
-const MOVED: u8 = 1;
+type Entry = (Uuid, Uuid, DateTime<Utc>, How);
+
+/// How a contact entered a stage; a creation sorts before a move made in the same instant.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum How {
+    Born,
+    Moved,
+}
 
 /// Per stage: how many entered it, and the share of them that later reached a later stage that is not
 /// lost. Counted per contact, so reordered stages, skipped stages and moves backwards keep it a share.
