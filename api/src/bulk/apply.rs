@@ -175,7 +175,7 @@ pub async fn delete(
         return Ok((0, Vec::new()));
     }
     let org = actor.organization_id();
-    let owners: Vec<(Uuid, Option<Uuid>)> = Visible::system(org)
+    let owners: Vec<(Uuid, Option<Uuid>)> = Visible::contacts(actor)
         .filter(contact::Column::Id.is_in(ids.to_vec()))
         .into_select()
         .select_only()
