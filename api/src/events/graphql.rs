@@ -85,9 +85,10 @@ async fn deliverable(db: &DatabaseConnection, actor: &Actor, event: ContactBatch
         _ => {
             let ids: Vec<Uuid> = event.contacts.iter().map(|(id, _)| *id).collect();
             let visible = Visible::contacts(actor).filter(contact::Column::Id.is_in(ids.clone()));
-            let found = visible.into_select().all(db).await.ok()?;
+            let mut found: std::collections::HashMap<Uuid, contact::Model> =
+                visible.into_select().all(db).await.ok()?.into_iter().map(|c| (c.id, c)).collect();
             // In the event's order.
-            let found: Vec<_> = ids.iter().filter_map(|id| found.iter().find(|c| c.id == *id).cloned()).collect();
+            let found: Vec<_> = ids.iter().filter_map(|id| found.remove(id)).collect();
             (found.iter().map(|c| c.id).collect(), found)
         }
     };
