@@ -38,8 +38,14 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
 
 /// Files under the organization's export folder, staged or published.
 fn export_files(app: &TestApp) -> Vec<std::path::PathBuf> {
-    let dir = std::path::Path::new(&app.state.config.files_dir).join(app.org_id.to_string()).join("exports");
-    std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    let root = std::path::Path::new(&app.state.config.files_dir);
+    let list = |dir: std::path::PathBuf| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    };
+    let staged = format!("{}_exports_", app.org_id);
+    let mut found = list(root.join(app.org_id.to_string()).join("exports"));
+    found.extend(list(root.join(".staging")).into_iter().filter(|p| p.to_string_lossy().contains(&staged)));
+    found
 }
 
 #[tokio::test]

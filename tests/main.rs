@@ -6,6 +6,7 @@ mod harness;
 mod architecture;
 mod auth;
 mod bulk;
+mod cluster;
 mod contacts;
 mod dates;
 mod exports;

@@ -66,6 +66,19 @@ pub struct Config {
     #[arg(long, env = "FILES_DIR", default_value = "data/files", global = true)]
     pub files_dir: String,
     /// How long a download link works, in seconds.
+    /// S3-compatible object storage for files, shared by every server; unset keeps them in FILES_DIR.
+    #[arg(long, env = "FILES_S3_BUCKET", global = true)]
+    pub files_s3_bucket: Option<String>,
+    /// The store's address for a self-hosted one (MinIO, SeaweedFS); unset means AWS S3.
+    #[arg(long, env = "FILES_S3_ENDPOINT", global = true)]
+    pub files_s3_endpoint: Option<String>,
+    #[arg(long, env = "FILES_S3_REGION", default_value = "us-east-1", global = true)]
+    pub files_s3_region: String,
+    #[arg(long, env = "FILES_S3_ACCESS_KEY_ID", global = true)]
+    pub files_s3_access_key_id: Option<String>,
+    #[arg(long, env = "FILES_S3_SECRET_ACCESS_KEY", hide_env_values = true, global = true)]
+    pub files_s3_secret_access_key: Option<String>,
+
     #[arg(long, env = "FILE_LINK_TTL_SECS", default_value_t = 900, global = true)]
     pub file_link_ttl_secs: i64,
     /// How long finished exports stay downloadable from the history, in days.

@@ -29,6 +29,9 @@ pub enum ApiError {
     Conflict { field: String, message: String, existing_id: Option<uuid::Uuid> },
     #[error("{0}")]
     LimitExceeded(String),
+    /// A service the request needs (file storage) failed; the client may try again later.
+    #[error("{0}")]
+    Unavailable(String),
     /// Never shown to a client: logged with the request id, answered as "Internal server error".
     #[error("internal error: {0}")]
     Internal(String),
@@ -43,6 +46,7 @@ impl ApiError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
             Self::LimitExceeded(_) => "LIMIT_EXCEEDED",
+            Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }

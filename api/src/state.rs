@@ -11,7 +11,7 @@ use crate::{
     catalog::Catalogs,
     config::Config,
     events::EventBus,
-    files::FileStore,
+    files::{FileStore, StorageSettings},
     graphql::documents::Documents,
     jobs::runtime::JobRuntime,
     outbound_webhooks::deliver::Sender,
@@ -55,7 +55,9 @@ impl AppState {
         let jwt =
             Arc::new(JwtKeys::new(&secret.bytes, &config.jwt_issuer, &config.jwt_audience, config.token_ttl_minutes));
         let events = EventBus::new(&db, &config.database_url);
-        let files = FileStore::local(&config.files_dir, &secret.bytes, config.file_link_ttl_secs);
+        let storage = StorageSettings::from_config(&config)?;
+        let staging = std::path::Path::new(&config.files_dir).join(".staging");
+        let files = FileStore::new(&storage, staging, &secret.bytes, config.file_link_ttl_secs)?;
         let jobs_wakeup = Arc::new(Notify::new());
         let webhooks = Arc::new(Sender::new(&config)?);
         let config = Arc::new(config);

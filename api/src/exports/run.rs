@@ -47,7 +47,8 @@ pub async fn execute(rt: &JobRuntime, job: job::Model) -> ApiResult<()> {
     let done = match outcome {
         Ok(JobState::Done) => return purge_expired(rt, &job).await,
         Ok(end) => queue::finish(&rt.db, &job, end, None, None).await?,
-        Err(ApiError::BadInput { message, .. }) => {
+        // Storage down: the job fails with the reason at once and nothing is published; the client starts it again.
+        Err(ApiError::BadInput { message, .. } | ApiError::Unavailable(message)) => {
             queue::finish(&rt.db, &job, JobState::Failed, Some(message), None).await?
         }
         // Anything else (the database, the disk) is retried when the lease runs out.

@@ -1,13 +1,14 @@
 //! `GET /files/{key}`: downloads through a signed link (`files::FileStore::link`).
 
 use axum::{
+    body::Body,
     extract::{Path, Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
-use crate::state::AppState;
+use crate::{error::ApiError, state::AppState};
 
 #[derive(Deserialize)]
 pub struct LinkParams {
@@ -23,7 +24,7 @@ pub async fn download(State(state): State<AppState>, Path(key): Path<String>, Qu
     if !state.files.verify(&key, expires, &signature) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    match state.files.get(&key).await {
+    match state.files.stream(&key).await {
         Ok(bytes) => {
             let name = crate::files::FileStore::download_name(&key);
             let mime = match name.rsplit('.').next() {
@@ -33,9 +34,10 @@ pub async fn download(State(state): State<AppState>, Path(key): Path<String>, Qu
                 _ => "application/octet-stream",
             };
             let disposition = format!("attachment; filename=\"{name}\"");
-            ([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-                .into_response()
+            let headers = [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)];
+            (headers, Body::from_stream(bytes)).into_response()
         }
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
+        Err(ApiError::NotFound(_)) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
 }

@@ -53,7 +53,11 @@ struct Outcome {
 pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
     let db = &rt.db;
     let mut params: ImportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
-    let bytes = rt.files.get(job.input_file.as_deref().unwrap_or_default()).await?;
+    let bytes = match rt.files.get(job.input_file.as_deref().unwrap_or_default()).await {
+        Ok(bytes) => bytes,
+        Err(ApiError::Unavailable(reason)) => return fail(rt, &job, reason).await,
+        Err(e) => return Err(e),
+    };
     let table = match source::open(&bytes, &Limits::new(rt.config.import_max_rows)) {
         Ok(t) => t,
         Err(reason) => return fail(rt, &job, reason).await,
@@ -343,7 +347,7 @@ async fn conclude(rt: &JobRuntime, job: job::Model, table: &Table, end: JobState
         .await?;
     let bytes = report::build(table, &outcomes).map_err(ApiError::internal)?;
     let key = crate::files::FileStore::new_key(job.organization_id, "import-reports", "xlsx");
-    rt.files.put(&key, &bytes).await?;
+    rt.files.put(&key, bytes).await?;
     let done = queue::finish(&rt.db, &job, end, None, Some(key)).await?;
     rt.events.job(&done).await;
     Ok(())

@@ -105,7 +105,7 @@ pub async fn start(
     drop(table);
     let ext = if bytes.starts_with(b"PK") { "xlsx" } else { "csv" };
     let key = FileStore::new_key(actor.organization_id(), "imports", ext);
-    files.put(&key, &bytes).await?;
+    files.put(&key, bytes).await?;
     let params = ImportParams { mapping: request.mapping, dry_run: request.dry_run, file_name };
     let params = serde_json::to_value(params).map_err(ApiError::internal)?;
     let job = queue::enqueue(db, actor, JobKind::Import, params, Some(key)).await?;
@@ -119,7 +119,7 @@ pub async fn template(db: &impl ConnectionTrait, files: &FileStore, actor: &Acto
     let defs = properties::service::definitions(db, actor, false).await?;
     let bytes = report::template(&defs).map_err(ApiError::internal)?;
     let key = FileStore::new_key(actor.organization_id(), "templates", "xlsx");
-    files.put(&key, &bytes).await?;
+    files.put(&key, bytes).await?;
     Ok(files.signed_url(&key))
 }
 

@@ -1,0 +1,38 @@
+//! Several servers over one database and one object store: what one server writes, another serves.
+
+mod files;
+pub mod weed;
+
+use api::AppState;
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use crate::harness::TestApp;
+
+/// A second server beside `app`: its own state and router over the same database and settings.
+pub struct Server {
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl Server {
+    pub fn beside(app: &TestApp) -> Self {
+        let state = AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap();
+        Self { router: api::app(state.clone()), state }
+    }
+
+    pub async fn run_jobs(&self) -> usize {
+        api::jobs::worker::drain(&self.state.job_runtime(), "second-server").await.expect("jobs")
+    }
+
+    pub async fn download(&self, link: &str) -> (StatusCode, Vec<u8>) {
+        let response = self.router.clone().oneshot(Request::get(link).body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+    }
+}
