@@ -99,6 +99,9 @@ pub struct Config {
     /// Run background jobs (imports, exports) in this server.
     #[arg(long, env = "RUN_JOBS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub run_jobs: bool,
+    /// Redis for state every server shares (rate limits); unset keeps it in each server's memory.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
     /// Requests one user may make per minute (0: no limit).
     #[arg(long, env = "RATE_LIMIT_USER_PER_MINUTE", default_value_t = 1200, global = true)]
     pub rate_limit_user_per_minute: u32,

@@ -71,8 +71,9 @@ impl AppState {
             config: config.clone(),
         };
         let schema = schema::build(data);
-        let user_limits = Arc::new(RateLimiter::new(config.rate_limit_user_per_minute));
-        let address_limits = Arc::new(RateLimiter::new(config.rate_limit_ip_per_minute));
+        let redis = RateLimiter::redis(config.redis_url.as_deref())?;
+        let user_limits = Arc::new(RateLimiter::shared(config.rate_limit_user_per_minute, "user", redis.as_ref()));
+        let address_limits = Arc::new(RateLimiter::shared(config.rate_limit_ip_per_minute, "address", redis.as_ref()));
         let catalogs = Arc::new(Catalogs::new(CATALOGS_HELD));
         let actors = ActorCache::new(&config.database_url, ACTORS_HELD);
         Ok(Self {

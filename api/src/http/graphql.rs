@@ -46,7 +46,7 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         }
     }
     if let Some(actor) = &actor
-        && let Err(retry) = state.user_limits.check(&actor.rate_key())
+        && let Err(retry) = state.user_limits.check(&actor.rate_key()).await
     {
         return super::limits::too_many(retry, rid);
     }

@@ -38,7 +38,7 @@ pub async fn per_address(State(state): State<AppState>, request: Request, next: 
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
-    match state.address_limits.check(&address) {
+    match state.address_limits.check(&address).await {
         Ok(()) => next.run(request).await,
         Err(retry) => too_many(retry, None),
     }
