@@ -106,3 +106,32 @@ async fn a_store_that_is_down_refuses_uploads_and_fails_exports_without_publishi
     let staged = std::path::Path::new(&app.state.config.files_dir).join(".staging");
     assert!(walk(&staged).is_empty(), "the staged file is gone: {:?}", walk(&staged));
 }
+
+#[tokio::test]
+async fn exports_past_their_retention_are_deleted_from_the_bucket_and_their_links_stop_serving() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = on_bucket().await;
+    let t = &app.owner_token;
+    app.contact(t, json!({ "name": "Ana", "phone": "+50688000001" })).await;
+    let export = async || {
+        let res = app.gql(Some(t), START_EXPORT, json!({ "i": { "format": "CSV", "scope": "ALL" } })).await;
+        let job_id = id(&res, "startExport");
+        app.run_jobs().await;
+        let job = app.gql(Some(t), EXPORT_JOB, json!({ "id": job_id })).await["data"]["exportJob"].clone();
+        (job_id, job["downloadUrl"].as_str().unwrap_or_else(|| panic!("{job}")).to_string())
+    };
+    let (old_id, old_link) = export().await;
+    assert_eq!(app.download(&old_link).await.0, 200);
+    let old =
+        entity::job::Entity::find_by_id(old_id.parse::<uuid::Uuid>().unwrap()).one(&app.db).await.unwrap().unwrap();
+    let mut aged: entity::job::ActiveModel = old.into();
+    aged.finished_at = Set(Some(chrono::Utc::now() - chrono::Duration::days(31)));
+    aged.update(&app.db).await.unwrap();
+
+    // The next export sweeps the organization's expired ones.
+    let (_, new_link) = export().await;
+    assert_eq!(app.download(&old_link).await.0, 404, "the expired file is gone from the bucket");
+    let old = app.gql(Some(t), EXPORT_JOB, json!({ "id": old_id })).await["data"]["exportJob"].clone();
+    assert!(old["downloadUrl"].is_null(), "its history stays, without a link: {old}");
+    assert_eq!(app.download(&new_link).await.0, 200);
+}
