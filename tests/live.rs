@@ -15,7 +15,7 @@ use crate::harness::TestApp;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-async fn serve(router: axum::Router) -> SocketAddr {
+pub async fn serve(router: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -23,7 +23,7 @@ async fn serve(router: axum::Router) -> SocketAddr {
 }
 
 /// Opens a socket and sends `connection_init` with the token; returns the socket and the server's answer.
-async fn connect(addr: SocketAddr, token: &str) -> (Socket, Option<Value>) {
+pub async fn connect(addr: SocketAddr, token: &str) -> (Socket, Option<Value>) {
     let mut req = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
     req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
     let (mut ws, _) = connect_async(req).await.expect("websocket");
@@ -33,7 +33,7 @@ async fn connect(addr: SocketAddr, token: &str) -> (Socket, Option<Value>) {
     (ws, answer)
 }
 
-async fn next_json(ws: &mut Socket) -> Option<Value> {
+pub async fn next_json(ws: &mut Socket) -> Option<Value> {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.ok()?? {
             Ok(Message::Text(t)) => return serde_json::from_str(&t).ok(),
@@ -119,7 +119,7 @@ async fn an_event_raised_on_one_server_reaches_subscribers_on_another() {
 }
 
 /// Lets subscriptions (and, on PostgreSQL, the LISTEN connections) get in place.
-async fn settle() {
+pub async fn settle() {
     tokio::time::sleep(Duration::from_millis(700)).await;
 }
 

@@ -1,6 +1,7 @@
 //! Several servers over one database and one object store: what one server writes, another serves.
 
 mod files;
+mod jobs;
 mod limits;
 pub mod weed;
 
