@@ -46,6 +46,8 @@ pub struct TestApp {
 pub fn test_config() -> Config {
     Config {
         database_url: String::new(),
+        database_replica_url: None,
+        replica_max_lag_ms: 2000,
         database_max_connections: 5,
         database_acquire_timeout_ms: 10_000,
         bind_addr: "127.0.0.1:0".parse().unwrap(),
@@ -273,6 +275,14 @@ impl TestApp {
         (status, body_json(response).await)
     }
 
+    /// The PostgreSQL schemas this test's connections use (its own, then public); None on SQLite.
+    pub fn search_path(&self) -> Option<String> {
+        match &self._guard {
+            DbGuard::Postgres { schema, .. } => Some(format!("{schema},public")),
+            DbGuard::Sqlite(_) => None,
+        }
+    }
+
     /// Runs every queued job to its end, as the background worker would.
     pub async fn run_jobs(&self) -> usize {
         api::jobs::worker::drain(&self.state.job_runtime(), "test-worker").await.expect("jobs")
@@ -362,6 +372,7 @@ fn options(url: &str, search_path: Option<String>) -> DbOptions {
         acquire_timeout: std::time::Duration::from_secs(10),
         search_path,
         generic_plans: false,
+        lazy: false,
     }
 }
 

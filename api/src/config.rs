@@ -26,6 +26,13 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/contacts.db?mode=rwc", global = true)]
     pub database_url: String,
     /// Largest number of connections in each pool (PostgreSQL has two: lookups, and the rest).
+    /// A PostgreSQL streaming replica for lists, counts, searches, exports, the funnel and duplicate
+    /// candidates; unset, everything reads the primary.
+    #[arg(long, env = "DATABASE_REPLICA_URL", hide_env_values = true, global = true)]
+    pub database_replica_url: Option<String>,
+    /// How far behind the primary the replica may be before those reads go to the primary instead.
+    #[arg(long, env = "REPLICA_MAX_LAG_MS", default_value_t = 2000, global = true)]
+    pub replica_max_lag_ms: u64,
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = default_pool_size(), global = true)]
     pub database_max_connections: u32,
     /// How long a request waits for a pooled connection before failing.

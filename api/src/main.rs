@@ -142,7 +142,13 @@ async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = connect(DbOptions::from_config(&config)).await.context("connecting to the database")?;
     Migrator::up(&db, None).await.context("running migrations")?;
     let lookups = connect_lookups(DbOptions::from_config(&config), &db).await.context("connecting to the database")?;
-    AppState::new(db, lookups, config)
+    let replica = config.database_replica_url.clone().filter(|u| !u.is_empty());
+    let options = DbOptions::from_config(&config);
+    let state = AppState::new(db, lookups, config)?;
+    if let Some(url) = replica {
+        state.attach_replica(DbOptions { url, ..options }).await.context("connecting to the read replica")?;
+    }
+    Ok(state)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -107,6 +107,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 pub struct SchemaData {
     pub db: DatabaseConnection,
     pub lookups: DatabaseConnection,
+    pub reads: crate::db::reads::Reads,
     pub jwt: Arc<JwtKeys>,
     pub events: Arc<EventBus>,
     pub files: FileStore,
@@ -123,6 +124,7 @@ pub fn build(d: SchemaData) -> Schemas {
         b = b
             .data(d.db.clone())
             .data(context::Lookups(d.lookups.clone()))
+            .data(d.reads.clone())
             .data(d.jwt.clone())
             .data(d.events.clone())
             .data(d.files.clone());

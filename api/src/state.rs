@@ -10,6 +10,7 @@ use crate::{
     auth::{ActorCache, JwtKeys},
     catalog::Catalogs,
     config::Config,
+    db::reads::Reads,
     events::EventBus,
     files::{FileStore, StorageSettings},
     graphql::documents::Documents,
@@ -25,6 +26,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Key lookups: each request's actor and its batch loaders (`db::connect_lookups`).
     pub lookups: DatabaseConnection,
+    /// Reads that may lag a little: a replica when one is attached (`db::reads`).
+    pub reads: Reads,
     /// Organizations' stages and members held in memory (`catalog`).
     pub catalogs: Arc<Catalogs>,
     pub schema: Schemas,
@@ -61,9 +64,11 @@ impl AppState {
         let jobs_wakeup = Arc::new(Notify::new());
         let webhooks = Arc::new(Sender::new(&config)?);
         let config = Arc::new(config);
+        let reads = Reads::new(db.clone(), lookups.clone());
         let data = SchemaData {
             db: db.clone(),
             lookups: lookups.clone(),
+            reads: reads.clone(),
             jwt: jwt.clone(),
             events: events.clone(),
             files: files.clone(),
@@ -79,6 +84,7 @@ impl AppState {
         Ok(Self {
             db,
             lookups,
+            reads,
             catalogs,
             schema,
             documents: Arc::default(),
@@ -94,10 +100,24 @@ impl AppState {
         })
     }
 
+    /// Sends lagging reads to the replica these options reach (PostgreSQL only), while it keeps up.
+    pub async fn attach_replica(&self, options: crate::db::DbOptions) -> anyhow::Result<()> {
+        if !crate::db::is_postgres(&self.db) {
+            anyhow::bail!("DATABASE_REPLICA_URL needs a PostgreSQL primary");
+        }
+        let options = crate::db::DbOptions { lazy: true, ..options };
+        let replica = crate::db::connect(options.clone()).await?;
+        let lookups = crate::db::connect_lookups(options, &replica).await?;
+        let max_lag = std::time::Duration::from_millis(self.config.replica_max_lag_ms);
+        self.reads.attach(replica, lookups, max_lag);
+        Ok(())
+    }
+
     /// What the job worker and the runners it starts use.
     pub fn job_runtime(&self) -> JobRuntime {
         JobRuntime {
             db: self.db.clone(),
+            reads: self.reads.clone(),
             files: self.files.clone(),
             events: self.events.clone(),
             config: self.config.clone(),

@@ -3,6 +3,8 @@
 mod files;
 mod jobs;
 mod limits;
+mod replica;
+mod standby;
 pub mod weed;
 
 use api::AppState;

@@ -69,7 +69,9 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
     };
     let params: ExportParams = serde_json::from_value(job.params.clone()).map_err(ApiError::internal)?;
     let query = params.query(db, &actor).await?.into_select();
-    let total = query.clone().count(db).await?;
+    // The pages may lag the primary a little: they read from the replica when one is attached.
+    let reads = rt.reads.db();
+    let total = query.clone().count(reads).await?;
     if params.format == Format::Xlsx && total > XLSX_MAX_ROWS {
         return Err(ApiError::bad_input("format", format!("XLSX holds at most {XLSX_MAX_ROWS} rows; use CSV")));
     }
@@ -82,7 +84,7 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
     let mut current = progress(rt, job, total as i64, 0).await?;
     // Id order is creation order (ids are time-ordered) and walks the (organization, id) index.
     let fetch = |after: Option<uuid::Uuid>| {
-        let (db, mut page) = (db.clone(), query.clone().order_by_asc(contact::Column::Id));
+        let (db, mut page) = (reads.clone(), query.clone().order_by_asc(contact::Column::Id));
         if let Some(id) = after {
             page = page.filter(contact::Column::Id.gt(id));
         }
@@ -98,7 +100,7 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
         let Some(last) = contacts.last() else { break };
         // The database reads the next page while this one is written: the two cores share the work.
         next = fetch(Some(last.id));
-        for row in columns::rows(db, org, &columns, &lookups, &contacts).await? {
+        for row in columns::rows(reads, org, &columns, &lookups, &contacts).await? {
             sink.write(&row)?;
         }
         current = progress(rt, &current, current.total, current.processed + contacts.len() as i64).await?;

@@ -5,7 +5,7 @@ use super::service::{FunnelQuery as Query, funnel};
 use crate::{
     contacts::graphql::types::ContactSource,
     graphql::{
-        context::{actor, db, parse_id, zone},
+        context::{actor, parse_id, reads, zone},
         types::MomentInput,
     },
     pipeline::graphql::PipelineStage,
@@ -54,7 +54,7 @@ impl FunnelQuery {
         let zone = zone(ctx)?;
         let (from, to) = (from.0.from(&zone), to.0.to(&zone));
         let q = Query { from, to, assignee_id, source: source.map(Into::into) };
-        let stages = funnel(db(ctx), actor(ctx)?, q).await?;
+        let stages = funnel(reads(ctx).db(), actor(ctx)?, q).await?;
         let stages = stages
             .into_iter()
             .map(|s| FunnelStage {

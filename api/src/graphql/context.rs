@@ -26,6 +26,12 @@ pub fn lookups<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     &ctx.data_unchecked::<Lookups>().0
 }
 
+/// Where lists, counts, searches, the funnel and duplicate candidates read: a replica when one is
+/// attached and close enough behind (`db::reads`). Never for what a mutation answers.
+pub fn reads<'a>(ctx: &Context<'a>) -> &'a crate::db::reads::Reads {
+    ctx.data_unchecked::<crate::db::reads::Reads>()
+}
+
 pub fn jwt<'a>(ctx: &Context<'a>) -> &'a JwtKeys {
     ctx.data_unchecked::<Arc<JwtKeys>>()
 }

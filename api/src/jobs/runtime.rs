@@ -12,6 +12,8 @@ use crate::{config::Config, events::EventBus, files::FileStore};
 #[derive(Clone)]
 pub struct JobRuntime {
     pub db: DatabaseConnection,
+    /// Reads that may lag a little (an export's pages).
+    pub reads: crate::db::reads::Reads,
     pub files: FileStore,
     pub events: Arc<EventBus>,
     pub config: Arc<Config>,

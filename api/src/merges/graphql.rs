@@ -11,7 +11,7 @@ use crate::{
     contacts::graphql::types::Contact,
     error::ApiError,
     events::{ContactEventKind, publish},
-    graphql::context::{actor, db, parse_id},
+    graphql::context::{actor, db, parse_id, reads},
     pagination::{MAX_PAGE, PageInfoFlags, wants_total},
     tags::graphql::Tag,
 };
@@ -168,7 +168,7 @@ impl DuplicateQuery {
             })
             .transpose()?;
         let had_cursor = after.is_some();
-        let mut groups = candidates::groups(db(ctx), actor, after, size as u64 + 1).await?;
+        let mut groups = candidates::groups(reads(ctx).db(), actor, after, size as u64 + 1).await?;
         let more = groups.len() > size as usize;
         groups.truncate(size as usize);
         let items = groups
@@ -181,7 +181,7 @@ impl DuplicateQuery {
             })
             .collect();
         let flags = PageInfoFlags { has_next_page: more, has_previous_page: had_cursor };
-        let total = if wants_total(ctx) { candidates::count(db(ctx), actor).await? } else { 0 };
+        let total = if wants_total(ctx) { candidates::count(reads(ctx).db(), actor).await? } else { 0 };
         Ok(DuplicateGroupConnection::new(items, flags, total))
     }
 }

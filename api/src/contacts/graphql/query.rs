@@ -8,7 +8,7 @@ use super::{
 use crate::{
     contacts::list::{ListQuery, OrderField, list},
     error::absent_as_none,
-    graphql::context::{actor, db, lookups, parse_id, zone},
+    graphql::context::{actor, db, lookups, parse_id, reads, zone},
     pagination::{PageArgs, wants_total},
     visibility::{find_visible, sees_whole_organization},
 };
@@ -63,7 +63,8 @@ impl ContactQuery {
         // contacts); a plain page of the whole organization plans alike for all, and re-planning it each
         // time had cost more than running it.
         let actor = actor(ctx)?;
-        let pool = if q.is_plain() && sees_whole_organization(actor) { lookups(ctx) } else { db(ctx) };
+        let reads = reads(ctx);
+        let pool = if q.is_plain() && sees_whole_organization(actor) { reads.lookups() } else { reads.db() };
         let page = list(pool, actor, q).await?;
         let items = page.items.into_iter().map(|(c, m)| (c, Contact(m))).collect();
         Ok(ContactConnection::new(items, page.flags, page.total))

@@ -13,6 +13,8 @@ use sea_orm::{
 
 use crate::config::Config;
 
+pub mod reads;
+
 #[derive(Clone)]
 pub struct DbOptions {
     pub url: String,
@@ -22,6 +24,8 @@ pub struct DbOptions {
     pub search_path: Option<String>,
     /// PostgreSQL only: let prepared statements settle on a generic plan (see `connect_lookups`).
     pub generic_plans: bool,
+    /// Open connections only when first used (a replica that is down at start must not stop the server).
+    pub lazy: bool,
 }
 
 impl DbOptions {
@@ -32,6 +36,7 @@ impl DbOptions {
             acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
             search_path: None,
             generic_plans: false,
+            lazy: false,
         }
     }
 }
@@ -45,6 +50,7 @@ pub async fn connect(options: DbOptions) -> Result<DatabaseConnection, DbErr> {
     // window) a generic plan guessed "1 row" and nested-looped for 50 s instead of 10 ms.
     let plan_cache_mode = if options.generic_plans { "auto" } else { "force_custom_plan" };
     let mut opts = ConnectOptions::new(options.url);
+    opts.connect_lazy(options.lazy);
     opts.max_connections(options.max_connections)
         .min_connections(1)
         // Connections opened for a burst close once it passes, taking their caches with them.

@@ -1,0 +1,99 @@
+//! Lists read through a real streaming replica (made with `pg_basebackup -R`): a write shows in the
+//! mutation's answer at once and in lists once the replica replays it; a replica far behind or down sends
+//! those reads to the primary; the replica path keeps every visibility rule.
+
+use std::time::{Duration, Instant};
+
+use api::db::DbOptions;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use super::{Server, standby};
+use crate::harness::{TestApp, gql_to};
+
+const LIST: &str = "{ contacts(first: 50) { totalCount edges { node { name } } } }";
+
+/// Only PostgreSQL has replicas (SQLite is one embedded process): on SQLite these tests have nothing to run.
+async fn on_postgres() -> Option<(TestApp, String)> {
+    let primary = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    Some((TestApp::new().await, primary))
+}
+
+async fn beside_with_replica(app: &TestApp, url: String, max_lag_ms: u64) -> Server {
+    let mut config = (*app.state.config).clone();
+    config.replica_max_lag_ms = max_lag_ms;
+    let state = api::AppState::new(app.db.clone(), app.state.lookups.clone(), config).unwrap();
+    let options = DbOptions {
+        url,
+        max_connections: 3,
+        acquire_timeout: Duration::from_secs(3),
+        search_path: app.search_path(),
+        generic_plans: false,
+        lazy: true,
+    };
+    state.attach_replica(options).await.unwrap();
+    Server { router: api::app(state.clone()), state }
+}
+
+async fn names(server: &Server, token: &str) -> Vec<String> {
+    let (_, res) = gql_to(&server.router, Some(token), LIST, json!({})).await;
+    let edges = res["data"]["contacts"]["edges"].as_array().unwrap_or_else(|| panic!("{res}")).clone();
+    edges.iter().map(|e| e["node"]["name"].as_str().unwrap().to_string()).collect()
+}
+
+async fn until(what: &str, secs: u64, check: impl AsyncFn() -> bool) {
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < Duration::from_secs(secs), "{what}: not after {secs} s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_read_the_replica_until_it_falls_behind_and_a_write_shows_in_its_own_answer_at_once() {
+    let Some((app, primary)) = on_postgres().await else { return };
+    let b = beside_with_replica(&app, standby::url(&primary), 3_000).await;
+    let (_, agent) = app.user("AGENT", "agent@acme.test").await;
+    let (_, other) = app.user("AGENT", "other@acme.test").await;
+    app.contact(&agent, json!({ "name": "Mine" })).await;
+    app.contact(&other, json!({ "name": "Theirs" })).await;
+    until("the replica in use and caught up", 10, async || {
+        b.state.reads.on_replica() && names(&b, &agent).await == ["Mine"]
+    })
+    .await;
+    // Through the replica, each agent still sees only their own.
+    assert_eq!(names(&b, &other).await, ["Theirs"]);
+
+    // Replay stops: a contact created now is in the mutation's answer, not yet in B's list.
+    let replica = standby::connect(&primary).await;
+    replica.execute_unprepared("SELECT pg_wal_replay_pause()").await.unwrap();
+    let create = "mutation { createContact(input: { name: \"Lagging\" }) { name } }";
+    let (_, res) = gql_to(&b.router, Some(&agent), create, json!({})).await;
+    assert_eq!(res["data"]["createContact"]["name"], "Lagging", "{res}");
+    let seen: Value = json!(names(&b, &agent).await);
+    let resume = async || replica.execute_unprepared("SELECT pg_wal_replay_resume()").await.unwrap();
+    if b.state.reads.on_replica() && seen != json!(["Mine"]) {
+        resume().await;
+        panic!("a list read from the paused replica already shows the new contact: {seen}");
+    }
+    // Past the lag allowed, lists read the primary.
+    until("lists on the primary while the replica lags", 15, async || names(&b, &agent).await.len() == 2).await;
+    assert!(!b.state.reads.on_replica());
+    resume().await;
+    until("back on the replica once it catches up", 15, async || b.state.reads.on_replica()).await;
+    let mut now = names(&b, &agent).await;
+    now.sort();
+    assert_eq!(now, ["Lagging", "Mine"]);
+}
+
+#[tokio::test]
+async fn with_the_replica_down_lists_read_the_primary_and_the_server_stays_ready() {
+    let Some((app, primary)) = on_postgres().await else { return };
+    let down = primary.replacen("127.0.0.1:5432", "127.0.0.1:9", 1);
+    let b = beside_with_replica(&app, down, 1_000).await;
+    app.contact(&app.owner_token, json!({ "name": "Ana" })).await;
+    assert!(!b.state.reads.on_replica());
+    assert_eq!(names(&b, &app.owner_token).await, ["Ana"]);
+    let ready = b.download("/ready").await;
+    assert_eq!(ready.0, 200, "{}", String::from_utf8_lossy(&ready.1));
+}
