@@ -2,6 +2,7 @@
 
 mod files;
 mod jobs;
+mod kill;
 mod limits;
 mod replica;
 mod standby;
