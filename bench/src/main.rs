@@ -76,6 +76,9 @@ enum Command {
         /// with the server/SQL ratio and CPU per request (`workloads/ceiling.rs`).
         #[arg(long)]
         ceiling: bool,
+        /// Server processes on the one database, the load spread across them (figures are for all).
+        #[arg(long, default_value_t = 1)]
+        servers: usize,
     },
     /// Export every contact of the seeded large organization (`bench seed`) through the `api` binary
     /// started as a child process, timed to the finished job.
@@ -118,8 +121,9 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Import { rows } => workloads::import::run(config, workloads::import::Options { rows }).await?,
         Command::Bulk { contacts } => workloads::bulk::run(config, workloads::bulk::Options { contacts }).await?,
-        Command::Queries { concurrency, seconds, only, ceiling } => {
-            workloads::queries::run(config, workloads::queries::Options { concurrency, seconds, only, ceiling }).await?
+        Command::Queries { concurrency, seconds, only, ceiling, servers } => {
+            let options = workloads::queries::Options { concurrency, seconds, only, ceiling, servers };
+            workloads::queries::run(config, options).await?
         }
         Command::Export { format } => workloads::export::run(config, workloads::export::Options { format }).await?,
         Command::Mixed { concurrency, seconds, rounds } => {

@@ -46,6 +46,8 @@ pub struct Options {
     pub only: Vec<String>,
     /// After each server run, the same queries as hand-written SQL (`ceiling`), with the ratio.
     pub ceiling: bool,
+    /// Server processes on the one database, the workers spread across them.
+    pub servers: usize,
 }
 
 const Q1: &str = "{ contacts(first: 50, orderBy: {field: LAST_ACTIVITY_AT, direction: DESC}) { edges { node { id name phone lastActivityAt status { name } tags { name } assignee { name } } } } }";
@@ -148,47 +150,55 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
 
 type Build = Box<dyn Fn(usize, usize) -> Request<Body> + Send + Sync>;
 
-fn workloads(base: &str, f: Fixture) -> Vec<(String, Build)> {
+/// Each worker sends its requests to one of `bases` (worker `w` to `bases[w % n]`), spreading the load.
+fn workloads(bases: &[String], f: Fixture) -> Vec<(String, Build)> {
     let f = Arc::new(f);
     let mut list: Vec<(String, Build)> = Vec::new();
-    let (b, fx) = (base.to_owned(), f.clone());
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
     list.push((
         "Q0 baseline: me (auth + HTTP)".into(),
         Box::new(move |_, w| {
-            graphql(&b, &fx.agent_tokens[w % fx.agent_tokens.len()], "{ me { role user { id } } }", json!({}))
+            let b = &b[w % b.len()];
+            graphql(b, &fx.agent_tokens[w % fx.agent_tokens.len()], "{ me { role user { id } } }", json!({}))
         }),
     ));
-    let (b, fx) = (base.to_owned(), f.clone());
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
     list.push((
         "Q1 agent first 50 by activity".into(),
-        Box::new(move |_, w| graphql(&b, &fx.agent_tokens[w % fx.agent_tokens.len()], Q1, json!({}))),
+        Box::new(move |_, w| graphql(&b[w % b.len()], &fx.agent_tokens[w % fx.agent_tokens.len()], Q1, json!({}))),
     ));
     for (label, fragment) in
         [("Q2 search 'mari' (~10%)", "mari"), ("Q2 search 'xime' (~2%)", "xime"), ("Q2 search 'zqxj' (none)", "zqxj")]
     {
-        let (b, fx) = (base.to_owned(), f.clone());
-        list.push((label.into(), Box::new(move |_, _| graphql(&b, &fx.admin_token, Q2, json!({ "s": fragment })))));
+        let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
+        list.push((
+            label.into(),
+            Box::new(move |_, w| graphql(&b[w % b.len()], &fx.admin_token, Q2, json!({ "s": fragment }))),
+        ));
     }
-    let (b, fx) = (base.to_owned(), f.clone());
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
     list.push((
         "Q2 search 5 phone digits".into(),
-        Box::new(move |i, _| {
+        Box::new(move |i, w| {
+            let b = &b[w % b.len()];
             let s = &fx.phone_fragments[i % fx.phone_fragments.len()];
-            graphql(&b, &fx.admin_token, Q2, json!({ "s": s }))
+            graphql(b, &fx.admin_token, Q2, json!({ "s": s }))
         }),
     ));
-    let (b, fx) = (base.to_owned(), f.clone());
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
     list.push((
         "Q2 search exact identity".into(),
-        Box::new(move |i, _| {
+        Box::new(move |i, w| {
+            let b = &b[w % b.len()];
             let s = &fx.identities[i % fx.identities.len()];
-            graphql(&b, &fx.admin_token, Q2, json!({ "s": s }))
+            graphql(b, &fx.admin_token, Q2, json!({ "s": s }))
         }),
     ));
-    let (b, fx) = (base.to_owned(), f.clone());
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
     list.push((
         "Q3 tag+stage+30 days, total".into(),
-        Box::new(move |i, _| {
+        Box::new(move |i, w| {
+            let b = &b[w % b.len()];
             let to = anchor() - chrono::Duration::days(30 * (i % 23) as i64);
             let from = to - chrono::Duration::days(30);
             debug_assert!((anchor() - from).num_seconds() <= PERIOD_SECS);
@@ -198,15 +208,16 @@ fn workloads(base: &str, f: Fixture) -> Vec<(String, Build)> {
                 "createdFrom": from.to_rfc3339(),
                 "createdTo": to.to_rfc3339(),
             });
-            graphql(&b, &fx.admin_token, Q3, json!({ "f": filter }))
+            graphql(b, &fx.admin_token, Q3, json!({ "f": filter }))
         }),
     ));
-    let (b, fx) = (base.to_owned(), f);
+    let (b, fx) = (Arc::new(bases.to_vec()), f);
     list.push((
         "Q4 contact with messages".into(),
-        Box::new(move |i, _| {
+        Box::new(move |i, w| {
+            let b = &b[w % b.len()];
             let id = fx.with_conversation[i % fx.with_conversation.len()];
-            graphql(&b, &fx.admin_token, Q4, json!({ "id": id }))
+            graphql(b, &fx.admin_token, Q4, json!({ "id": id }))
         }),
     ));
     list
@@ -248,8 +259,14 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
             && !fixture.phone_fragments.is_empty(),
         "the seeded organization lacks agents, conversations or phones"
     );
-    let server = Server::start(&config, false).await?;
-    println!("server pid {} at {}, RSS {} MB after start", server.child.id(), server.base, server.rss_mb());
+    let mut servers = Vec::new();
+    for _ in 0..opts.servers.max(1) {
+        let server = Server::start(&config, false).await?;
+        println!("server pid {} at {}, RSS {} MB after start", server.child.id(), server.base, server.rss_mb());
+        servers.push(server);
+    }
+    let server = &servers[0];
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let http = client::new();
     let peak = Arc::new(AtomicU64::new(0));
     let pid = server.child.id().to_string();
@@ -282,8 +299,9 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     pool.max_connections(opts.concurrency as u32).acquire_timeout(Duration::from_secs(60)).sqlx_logging(false);
     pool.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     let sql = sea_orm::Database::connect(pool).await?;
-    let server_pid = server.child.id().to_string();
-    for (name, build) in workloads(&server.base, fixture) {
+    let pids: Vec<String> = servers.iter().map(|s| s.child.id().to_string()).collect();
+    let servers_cpu = || pids.iter().map(|p| ceiling::cpu_seconds(p)).sum::<f64>();
+    for (name, build) in workloads(&bases, fixture) {
         if !opts.only.is_empty() && !opts.only.iter().any(|o| name.starts_with(o.as_str())) {
             continue;
         }
@@ -293,10 +311,10 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
         load::drive(&http, opts.concurrency, Duration::from_secs(2), move |i, k| w(i, k)).await;
         peak.store(server.rss_mb(), Ordering::Relaxed);
         let b = warm.clone();
-        let cpu = (ceiling::cpu_seconds(&server_pid), ceiling::postgres_cpu_seconds());
+        let cpu = (servers_cpu(), ceiling::postgres_cpu_seconds());
         let outcome =
             load::drive(&http, opts.concurrency, Duration::from_secs(opts.seconds), move |i, k| b(i, k)).await;
-        let used = (ceiling::cpu_seconds(&server_pid) - cpu.0, ceiling::postgres_cpu_seconds() - cpu.1);
+        let used = (servers_cpu() - cpu.0, ceiling::postgres_cpu_seconds() - cpu.1);
         let report = outcome.report(format!("{name} c={}", opts.concurrency));
         report.print_with_memory(peak.load(Ordering::Relaxed));
         let Some((_, twin)) = twins.iter().find(|(n, _)| *n == name) else { continue };
