@@ -138,3 +138,63 @@ async fn tenant_rows_must_name_an_existing_organization() {
     assert!(tag(Uuid::now_v7()).insert(&app.db).await.is_err());
     tag(app.org_id).insert(&app.db).await.expect("a real organization");
 }
+
+/// Citus could distribute every tenant table by organization as it is: each carries `organization_id`, and
+/// on PostgreSQL every primary key, unique key and foreign key between tenant tables includes it. The
+/// organizations themselves, channels (found by the provider's number id) and API tokens (found by hash)
+/// would be reference tables, copied to every node.
+#[tokio::test]
+async fn every_tenant_table_is_keyed_by_its_organization() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::new().await;
+    let db = &app.db;
+    let backend = db.get_database_backend();
+    let rows = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
+    let first = |r: &sea_orm::QueryResult| r.try_get_by_index::<String>(0).unwrap();
+    let reference = ["organizations", "channels", "api_tokens", "seaql_migrations"];
+    let tables: Vec<String> = if backend == sea_orm::DbBackend::Postgres {
+        let sql = "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                   WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')";
+        rows(sql).await.unwrap().iter().map(first).collect()
+    } else {
+        let sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                   AND name NOT LIKE 'contact_search%'";
+        rows(sql).await.unwrap().iter().map(first).collect()
+    };
+    assert!(tables.len() > 20, "{tables:?}");
+    for table in tables.iter().filter(|t| !reference.contains(&t.as_str())) {
+        let sql = if backend == sea_orm::DbBackend::Postgres {
+            format!(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = '{table}'"
+            )
+        } else {
+            format!("SELECT name FROM pragma_table_info('{table}')")
+        };
+        let columns: Vec<String> = rows(&sql).await.unwrap().iter().map(first).collect();
+        assert!(columns.iter().any(|c| c == "organization_id"), "{table} has no organization_id: {columns:?}");
+    }
+    if backend != sea_orm::DbBackend::Postgres {
+        return; // Keys for a distributed PostgreSQL: SQLite is one embedded database.
+    }
+    // Keys (and unique indexes) of tenant tables that leave the organization out, and foreign keys between
+    // tenant tables that do not carry it on both sides.
+    let sql = "SELECT c.relname || ': ' || coalesce(con.conname, i.indexrelid::regclass::text) \
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+        LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid \
+        WHERE n.nspname = current_schema() AND i.indisunique \
+          AND c.relname NOT IN ('organizations', 'channels', 'api_tokens', 'seaql_migrations') \
+          AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey) k JOIN pg_attribute a \
+                          ON a.attrelid = c.oid AND a.attnum = k WHERE a.attname = 'organization_id') \
+        UNION ALL \
+        SELECT c.relname || ': ' || con.conname FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+        JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_class r ON r.oid = con.confrelid \
+        WHERE n.nspname = current_schema() AND con.contype = 'f' \
+          AND r.relname NOT IN ('organizations', 'channels', 'api_tokens') \
+          AND (NOT EXISTS (SELECT 1 FROM unnest(con.conkey) k JOIN pg_attribute a \
+                           ON a.attrelid = c.oid AND a.attnum = k WHERE a.attname = 'organization_id') \
+            OR NOT EXISTS (SELECT 1 FROM unnest(con.confkey) k JOIN pg_attribute a \
+                           ON a.attrelid = r.oid AND a.attnum = k WHERE a.attname = 'organization_id'))";
+    let wrong: Vec<String> = rows(sql).await.unwrap().iter().map(first).collect();
+    assert!(wrong.is_empty(), "keys without the organization: {wrong:?}");
+}

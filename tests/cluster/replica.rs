@@ -64,11 +64,11 @@ async fn lists_read_the_replica_until_it_falls_behind_and_a_write_shows_in_its_o
     // Through the replica, each agent still sees only their own.
     assert_eq!(names(&b, &other).await, ["Theirs"]);
 
-    // Replay stops: a contact created now is in the mutation's answer, not yet in B's list.
+    // Replay stops: a contact created through A now is in the mutation's answer, not yet in B's list.
     let replica = standby::connect(&primary).await;
     replica.execute_unprepared("SELECT pg_wal_replay_pause()").await.unwrap();
     let create = "mutation { createContact(input: { name: \"Lagging\" }) { name } }";
-    let (_, res) = gql_to(&b.router, Some(&agent), create, json!({})).await;
+    let (_, res) = gql_to(&app.router, Some(&agent), create, json!({})).await;
     assert_eq!(res["data"]["createContact"]["name"], "Lagging", "{res}");
     let seen: Value = json!(names(&b, &agent).await);
     let resume = async || replica.execute_unprepared("SELECT pg_wal_replay_resume()").await.unwrap();

@@ -104,6 +104,10 @@ async fn write(rt: &JobRuntime, job: &job::Model, key: &str) -> ApiResult<JobSta
             sink.write(&row)?;
         }
         current = progress(rt, &current, current.total, current.processed + contacts.len() as i64).await?;
+        // Each page's rows are freed here; giving their pages back now, not on the allocator's decay timer,
+        // keeps a million-row export at about 60 MB instead of 130 (docs/benchmarks.md).
+        drop(contacts);
+        crate::memory::release();
     }
     sink.finish()?;
     rt.files.publish(key).await?;

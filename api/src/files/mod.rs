@@ -23,7 +23,7 @@ pub use backend::StorageSettings;
 use crate::error::{ApiError, ApiResult};
 
 /// The size of each part of a multipart upload (S3 asks at least 5 MiB of every part but the last).
-const PART: usize = 8 * 1024 * 1024;
+const PART: usize = 5 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct FileStore {
