@@ -97,6 +97,9 @@ enum Command {
         /// Runs one after another, each followed by 90 s idle.
         #[arg(long, default_value_t = 1)]
         rounds: usize,
+        /// Server processes on the one database, the load spread across them.
+        #[arg(long, default_value_t = 1)]
+        servers: usize,
     },
 }
 
@@ -126,8 +129,8 @@ async fn run() -> anyhow::Result<()> {
             workloads::queries::run(config, options).await?
         }
         Command::Export { format } => workloads::export::run(config, workloads::export::Options { format }).await?,
-        Command::Mixed { concurrency, seconds, rounds } => {
-            workloads::mixed::run(config, workloads::mixed::Options { concurrency, seconds, rounds }).await?
+        Command::Mixed { concurrency, seconds, rounds, servers } => {
+            workloads::mixed::run(config, workloads::mixed::Options { concurrency, seconds, rounds, servers }).await?
         }
     }
     Ok(())

@@ -17,6 +17,8 @@ pub struct Options {
     /// Runs of the load one after another, each followed by 90 s idle: growth from one round to the next
     /// would be a leak, the same level after each a plateau.
     pub rounds: usize,
+    /// Server processes on the one database, each worker sending to one of them.
+    pub servers: usize,
 }
 
 const SECRET: &str = "bench-app-secret";
@@ -59,18 +61,26 @@ pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
     api::channels::service::create(&state.db, &actor, channel).await?;
 
     // The server runs as a child process, so the memory figures are its own and not the load generator's.
-    let server = Server::start(&state.config, false).await?;
-    let base = server.base.clone();
+    let mut servers = Vec::new();
+    for _ in 0..opts.servers.max(1) {
+        servers.push(Server::start(&state.config, false).await?);
+    }
+    let server = &servers[0];
+    let bases: std::sync::Arc<Vec<String>> = std::sync::Arc::new(servers.iter().map(|s| s.base.clone()).collect());
     let token = owner.session.token.clone();
     let start_rss = server.rss_mb();
-    println!("server RSS at start {start_rss} MB (anonymous {} MB)", server.anonymous_mb());
+    println!(
+        "{} server(s); the first's RSS at start {start_rss} MB (anonymous {} MB)",
+        servers.len(),
+        server.anonymous_mb()
+    );
     // Requests numbered from `first`, so every run's new phones and message ids are new.
     let drive = |concurrency: usize, seconds: u64, first: usize| {
-        let (base, token, number) = (base.clone(), token.clone(), number.clone());
+        let (bases, token, number) = (bases.clone(), token.clone(), number.clone());
         async move {
             let http = client::new();
             load::drive(&http, concurrency, Duration::from_secs(seconds), move |i, w| {
-                build(first + i, w, &base, &token, &number)
+                build(first + i, w, &bases[w % bases.len()], &token, &number)
             })
             .await
         }
