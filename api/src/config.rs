@@ -25,7 +25,6 @@ pub struct Config {
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/contacts.db?mode=rwc", global = true)]
     pub database_url: String,
-    /// Largest number of connections in each pool (PostgreSQL has two: lookups, and the rest).
     /// A PostgreSQL streaming replica for lists, counts, searches, exports, the funnel and duplicate
     /// candidates; unset, everything reads the primary.
     #[arg(long, env = "DATABASE_REPLICA_URL", hide_env_values = true, global = true)]
@@ -33,6 +32,7 @@ pub struct Config {
     /// How far behind the primary the replica may be before those reads go to the primary instead.
     #[arg(long, env = "REPLICA_MAX_LAG_MS", default_value_t = 2000, global = true)]
     pub replica_max_lag_ms: u64,
+    /// Largest number of connections in each pool (PostgreSQL has two: lookups, and the rest).
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = default_pool_size(), global = true)]
     pub database_max_connections: u32,
     /// How long a request waits for a pooled connection before failing.
@@ -72,7 +72,6 @@ pub struct Config {
     /// Folder for uploaded files, reports and exports.
     #[arg(long, env = "FILES_DIR", default_value = "data/files", global = true)]
     pub files_dir: String,
-    /// How long a download link works, in seconds.
     /// S3-compatible object storage for files, shared by every server; unset keeps them in FILES_DIR.
     #[arg(long, env = "FILES_S3_BUCKET", global = true)]
     pub files_s3_bucket: Option<String>,
@@ -86,6 +85,7 @@ pub struct Config {
     #[arg(long, env = "FILES_S3_SECRET_ACCESS_KEY", hide_env_values = true, global = true)]
     pub files_s3_secret_access_key: Option<String>,
 
+    /// How long a download link works, in seconds.
     #[arg(long, env = "FILE_LINK_TTL_SECS", default_value_t = 900, global = true)]
     pub file_link_ttl_secs: i64,
     /// How long finished exports stay downloadable from the history, in days.

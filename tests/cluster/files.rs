@@ -21,10 +21,9 @@ fn id(res: &Value, field: &str) -> String {
     res["data"][field]["id"].as_str().unwrap_or_else(|| panic!("{res}")).to_string()
 }
 
-/// Nothing of the organization was written to the server's own folder: the files are in the bucket.
+/// Nothing is left in the server's own folder, staged or not: the files are in the bucket.
 fn local_files(app: &TestApp) -> Vec<std::path::PathBuf> {
-    let dir = std::path::Path::new(&app.state.config.files_dir).join(app.org_id.to_string());
-    walk(&dir)
+    walk(std::path::Path::new(&app.state.config.files_dir))
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -20,9 +20,14 @@ pub async fn connect(primary: &str) -> DatabaseConnection {
 }
 
 fn replica_url(primary: &str) -> String {
-    let (head, db) = primary.rsplit_once('/').expect("a database URL");
+    on_port(primary, PORT)
+}
+
+/// `url` with its host and port replaced by 127.0.0.1 and `port`.
+pub fn on_port(url: &str, port: u16) -> String {
+    let (head, db) = url.rsplit_once('/').expect("a database URL");
     let host = head.rsplit_once('@').map(|(_, h)| h).or_else(|| head.split_once("://").map(|(_, h)| h)).unwrap_or(head);
-    head.replacen(host, &format!("127.0.0.1:{PORT}"), 1) + "/" + db
+    head.replacen(host, &format!("127.0.0.1:{port}"), 1) + "/" + db
 }
 
 fn start(primary: &str) -> String {
@@ -43,9 +48,11 @@ fn start(primary: &str) -> String {
          (`host replication all 127.0.0.1/32 trust` in pg_hba.conf, as .ci/run sets)"
     );
     // Debian keeps the server's configuration outside its data folder: the copy needs its own.
+    // A hot standby refuses to start with fewer of these than its primary has.
+    let at_least = primary_settings(primary);
     let conf = format!(
         "port = {PORT}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '/tmp'\nhot_standby = on\n\
-         hba_file = '{DIR}/pg_hba.conf'\nshared_buffers = 32MB\n"
+         hba_file = '{DIR}/pg_hba.conf'\nshared_buffers = 32MB\n{at_least}"
     );
     write_owned(&format!("{DIR}/postgresql.conf"), &conf);
     write_owned(&format!("{DIR}/pg_hba.conf"), "local all all trust\nhost all all 127.0.0.1/32 trust\n");
@@ -75,6 +82,23 @@ fn streams(url: &str) -> bool {
     };
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(check).is_some()
+    })
+    .join()
+    .unwrap()
+}
+
+/// The primary's settings a standby must match or exceed, as configuration lines.
+fn primary_settings(primary: &str) -> String {
+    let primary = primary.to_string();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+            let db = Database::connect(primary).await.expect("primary");
+            let sql = "SELECT string_agg(name || ' = ' || setting, E'\\n') || E'\\n' FROM pg_settings WHERE name IN \
+                       ('max_connections', 'max_worker_processes', 'max_locks_per_transaction', \
+                        'max_prepared_transactions', 'max_wal_senders')";
+            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await;
+            row.unwrap().unwrap().try_get_by_index::<String>(0).unwrap()
+        })
     })
     .join()
     .unwrap()

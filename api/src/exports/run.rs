@@ -42,7 +42,8 @@ pub async fn execute(rt: &JobRuntime, job: job::Model) -> ApiResult<()> {
     };
     let outcome = write(rt, &job, &key).await;
     if !matches!(outcome, Ok(JobState::Done)) {
-        rt.files.remove(&key).await;
+        // Never published when the export did not finish; this only clears a staged copy.
+        let _ = rt.files.remove(&key).await;
     }
     let done = match outcome {
         Ok(JobState::Done) => return purge_expired(rt, &job).await,
@@ -160,8 +161,10 @@ async fn purge_expired(rt: &JobRuntime, job: &job::Model) -> ApiResult<()> {
         .all(&rt.db)
         .await?;
     for old in expired {
-        if let Some(key) = &old.result_file {
-            rt.files.remove(key).await;
+        if let Some(key) = &old.result_file
+            && rt.files.remove(key).await.is_err()
+        {
+            continue; // Kept on record, so the next sweep deletes it once the store answers.
         }
         let mut model: job::ActiveModel = old.into();
         model.result_file = Set(None);

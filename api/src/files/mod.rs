@@ -135,15 +135,15 @@ impl FileStore {
         Ok(())
     }
 
-    /// Removes a file and any staged copy of it; a missing file is not an error.
-    pub async fn remove(&self, key: &str) {
+    /// Removes a file and any staged copy of it; a missing file is not an error, a store that cannot
+    /// delete is (`UNAVAILABLE`), so a sweep can try again later.
+    pub async fn remove(&self, key: &str) -> ApiResult<()> {
         if let Ok(staged) = self.staging_path(key) {
             let _ = tokio::fs::remove_file(staged).await;
         }
-        if let Ok(location) = Self::location(key)
-            && let Err(e) = self.store.delete(&location).await
-        {
-            tracing::warn!(error = %e, key, "file not removed");
+        match self.store.delete(&Self::location(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(unavailable(e)),
         }
     }
 

@@ -80,7 +80,11 @@ pub async fn execute(rt: &JobRuntime, job: job::Model, max_batches: Option<usize
     let mut current = update_progress(db, &job, |m| m.total = Set(total as i64)).await?;
     let start = if params.dry_run {
         // A dry run writes no contacts, so a resumed one simply starts over.
-        job_row::Entity::delete_many().filter(job_row::Column::JobId.eq(job.id)).exec(db).await?;
+        job_row::Entity::delete_many()
+            .filter(job_row::Column::OrganizationId.eq(job.organization_id))
+            .filter(job_row::Column::JobId.eq(job.id))
+            .exec(db)
+            .await?;
         current = update_progress(db, &current, |m| {
             m.processed = Set(0);
             m.created_count = Set(0);

@@ -19,6 +19,7 @@ use tokio::sync::OnceCell;
 /// KEYS[1]: the bucket. ARGV: capacity, tokens per millisecond. Answers 0 when a token was taken, else the
 /// milliseconds until one is.
 const TAKE: &str = r"
+redis.replicate_commands() -- Redis before 5 refuses writes after TIME otherwise; later ones always do this.
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local capacity = tonumber(ARGV[1])
