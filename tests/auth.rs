@@ -172,11 +172,7 @@ async fn names(router: &axum::Router, token: &str) -> Vec<String> {
 
 /// Waits up to two seconds for `check` to hold: how long another server may take to hear of a change.
 async fn soon(what: &str, check: impl AsyncFn() -> bool) {
-    let start = std::time::Instant::now();
-    while !check().await {
-        assert!(start.elapsed() < std::time::Duration::from_secs(2), "{what}: still not seen after 2 s");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    crate::harness::eventually(what, std::time::Duration::from_secs(2), check).await;
 }
 
 /// Servers keep the actors of recent tokens in memory (on PostgreSQL). A change to a user, made through
@@ -184,8 +180,7 @@ async fn soon(what: &str, check: impl AsyncFn() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_sees_a_change_to_a_user_at_once() {
     let app = TestApp::new().await;
-    let state = api::AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap();
-    let second = api::app(state.clone());
+    let crate::cluster::Server { state, router: second } = crate::cluster::Server::beside(&app);
     // Both servers hold actors (PostgreSQL) before anything is read.
     if app.actors_held().await {
         soon("the second server listening", async || state.actors.is_live()).await;

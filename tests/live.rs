@@ -95,7 +95,7 @@ async fn an_event_raised_on_one_server_reaches_subscribers_on_another() {
     if !app.db.get_database_backend().eq(&sea_orm::DbBackend::Postgres) {
         return; // Only PostgreSQL deployments run several servers; SQLite is one embedded process.
     }
-    let second = api::AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap();
+    let second = crate::cluster::Server::beside(&app).router;
     let addr_one = serve(app.router.clone()).await;
     let (mut ws, ack) = connect(addr_one, &app.owner_token).await;
     assert_eq!(ack.unwrap()["type"], "connection_ack");
@@ -111,7 +111,7 @@ async fn an_event_raised_on_one_server_reaches_subscribers_on_another() {
             .header("authorization", format!("Bearer {}", app.owner_token))
             .body(axum::body::Body::from(body))
             .unwrap();
-        api::app(second).oneshot(req).await.unwrap()
+        second.oneshot(req).await.unwrap()
     };
     assert_eq!(res.status(), 200);
     let msg = next_json(&mut ws).await.expect("an event");

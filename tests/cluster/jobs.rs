@@ -8,17 +8,9 @@ use tokio_tungstenite::tungstenite::Message;
 use super::{Server, weed};
 use crate::{
     harness::TestApp,
-    imports::{JOB, START},
+    imports::{JOB, START, leads_csv},
     live::{connect, next_json, serve, settle},
 };
-
-fn rows(from: usize, n: usize) -> Vec<u8> {
-    let mut s = String::from("phone,name\n");
-    for i in from..from + n {
-        s.push_str(&format!("+50688{i:06},Lead {i}\n"));
-    }
-    s.into_bytes()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_two_servers_running_jobs_each_import_runs_once_and_a_subscriber_on_the_other_sees_it_end() {
@@ -26,7 +18,7 @@ async fn with_two_servers_running_jobs_each_import_runs_once_and_a_subscriber_on
     let b = Server::beside(&app);
     let mut ids = Vec::new();
     for n in 0..4 {
-        let (_, res) = app.upload(&app.owner_token, START, json!({}), "leads.csv", &rows(n * 1000, 1200)).await;
+        let (_, res) = app.upload(&app.owner_token, START, json!({}), "leads.csv", &leads_csv(n * 1000, 1200)).await;
         ids.push(res["data"]["startImport"]["id"].as_str().unwrap_or_else(|| panic!("{res}")).to_string());
     }
     // Several servers only share live events on PostgreSQL (SQLite is one embedded process).

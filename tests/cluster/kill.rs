@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{Server, weed};
 use crate::{
     harness::TestApp,
-    imports::{JOB, START},
+    imports::{JOB, START, leads_csv},
 };
 
 /// Kills the process when the test ends, however it ends.
@@ -53,11 +53,7 @@ async fn a_server_killed_mid_import_leaves_the_job_to_another_that_finishes_it_w
     if app.search_path().is_none() {
         return; // Only PostgreSQL deployments run several servers; SQLite is one embedded process.
     }
-    let mut csv = String::from("phone,name\n");
-    for i in 0..20_000 {
-        csv.push_str(&format!("+50688{i:06},Lead {i}\n"));
-    }
-    let (_, res) = app.upload(&app.owner_token, START, json!({}), "big.csv", csv.as_bytes()).await;
+    let (_, res) = app.upload(&app.owner_token, START, json!({}), "big.csv", &leads_csv(0, 20_000)).await;
     let id: uuid::Uuid = res["data"]["startImport"]["id"].as_str().unwrap_or_else(|| panic!("{res}")).parse().unwrap();
 
     // Server A, a process of its own, takes the job; it is killed once it has written a batch.

@@ -27,7 +27,14 @@ pub struct Server {
 
 impl Server {
     pub fn beside(app: &TestApp) -> Self {
-        let state = AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap();
+        Self::with_config(app, |_| {})
+    }
+
+    /// A second server whose settings differ from `app`'s as `adjust` says.
+    pub fn with_config(app: &TestApp, adjust: impl FnOnce(&mut api::config::Config)) -> Self {
+        let mut config = (*app.state.config).clone();
+        adjust(&mut config);
+        let state = AppState::new(app.db.clone(), app.state.lookups.clone(), config).unwrap();
         Self { router: api::app(state.clone()), state }
     }
 
@@ -40,4 +47,14 @@ impl Server {
         let status = response.status();
         (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
     }
+}
+
+/// Runs `work` to its end on a thread and runtime of its own: setup that blocks (starting a service once
+/// per run) is reached from inside a test's runtime, which must not block on another.
+pub fn on_own_thread<T: Send + 'static>(work: impl Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(work)
+    })
+    .join()
+    .unwrap()
 }

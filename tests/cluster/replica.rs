@@ -2,14 +2,14 @@
 //! mutation's answer at once and in lists once the replica replays it; a replica far behind or down sends
 //! those reads to the primary; the replica path keeps every visibility rule.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use api::db::DbOptions;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use super::{Server, standby};
-use crate::harness::{TestApp, gql_to};
+use crate::harness::{TestApp, eventually, gql_to};
 
 const LIST: &str = "{ contacts(first: 50) { totalCount edges { node { name } } } }";
 
@@ -20,9 +20,7 @@ async fn on_postgres() -> Option<(TestApp, String)> {
 }
 
 async fn beside_with_replica(app: &TestApp, url: String, max_lag_ms: u64) -> Server {
-    let mut config = (*app.state.config).clone();
-    config.replica_max_lag_ms = max_lag_ms;
-    let state = api::AppState::new(app.db.clone(), app.state.lookups.clone(), config).unwrap();
+    let server = Server::with_config(app, |c| c.replica_max_lag_ms = max_lag_ms);
     let options = DbOptions {
         url,
         max_connections: 3,
@@ -31,22 +29,14 @@ async fn beside_with_replica(app: &TestApp, url: String, max_lag_ms: u64) -> Ser
         generic_plans: false,
         lazy: true,
     };
-    state.attach_replica(options).await.unwrap();
-    Server { router: api::app(state.clone()), state }
+    server.state.attach_replica(options).await.unwrap();
+    server
 }
 
 async fn names(server: &Server, token: &str) -> Vec<String> {
     let (_, res) = gql_to(&server.router, Some(token), LIST, json!({})).await;
     let edges = res["data"]["contacts"]["edges"].as_array().unwrap_or_else(|| panic!("{res}")).clone();
     edges.iter().map(|e| e["node"]["name"].as_str().unwrap().to_string()).collect()
-}
-
-async fn until(what: &str, secs: u64, check: impl AsyncFn() -> bool) {
-    let start = Instant::now();
-    while !check().await {
-        assert!(start.elapsed() < Duration::from_secs(secs), "{what}: not after {secs} s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,7 +47,7 @@ async fn lists_read_the_replica_until_it_falls_behind_and_a_write_shows_in_its_o
     let (_, other) = app.user("AGENT", "other@acme.test").await;
     app.contact(&agent, json!({ "name": "Mine" })).await;
     app.contact(&other, json!({ "name": "Theirs" })).await;
-    until("the replica in use and caught up", 10, async || {
+    eventually("the replica in use and caught up", Duration::from_secs(10), async || {
         b.state.reads.on_replica() && names(&b, &agent).await == ["Mine"]
     })
     .await;
@@ -77,10 +67,14 @@ async fn lists_read_the_replica_until_it_falls_behind_and_a_write_shows_in_its_o
         panic!("a list read from the paused replica already shows the new contact: {seen}");
     }
     // Past the lag allowed, lists read the primary.
-    until("lists on the primary while the replica lags", 15, async || names(&b, &agent).await.len() == 2).await;
+    eventually("lists on the primary while the replica lags", Duration::from_secs(15), async || {
+        names(&b, &agent).await.len() == 2
+    })
+    .await;
     assert!(!b.state.reads.on_replica());
     resume().await;
-    until("back on the replica once it catches up", 15, async || b.state.reads.on_replica()).await;
+    eventually("back on the replica once it catches up", Duration::from_secs(15), async || b.state.reads.on_replica())
+        .await;
     let mut now = names(&b, &agent).await;
     now.sort();
     assert_eq!(now, ["Lagging", "Mine"]);

@@ -80,44 +80,31 @@ fn streams(url: &str) -> bool {
         let _ = db.execute_unprepared("SELECT pg_wal_replay_resume()").await;
         ok.then_some(())
     };
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(check).is_some()
-    })
-    .join()
-    .unwrap()
+    super::on_own_thread(check).is_some()
 }
 
 /// The primary's settings a standby must match or exceed, as configuration lines.
 fn primary_settings(primary: &str) -> String {
-    let primary = primary.to_string();
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-            let db = Database::connect(primary).await.expect("primary");
-            let sql = "SELECT string_agg(name || ' = ' || setting, E'\\n') || E'\\n' FROM pg_settings WHERE name IN \
-                       ('max_connections', 'max_worker_processes', 'max_locks_per_transaction', \
-                        'max_prepared_transactions', 'max_wal_senders')";
-            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await;
-            row.unwrap().unwrap().try_get_by_index::<String>(0).unwrap()
-        })
-    })
-    .join()
-    .unwrap()
+    let sql = "SELECT string_agg(name || ' = ' || setting, E'\\n') || E'\\n' FROM pg_settings WHERE name IN \
+               ('max_connections', 'max_worker_processes', 'max_locks_per_transaction', \
+                'max_prepared_transactions', 'max_wal_senders')";
+    primary_value(primary, sql)
 }
 
 /// PostgreSQL's programs of the primary's major version.
 fn bin_dir(primary: &str) -> String {
-    let primary = primary.to_string();
-    let version: i32 = std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-            let db = Database::connect(primary).await.expect("primary");
-            let sql = "SELECT current_setting('server_version_num')::int / 10000";
-            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await;
-            row.unwrap().unwrap().try_get_by_index(0).unwrap()
-        })
-    })
-    .join()
-    .unwrap();
+    let version: i32 = primary_value(primary, "SELECT current_setting('server_version_num')::int / 10000");
     format!("/usr/lib/postgresql/{version}/bin")
+}
+
+/// The one value `sql` answers on the primary.
+fn primary_value<T: sea_orm::TryGetableMany + Send + 'static>(primary: &str, sql: &'static str) -> T {
+    let primary = primary.to_string();
+    super::on_own_thread(async move {
+        let db = Database::connect(primary).await.expect("primary");
+        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await;
+        row.unwrap().unwrap().try_get_many_by_index::<T>().unwrap()
+    })
 }
 
 /// PostgreSQL's programs refuse to run as root: as the postgres user when this process is root.

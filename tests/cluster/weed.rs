@@ -23,7 +23,11 @@ pub fn endpoint() -> &'static str {
 
 /// Points a server's files at the test bucket.
 pub fn use_bucket(config: &mut Config) {
-    config.files_s3_endpoint = Some(endpoint().to_string());
+    point_at(config, endpoint().to_string());
+}
+
+fn point_at(config: &mut Config, endpoint: String) {
+    config.files_s3_endpoint = Some(endpoint);
     config.files_s3_bucket = Some(BUCKET.into());
     config.files_s3_access_key_id = Some(ACCESS_KEY.into());
     config.files_s3_secret_access_key = Some(SECRET_KEY.into());
@@ -69,24 +73,15 @@ fn start() -> String {
 
 /// Whether the bucket takes a signed write and gives it back.
 fn answers() -> bool {
-    let check = async {
+    super::on_own_thread(async {
         let mut config = crate::harness::test_config();
-        config.files_s3_endpoint = Some(format!("http://127.0.0.1:{S3_PORT}"));
-        config.files_s3_bucket = Some(BUCKET.into());
-        config.files_s3_access_key_id = Some(ACCESS_KEY.into());
-        config.files_s3_secret_access_key = Some(SECRET_KEY.into());
+        point_at(&mut config, format!("http://127.0.0.1:{S3_PORT}"));
         let settings = api::files::StorageSettings::from_config(&config).ok()?;
         let staging = std::env::temp_dir().join("contacts-test-staging");
         let store = api::files::FileStore::new(&settings, staging, b"probe", 60).ok()?;
         let key = "probe/probe/ready.txt";
         store.put(key, b"ready".to_vec()).await.ok()?;
         (store.get(key).await.ok()? == b"ready").then_some(())
-    };
-    // On a thread of its own: the caller may be inside a test's runtime.
-    std::thread::scope(|s| {
-        s.spawn(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(check))
-            .join()
-            .unwrap()
     })
     .is_some()
 }

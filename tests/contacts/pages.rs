@@ -1,7 +1,7 @@
 //! Lists answered in one pass (`contacts::graphql::page`), stages and members from a server's copy
 //! (`catalog`), and what hangs off one contact read with its visibility in the same statement.
 
-use api::{AppState, auth::authenticate, conversations::read, notes, pagination::PageArgs};
+use api::{auth::authenticate, conversations::read, notes, pagination::PageArgs};
 use entity::{catalog_version, conversation, pipeline_stage, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
@@ -71,8 +71,7 @@ async fn renamed_stages_and_members_show_at_once_on_every_server() {
     let stages = app.gql(Some(owner), "{ pipelineStages { id } }", json!({})).await;
     let stage = stages["data"]["pipelineStages"][0]["id"].clone();
     let id = app.contact(owner, json!({ "name": "Ana", "assigneeId": agent, "statusId": stage })).await["id"].clone();
-    let second =
-        api::app(AppState::new(app.db.clone(), app.state.lookups.clone(), (*app.state.config).clone()).unwrap());
+    let second = crate::cluster::Server::beside(&app).router;
     let list = "{ contacts { edges { node { status { name } assignee { name } } } } }";
     let one = "query($id: ID!) { contact(id: $id) { status { name } assignee { name } } }";
     let read = |router: axum::Router| {

@@ -8,11 +8,7 @@ use super::{JOB, START, contact_count, report};
 use crate::harness::TestApp;
 
 fn rows(n: usize) -> Vec<u8> {
-    let mut s = String::from("phone,name\n");
-    for i in 0..n {
-        s.push_str(&format!("+50688{i:06},Lead {i}\n"));
-    }
-    s.into_bytes()
+    super::leads_csv(0, n)
 }
 
 async fn start(app: &TestApp, bytes: &[u8]) -> uuid::Uuid {

@@ -13,6 +13,15 @@ use crate::harness::TestApp;
 pub const START: &str = "mutation($file: Upload!, $mapping: [ColumnMappingInput!], $dry: Boolean) { startImport(file: $file, mapping: $mapping, dryRun: $dry) { id state } }";
 pub const JOB: &str = "query($id: ID!) { importJob(id: $id) { state total processed created skipped invalid error reportUrl dryRun fileName } }";
 
+/// A CSV of `n` leads numbered from `from`: `+50688<number>,Lead <number>`.
+pub fn leads_csv(from: usize, n: usize) -> Vec<u8> {
+    let mut s = String::from("phone,name\n");
+    for i in from..from + n {
+        s.push_str(&format!("+50688{i:06},Lead {i}\n"));
+    }
+    s.into_bytes()
+}
+
 /// An xlsx with these rows (the first is the header), every cell as text.
 pub fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
     let mut book = Workbook::new();

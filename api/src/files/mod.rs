@@ -35,13 +35,6 @@ pub struct FileStore {
 }
 
 impl FileStore {
-    /// Files under a local folder.
-    pub fn local(root: impl Into<PathBuf>, signing_secret: &[u8], link_ttl_secs: i64) -> Self {
-        let root = root.into();
-        let settings = StorageSettings::Local { root: root.clone() };
-        Self::new(&settings, root.join(".staging"), signing_secret, link_ttl_secs).expect("a local folder")
-    }
-
     pub fn new(
         settings: &StorageSettings,
         staging: PathBuf,
