@@ -25,6 +25,7 @@ mod schema;
 mod seed;
 mod storage;
 mod tokens;
+mod tools;
 mod users;
 mod verification;
 mod webhooks;

@@ -141,6 +141,12 @@ pub struct Config {
     pub memory_trim_secs: u64,
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
     pub log_format: LogFormat,
+    /// Serve Prometheus metrics at `/metrics` on this second address only (keep it off the public network).
+    #[arg(long, env = "METRICS_BIND_ADDR", global = true)]
+    pub metrics_bind_addr: Option<SocketAddr>,
+    /// Serve `/metrics` on the main address too, to callers sending `Authorization: Bearer <this token>`.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// Two connections per core, at least four. PostgreSQL runs a query per core at a time; more connections

@@ -82,6 +82,9 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
+        if matches!(err, DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)) {
+            crate::metrics::acquire_timed_out();
+        }
         Self::Internal(format!("database: {err}"))
     }
 }

@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod listings;
 pub mod memory;
 pub mod merges;
+pub mod metrics;
 pub mod notes;
 pub mod organizations;
 pub mod outbound_webhooks;

@@ -169,6 +169,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         api::jobs::worker::spawn_worker(state.job_runtime());
         api::outbound_webhooks::deliver::spawn_worker(state.db.clone(), state.webhooks.clone());
     }
+    if let Some(metrics_addr) = state.config.metrics_bind_addr {
+        let listener =
+            tokio::net::TcpListener::bind(metrics_addr).await.with_context(|| format!("binding {metrics_addr}"))?;
+        tracing::info!("metrics at http://{metrics_addr}/metrics");
+        let metrics = api::http::metrics::app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!("listening on http://{addr} (GraphiQL at /, GraphQL at /graphql)");
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

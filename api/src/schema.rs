@@ -113,6 +113,7 @@ pub struct SchemaData {
     pub files: FileStore,
     pub jobs_wakeup: Arc<Notify>,
     pub config: Arc<Config>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// `http` for requests through our HTTP handler, which checks them before they run (`query_limits::check_request`);
@@ -128,7 +129,7 @@ pub fn build(d: SchemaData) -> Schemas {
             .data(d.jwt.clone())
             .data(d.events.clone())
             .data(d.files.clone());
-        b = b.data(d.jobs_wakeup.clone()).data(d.config.clone());
+        b = b.data(d.jobs_wakeup.clone()).data(d.config.clone()).data(d.metrics.clone());
         if production {
             b = b.disable_introspection().disable_suggestions();
         }

@@ -15,6 +15,7 @@ use crate::{
     files::{FileStore, StorageSettings},
     graphql::documents::Documents,
     jobs::runtime::JobRuntime,
+    metrics::Metrics,
     outbound_webhooks::deliver::Sender,
     rate_limit::RateLimiter,
     schema::{self, SchemaData, Schemas},
@@ -45,6 +46,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Posts outbound webhook deliveries.
     pub webhooks: Arc<Sender>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Organizations whose catalog a server holds at once (a few kilobytes each).
@@ -65,6 +67,7 @@ impl AppState {
         let webhooks = Arc::new(Sender::new(&config)?);
         let config = Arc::new(config);
         let reads = Reads::new(db.clone(), lookups.clone());
+        let metrics = Arc::new(Metrics::new());
         let data = SchemaData {
             db: db.clone(),
             lookups: lookups.clone(),
@@ -74,6 +77,7 @@ impl AppState {
             files: files.clone(),
             jobs_wakeup: jobs_wakeup.clone(),
             config: config.clone(),
+            metrics: metrics.clone(),
         };
         let schema = schema::build(data);
         let redis = RateLimiter::redis(config.redis_url.as_deref())?;
@@ -97,6 +101,7 @@ impl AppState {
             jobs_wakeup,
             config,
             webhooks,
+            metrics,
         })
     }
 

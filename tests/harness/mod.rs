@@ -76,6 +76,8 @@ pub fn test_config() -> Config {
         webhook_log_retention_days: 30,
         run_jobs: false,
         redis_url: None,
+        metrics_bind_addr: None,
+        metrics_token: None,
         rate_limit_user_per_minute: 0,
         rate_limit_ip_per_minute: 0,
         max_concurrent_requests: 512,

@@ -158,3 +158,18 @@ pub async fn listen(url: &str, channel: &str, mut on: impl FnMut(Heard<'_>) -> b
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
+
+/// How many connections `db`'s pool holds, how many wait idle, and its cap (`/metrics`).
+pub fn pool_use(db: &DatabaseConnection, pool: &'static str) -> crate::metrics::PoolUse {
+    let (open, idle, max) = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+        _ => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+    };
+    crate::metrics::PoolUse { pool, open, idle: u32::try_from(idle).unwrap_or(u32::MAX), max }
+}

@@ -44,6 +44,11 @@ impl Reads {
         Self { primary, primary_lookups, replica: Arc::new(OnceLock::new()) }
     }
 
+    /// The replica's two pools, when one is attached (`/metrics`).
+    pub fn replica_pools(&self) -> Option<(&DatabaseConnection, &DatabaseConnection)> {
+        self.replica.get().map(|r| (&r.db, &r.lookups))
+    }
+
     /// Sends lagging reads to this replica while it stays within `max_lag` of the primary.
     pub fn attach(&self, db: DatabaseConnection, lookups: DatabaseConnection, max_lag: Duration) {
         let replica = Arc::new(Replica { db, lookups, max_lag_ms: max_lag.as_millis() as u64, lag_ms: UNKNOWN.into() });

@@ -28,12 +28,44 @@ use crate::{
     visibility::Visible,
 };
 
+/// What `/metrics` counts of one request: its operation's label and its outcome's code.
+struct Seen {
+    operation: String,
+    code: String,
+}
+
+impl Seen {
+    fn code(&mut self, code: &str) {
+        code.clone_into(&mut self.code);
+    }
+
+    /// The first error's code, or OK.
+    fn outcome(&mut self, response: &GqlResponse) {
+        let code = response.errors.first().map_or("OK", |e| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+            Some(Value::String(code)) => code.as_str(),
+            _ => "ERROR",
+        });
+        self.code(code);
+    }
+}
+
 pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let started = std::time::Instant::now();
+    let mut seen = Seen { operation: crate::metrics::UNLABELLED.into(), code: "OK".into() };
+    let response = answer(&state, &headers, body, &mut seen).await;
+    state.metrics.request(&seen.operation, &seen.code, started.elapsed());
+    response
+}
+
+async fn answer(state: &AppState, headers: &HeaderMap, body: Body, seen: &mut Seen) -> Response {
     let request_id = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let rid = Some(request_id.as_str());
-    let request = match read_request(&state, &headers, body).await {
+    let request = match read_request(state, headers, body).await {
         Ok(request) => request,
-        Err((status, message)) => return error_response(status, "BAD_USER_INPUT", message, rid),
+        Err((status, message)) => {
+            seen.code("BAD_USER_INPUT");
+            return error_response(status, "BAD_USER_INPUT", message, rid);
+        }
     };
 
     let mut request = request.data(RequestId(request_id.clone()));
@@ -42,12 +74,17 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         let header = auth.to_str().unwrap_or_default();
         match authenticate_cached(&state.lookups, &state.jwt, &state.actors, header).await {
             Ok(found) => actor = Some(found),
-            Err(err) => return api_error_response(&err, rid),
+            Err(err) => {
+                seen.code(err.code());
+                return api_error_response(&err, rid);
+            }
         }
     }
     if let Some(actor) = &actor
         && let Err(retry) = state.user_limits.check(&actor.rate_key()).await
     {
+        state.metrics.refused(crate::metrics::Refusal::RateLimitedUser);
+        seen.code("RATE_LIMITED");
         return super::limits::too_many(retry, rid);
     }
 
@@ -55,9 +92,15 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     let fresh = match query_limits::check_request(&mut request, &limits, &state.documents) {
         Ok(fresh) => fresh,
         Err(err) => {
-            return GraphQLResponse::from(annotate(GqlResponse::from_errors(vec![err]), &request_id)).into_response();
+            let response = annotate(GqlResponse::from_errors(vec![err]), &request_id);
+            seen.outcome(&response);
+            return GraphQLResponse::from(response).into_response();
         }
     };
+    if actor.is_some() {
+        // Only a signed-in caller's checked operation names a series: anyone else could invent names.
+        seen.operation = state.metrics.operation_label(operation_name(&mut request).as_deref());
+    }
     let query = is_query(&mut request);
     // A mutation may change users or the organization: this server's copies of its actors go once it ran.
     let changed = actor.as_ref().filter(|_| !query).map(|a| a.organization_id());
@@ -67,7 +110,10 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
         if let Some(version) = actor.catalog_version().filter(|_| query) {
             match state.catalogs.get(&state.lookups, actor.organization_id(), version).await {
                 Ok(catalog) => loaders = loaders.with_catalog(catalog),
-                Err(err) => return api_error_response(&err.into(), rid),
+                Err(err) => {
+                    seen.code("INTERNAL");
+                    return api_error_response(&err.into(), rid);
+                }
             }
         }
         request = request.data(loaders).data(actor);
@@ -85,7 +131,9 @@ pub async fn http_handler(State(state): State<AppState>, headers: HeaderMap, bod
     if response.errors.iter().any(is_engine_limit) {
         explain_limits(&state.schema, &mut response, text).await;
     }
-    GraphQLResponse::from(annotate(response, &request_id)).into_response()
+    let response = annotate(response, &request_id);
+    seen.outcome(&response);
+    GraphQLResponse::from(response).into_response()
 }
 
 /// The engine's own depth and complexity refusals, by their exact words (before any code is set).
@@ -124,6 +172,19 @@ async fn explain_limits(
         };
         error.message = exceeded.message.clone();
         exceeded.describe(error.extensions.get_or_insert_with(Default::default));
+    }
+}
+
+/// The name of the operation the request runs, when it has one.
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|n| n.to_string())
+        }
+        _ => None,
     }
 }
 

@@ -40,6 +40,9 @@ pub async fn per_address(State(state): State<AppState>, request: Request, next: 
         .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
     match state.address_limits.check(&address).await {
         Ok(()) => next.run(request).await,
-        Err(retry) => too_many(retry, None),
+        Err(retry) => {
+            state.metrics.refused(crate::metrics::Refusal::RateLimitedAddress);
+            too_many(retry, None)
+        }
     }
 }

@@ -3,6 +3,7 @@
 mod files;
 mod graphql;
 pub mod limits;
+pub mod metrics;
 mod request;
 mod response;
 mod whatsapp;
@@ -28,7 +29,7 @@ use tower_http::{
 
 use request::REQUEST_ID;
 
-use crate::{config::Config, state::AppState};
+use crate::{config::Config, metrics::Refusal, state::AppState};
 
 /// The whole HTTP application; tests drive it in-process.
 pub fn app(state: AppState) -> Router {
@@ -41,6 +42,9 @@ pub fn app(state: AppState) -> Router {
         .route("/ready", get(ready));
     if !state.config.is_production() {
         router = router.route("/", get(graphiql));
+    }
+    if state.config.metrics_token.as_deref().is_some_and(|t| !t.is_empty()) {
+        router = router.route("/metrics", get(metrics::guarded));
     }
     with_middleware(router, state)
 }
@@ -59,23 +63,11 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CatchPanicLayer::custom(response::panic_response))
         .layer(cors(&config));
+    let counted = state.metrics.clone();
     let shedding = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(|err: tower::BoxError| async move {
-            if err.is::<tower::timeout::error::Elapsed>() {
-                response::error_response(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "TIMEOUT",
-                    "The request took too long and was stopped",
-                    None,
-                )
-            } else {
-                response::error_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "UNAVAILABLE",
-                    "The server is busy: try again shortly",
-                    None,
-                )
-            }
+        .layer(HandleErrorLayer::new(move |err: tower::BoxError| {
+            let counted = counted.clone();
+            async move { refuse(&counted, err) }
         }))
         // The timeout wraps only admitted requests: a shed request answers at once and a slow one is
         // dropped (its database work cancelled with it) once the limit passes.
@@ -89,6 +81,27 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::per_address))
         .layer(middleware)
         .with_state(state)
+}
+
+/// The answer to a request the load shedding or the timeout stopped.
+fn refuse(metrics: &crate::metrics::Metrics, err: tower::BoxError) -> Response {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        metrics.refused(Refusal::ShedTimeout);
+        response::error_response(
+            StatusCode::GATEWAY_TIMEOUT,
+            "TIMEOUT",
+            "The request took too long and was stopped",
+            None,
+        )
+    } else {
+        metrics.refused(Refusal::ShedBusy);
+        response::error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "The server is busy: try again shortly",
+            None,
+        )
+    }
 }
 
 fn cors(config: &Config) -> CorsLayer {

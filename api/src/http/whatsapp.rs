@@ -49,7 +49,10 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bo
     };
     let signed = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     match delivery::receive(&state.db, &state.events, &body, signed).await {
-        Ok(Outcome::Received) => (StatusCode::OK, "EVENT_RECEIVED").into_response(),
+        Ok(Outcome::Received { messages }) => {
+            state.metrics.inbound("whatsapp", messages);
+            (StatusCode::OK, "EVENT_RECEIVED").into_response()
+        }
         Ok(Outcome::Ignored) => (StatusCode::OK, "ignored").into_response(),
         Ok(Outcome::Malformed) => (StatusCode::BAD_REQUEST, "malformed JSON").into_response(),
         Ok(Outcome::BadSignature) => (StatusCode::UNAUTHORIZED, "bad signature").into_response(),

@@ -19,8 +19,8 @@ use crate::{
 
 /// What became of a delivery.
 pub enum Outcome {
-    /// Applied (or already applied: redeliveries are stored once).
-    Received,
+    /// Applied (or already applied: redeliveries are stored once), with how many messages were new.
+    Received { messages: u64 },
     /// It names no channel of ours: acknowledged so Meta stops sending it.
     Ignored,
     /// Not JSON.
@@ -64,20 +64,22 @@ pub async fn receive(
             actors.insert(org.id, Actor::system(org));
         }
     }
+    let mut messages = 0;
     for change in &changes {
         let Some(channel) = trusted.get(&change.phone_number_id) else { continue };
         let Some(actor) = actors.get(&channel.organization_id) else { continue };
         for event in whatsapp::events(change) {
             match apply(db, events, actor, channel, event).await {
+                Ok(stored) => messages += u64::from(stored),
                 // A value our rules refuse would be refused again on every redelivery: logged and skipped.
                 Err(ApiError::BadInput { field, message }) => {
                     tracing::warn!(channel = %channel.id, field, message, "skipped a WhatsApp event our rules refuse");
                 }
-                other => other?,
+                Err(other) => return Err(other),
             }
         }
     }
-    Ok(Outcome::Received)
+    Ok(Outcome::Received { messages })
 }
 
 async fn apply(
@@ -86,10 +88,12 @@ async fn apply(
     actor: &Actor,
     channel: &entity::channel::Model,
     event: Event,
-) -> ApiResult<()> {
+) -> ApiResult<bool> {
+    let mut stored = false;
     let (kind, contact) = match event {
         Event::Message(msg) => {
             let recorded = inbound::record(db, actor, channel, *msg).await?;
+            stored = recorded.message.is_some();
             let kind = if recorded.created { ContactEventKind::Created } else { ContactEventKind::Updated };
             (kind, Some(recorded.contact))
         }
@@ -112,7 +116,7 @@ async fn apply(
     if let Some(contact) = contact {
         events.contact(kind, &contact).await;
     }
-    Ok(())
+    Ok(stored)
 }
 
 /// A status names the recipient of a message we sent: a number, user ids or a username that contact

@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, Statement,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -253,4 +253,22 @@ pub fn updates(
         }
     });
     stream::once(async move { current }).chain(later)
+}
+
+/// Jobs waiting and running in every organization, and how long the oldest queued one has waited (`/metrics`).
+pub async fn backlog(db: &impl ConnectionTrait) -> ApiResult<crate::metrics::Backlog> {
+    let mut by_state = Vec::new();
+    for (label, state) in [("queued", JobState::Queued), ("running", JobState::Running)] {
+        let count = job::Entity::find().filter(job::Column::State.eq(state)).count(db).await?;
+        by_state.push((label, i64::try_from(count).unwrap_or(i64::MAX)));
+    }
+    let oldest: Option<chrono::DateTime<Utc>> = job::Entity::find()
+        .select_only()
+        .column(job::Column::CreatedAt)
+        .filter(job::Column::State.eq(JobState::Queued))
+        .order_by_asc(job::Column::CreatedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(crate::metrics::Backlog { by_state, oldest_age: oldest.and_then(|at| (now() - at).to_std().ok()) })
 }

@@ -11,7 +11,8 @@ use entity::{enums::DeliveryState, webhook_delivery, webhook_endpoint};
 use futures_util::{StreamExt, stream};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -271,4 +272,29 @@ pub async fn prune(db: &impl ConnectionTrait, sender: &Sender) -> ApiResult<u64>
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// Deliveries waiting for a first attempt, waiting to be retried, and failed for good (still in the log), in
+/// every organization, with the age of the oldest one still pending (`/metrics`).
+pub async fn backlog(db: &impl ConnectionTrait) -> ApiResult<crate::metrics::Backlog> {
+    let pending =
+        || webhook_delivery::Entity::find().filter(webhook_delivery::Column::State.eq(DeliveryState::Pending));
+    let waiting = pending().filter(webhook_delivery::Column::Attempts.eq(0)).count(db).await?;
+    let retrying = pending().filter(webhook_delivery::Column::Attempts.gt(0)).count(db).await?;
+    let failed = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::State.eq(DeliveryState::Failed))
+        .count(db)
+        .await?;
+    let oldest: Option<chrono::DateTime<Utc>> = pending()
+        .select_only()
+        .column(webhook_delivery::Column::CreatedAt)
+        .order_by_asc(webhook_delivery::Column::CreatedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(crate::metrics::Backlog {
+        by_state: vec![("pending", count(waiting)), ("retrying", count(retrying)), ("failed", count(failed))],
+        oldest_age: oldest.and_then(|at| (now() - at).to_std().ok()),
+    })
 }

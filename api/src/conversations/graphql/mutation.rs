@@ -148,6 +148,11 @@ impl ConversationMutation {
         };
         let system = crate::auth::Actor::system(actor.organization().clone());
         let recorded = inbound::record(db(ctx), &system, &channel, msg).await?;
+        if recorded.message.is_some()
+            && let Ok(metrics) = ctx.data::<std::sync::Arc<crate::metrics::Metrics>>()
+        {
+            metrics.inbound(channel_label(channel.kind), 1);
+        }
         let kind = if recorded.created { ContactEventKind::Created } else { ContactEventKind::Updated };
         publish(ctx, kind, &recorded.contact).await;
         Ok(RecordedMessage {
@@ -189,5 +194,15 @@ impl ConversationMutation {
             stored: stored.is_some(),
             message: stored.map(Message),
         })
+    }
+}
+
+/// The `channel` label of inbound messages in `/metrics`.
+fn channel_label(kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::Whatsapp => "whatsapp",
+        ChannelKind::Telegram => "telegram",
+        ChannelKind::WebWidget => "web_widget",
+        ChannelKind::Api => "api",
     }
 }

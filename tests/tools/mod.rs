@@ -1,0 +1,3 @@
+//! What operators and client teams bring: Prometheus metrics, persisted queries, GraphiQL.
+
+mod metrics;
