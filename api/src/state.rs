@@ -13,12 +13,13 @@ use crate::{
     db::reads::Reads,
     events::EventBus,
     files::{FileStore, StorageSettings},
-    graphql::documents::Documents,
+    graphql::{documents::Documents, persisted::PersistedQueries},
     jobs::runtime::JobRuntime,
     metrics::Metrics,
     outbound_webhooks::deliver::Sender,
     rate_limit::RateLimiter,
     schema::{self, SchemaData, Schemas},
+    shared_redis::SharedRedis,
 };
 
 /// Everything a request handler needs; cheap to clone.
@@ -34,6 +35,8 @@ pub struct AppState {
     pub schema: Schemas,
     /// Query documents already parsed and checked (`graphql::documents`).
     pub documents: Arc<Documents>,
+    /// Texts of automatic persisted queries by hash (`graphql::persisted`).
+    pub persisted: Arc<PersistedQueries>,
     pub jwt: Arc<JwtKeys>,
     /// The actors of recent access tokens (`auth::ActorCache`).
     pub actors: Arc<ActorCache>,
@@ -80,7 +83,7 @@ impl AppState {
             metrics: metrics.clone(),
         };
         let schema = schema::build(data);
-        let redis = RateLimiter::redis(config.redis_url.as_deref())?;
+        let redis = SharedRedis::from_url(config.redis_url.as_deref())?.map(Arc::new);
         let user_limits = Arc::new(RateLimiter::shared(config.rate_limit_user_per_minute, "user", redis.as_ref()));
         let address_limits = Arc::new(RateLimiter::shared(config.rate_limit_ip_per_minute, "address", redis.as_ref()));
         let catalogs = Arc::new(Catalogs::new(CATALOGS_HELD));
@@ -92,6 +95,7 @@ impl AppState {
             catalogs,
             schema,
             documents: Arc::default(),
+            persisted: Arc::new(PersistedQueries::new(redis.clone())),
             jwt,
             actors,
             events,

@@ -70,8 +70,8 @@ fn layer(module: &[String]) -> (u8, &'static str) {
         "graphql" => (4, "shared GraphQL"),
         _ if is_graphql => (5, "domain GraphQL"),
         "jobs" if module.get(1).is_some_and(|m| m == "worker") => (3, "job worker"),
-        "config" | "db" | "error" | "validate" | "pagination" | "telemetry" | "memory" | "metrics" | "auth"
-        | "files" | "catalog" | "rate_limit" | "jobs" | "visibility" | "values" => (1, "foundation"),
+        "config" | "db" | "error" | "validate" | "pagination" | "telemetry" | "memory" | "metrics" | "shared_redis"
+        | "auth" | "files" | "catalog" | "rate_limit" | "jobs" | "visibility" | "values" => (1, "foundation"),
         "events" if module.len() == 1 => (1, "foundation"),
         _ => (2, "domain services"),
     }

@@ -6,5 +6,6 @@ pub mod context;
 pub mod documents;
 pub mod fields;
 pub mod loaders;
+pub mod persisted;
 pub mod query_limits;
 pub mod types;

@@ -34,7 +34,7 @@ use crate::{config::Config, metrics::Refusal, state::AppState};
 /// The whole HTTP application; tests drive it in-process.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
-        .route("/graphql", post(graphql::http_handler))
+        .route("/graphql", post(graphql::http_handler).get(graphql::get_handler))
         .route("/graphql/ws", get(graphql::ws_handler))
         .route("/webhooks/whatsapp", get(whatsapp::verify).post(whatsapp::receive))
         .route("/files/{*key}", get(files::download))

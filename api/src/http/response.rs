@@ -11,7 +11,21 @@ use crate::error::ApiError;
 
 /// `{"errors":[{"message", "extensions":{"code"}}]}` with an HTTP status.
 pub fn error_response(status: StatusCode, code: &str, message: &str, request_id: Option<&str>) -> Response {
+    field_error_response(status, code, message, None, request_id)
+}
+
+/// The same, naming the input `field` at fault in `extensions.field`.
+pub fn field_error_response(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    field: Option<&str>,
+    request_id: Option<&str>,
+) -> Response {
     let mut extensions = json!({ "code": code });
+    if let Some(field) = field {
+        extensions["field"] = json!(field);
+    }
     if let Some(id) = request_id {
         extensions["requestId"] = json!(id);
     }

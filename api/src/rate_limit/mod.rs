@@ -9,6 +9,8 @@ use std::{collections::HashMap, sync::Arc, sync::Mutex, time::Instant};
 
 use shared::Shared;
 
+use crate::shared_redis::SharedRedis;
+
 pub struct RateLimiter {
     per_minute: u32,
     /// Names this limit's buckets in Redis ("user", "address").
@@ -23,14 +25,9 @@ impl RateLimiter {
         Self { per_minute, scope: "", shared: None, buckets: Mutex::new(HashMap::new()) }
     }
 
-    /// A limit counted in Redis at `redis_url` when one is given.
-    pub fn shared(per_minute: u32, scope: &'static str, redis: Option<&Arc<Shared>>) -> Self {
-        Self { scope, shared: redis.cloned(), ..Self::new(per_minute) }
-    }
-
-    /// The connection to Redis the limits of a server share, when `REDIS_URL` is set.
-    pub fn redis(url: Option<&str>) -> anyhow::Result<Option<Arc<Shared>>> {
-        url.filter(|u| !u.is_empty()).map(|u| Shared::new(u).map(Arc::new)).transpose()
+    /// A limit counted in Redis when the server has one.
+    pub fn shared(per_minute: u32, scope: &'static str, redis: Option<&Arc<SharedRedis>>) -> Self {
+        Self { scope, shared: redis.map(|r| Arc::new(Shared::new(r.clone()))), ..Self::new(per_minute) }
     }
 
     /// How many times Redis could not answer (the limit was then counted on this server).

@@ -1,20 +1,12 @@
 //! Buckets kept in Redis, so every server of a cluster counts against the same limit. One Lua script takes
-//! the token atomically, on Redis's own clock (servers' clocks may disagree). When Redis cannot answer, the
+//! the token atomically, on Redis's own clock (servers' clocks may disagree). When Redis cannot answer (`shared_redis`), the
 //! caller falls back to its in-process buckets: a limit counted per server beats refusing everyone.
 
-use std::{
-    sync::{
-        Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::sync::Arc;
 
-use redis::{
-    Client, Script,
-    aio::{ConnectionManager, ConnectionManagerConfig},
-};
-use tokio::sync::OnceCell;
+use redis::Script;
+
+use crate::shared_redis::SharedRedis;
 
 /// KEYS[1]: the bucket. ARGV: capacity, tokens per millisecond. Answers 0 when a token was taken, else the
 /// milliseconds until one is.
@@ -35,65 +27,27 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) + 1000)
 return wait
 ";
 
-/// After a failure, how long requests skip Redis before trying again (so a dead Redis costs nothing).
-const BACK_OFF: Duration = Duration::from_secs(5);
-
 pub struct Shared {
-    client: Client,
-    connection: OnceCell<ConnectionManager>,
+    redis: Arc<SharedRedis>,
     script: Script,
-    down_until: Mutex<Option<Instant>>,
-    failures: AtomicU64,
 }
 
 impl Shared {
-    pub fn new(url: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            client: Client::open(url)?,
-            connection: OnceCell::new(),
-            script: Script::new(TAKE),
-            down_until: Mutex::new(None),
-            failures: AtomicU64::new(0),
-        })
+    pub fn new(redis: Arc<SharedRedis>) -> Self {
+        Self { redis, script: Script::new(TAKE) }
     }
 
     /// Takes a token from `key`'s bucket: `Some(Ok)` taken, `Some(Err(seconds))` refused, `None` when Redis
     /// could not answer (the caller counts in-process instead).
     pub async fn take(&self, key: &str, per_minute: u32) -> Option<Result<(), u64>> {
-        if self.down_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Instant::now() < t) {
-            return None;
-        }
         let capacity = f64::from(per_minute);
-        let answer = async {
-            let connection = self.connection.get_or_try_init(|| self.connect()).await?;
-            let mut connection = connection.clone();
-            let wait: u64 =
-                self.script.key(key).arg(capacity).arg(capacity / 60_000.0).invoke_async(&mut connection).await?;
-            Ok::<_, redis::RedisError>(wait)
-        };
-        match answer.await {
-            Ok(0) => Some(Ok(())),
-            Ok(ms) => Some(Err(ms.div_ceil(1000).max(1))),
-            Err(e) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                *self.down_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + BACK_OFF);
-                tracing::warn!(error = %e, "rate limits: Redis did not answer; counting on this server for now");
-                None
-            }
-        }
+        let take = async |c: &mut _| self.script.key(key).arg(capacity).arg(capacity / 60_000.0).invoke_async(c).await;
+        let wait: u64 = self.redis.call("rate limits", take).await?;
+        Some(if wait == 0 { Ok(()) } else { Err(wait.div_ceil(1000).max(1)) })
     }
 
     /// How many times Redis could not answer since start.
     pub fn failures(&self) -> u64 {
-        self.failures.load(Ordering::Relaxed)
-    }
-
-    async fn connect(&self) -> redis::RedisResult<ConnectionManager> {
-        // A request waits at most this long for Redis before it is served on in-process counts.
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(Duration::from_millis(250)))
-            .set_number_of_retries(1);
-        ConnectionManager::new_with_config(self.client.clone(), config).await
+        self.redis.failures()
     }
 }
