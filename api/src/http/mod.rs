@@ -1,6 +1,7 @@
 //! The axum router: GraphQL over HTTP and WebSocket, GraphiQL, probes, and the middleware around them.
 
 mod files;
+mod graphiql;
 mod graphql;
 pub mod limits;
 pub mod metrics;
@@ -15,7 +16,7 @@ use axum::{
     Json, Router,
     extract::State,
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use tower::{ServiceBuilder, limit::ConcurrencyLimitLayer, load_shed::LoadShedLayer, timeout::TimeoutLayer};
@@ -41,7 +42,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready));
     if !state.config.is_production() {
-        router = router.route("/", get(graphiql));
+        router = router.route("/", get(graphiql::page)).route("/graphiql/{file}", get(graphiql::asset));
     }
     if state.config.metrics_token.as_deref().is_some_and(|t| !t.is_empty()) {
         router = router.route("/metrics", get(metrics::guarded));
@@ -135,14 +136,4 @@ async fn ready(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" }))).into_response()
         }
     }
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Contacts API")
-            .finish(),
-    )
 }
