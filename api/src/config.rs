@@ -147,6 +147,14 @@ pub struct Config {
     /// Serve `/metrics` on the main address too, to callers sending `Authorization: Bearer <this token>`.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true)]
     pub metrics_token: Option<String>,
+    /// Send traces over OTLP/HTTP to this collector (`http://collector:4318`; `/v1/traces` is added).
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otel_exporter_otlp_endpoint: Option<String>,
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "contacts-api", global = true)]
+    pub otel_service_name: String,
+    /// The share of traces kept, decided by trace id so every service keeps the same ones (0 to 1).
+    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG", default_value_t = 0.1, global = true)]
+    pub otel_traces_sampler_arg: f64,
 }
 
 /// Two connections per core, at least four. PostgreSQL runs a query per core at a time; more connections

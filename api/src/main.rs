@@ -93,7 +93,7 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    telemetry::init(cli.config.log_format);
+    telemetry::init(&cli.config);
     let config = cli.config;
 
     match cli.command.unwrap_or(Command::Serve) {
@@ -180,6 +180,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("listening on http://{addr} (GraphiQL at /, GraphQL at /graphql)");
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+    telemetry::shutdown();
     tracing::info!("stopped");
     Ok(())
 }

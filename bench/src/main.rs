@@ -101,6 +101,12 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         servers: usize,
     },
+    /// A trace collector that accepts OTLP/HTTP exports and drops them, counting what arrived: point the
+    /// server at it (`OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318`) to measure what tracing costs.
+    OtlpSink {
+        #[arg(long, default_value_t = 4318)]
+        port: u16,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -110,8 +116,9 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    telemetry::init(cli.config.log_format);
     let config = cli.config;
+    // Logs only: the load generator's own work is not what a trace should show (its server child traces).
+    telemetry::init(&api::config::Config { otel_exporter_otlp_endpoint: None, ..config.clone() });
     match cli.command {
         Command::Seed { contacts, small_orgs, small_size, conversations, notes, seed } => {
             let db = connect(DbOptions::from_config(&config)).await.context("connecting to the database")?;
@@ -132,6 +139,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Mixed { concurrency, seconds, rounds, servers } => {
             workloads::mixed::run(config, workloads::mixed::Options { concurrency, seconds, rounds, servers }).await?
         }
+        Command::OtlpSink { port } => workloads::sink::run(port).await?,
     }
     Ok(())
 }

@@ -27,6 +27,8 @@ pub struct Model {
     pub log: Json,
     pub delivered_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The W3C trace context of the change that raised the event, when it was traced.
+    pub traceparent: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,7 @@ mod m20261201_000015_time_zone;
 mod m20261201_000016_sqlite_search;
 mod m20261201_000017_access_versions;
 mod m20261201_000018_tenant_keys;
+mod m20261207_000019_trace_context;
 pub use m20261201_000013_phone_forms::canonical_sql as canonical_phone_sql;
 mod util;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_sqlite_search::Migration),
             Box::new(m20261201_000017_access_versions::Migration),
             Box::new(m20261201_000018_tenant_keys::Migration),
+            Box::new(m20261207_000019_trace_context::Migration),
         ]
     }
 }

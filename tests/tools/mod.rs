@@ -3,3 +3,4 @@
 mod graphiql;
 mod metrics;
 mod persisted;
+mod traces;

@@ -60,6 +60,9 @@ pub async fn connect(options: DbOptions) -> Result<DatabaseConnection, DbErr> {
         // doubled the round trips of every query.
         .test_before_acquire_if_idle_for(Duration::from_secs(10))
         .sqlx_logging(false)
+        // A span per statement (kept only inside a traced request or job), without its text: a statement
+        // built with inlined values would carry them into the tracing backend.
+        .record_stmt_in_spans(false)
         // WAL lets readers run beside the single writer; the busy timeout makes writers queue
         // instead of failing with SQLITE_BUSY.
         .map_sqlx_sqlite_opts(|o| {

@@ -9,7 +9,7 @@ use axum::{
 };
 
 /// Scripts and styles from this server only; no inline script. Inline styles stay allowed: GraphiQL's
-/// dialogs and panes size themselves with `style` attributes, and without them its dialogs never show.
+/// dialogs and panes size themselves with `style` attributes, which a stricter policy refuses.
 pub const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'none'; frame-ancestors 'none'";

@@ -61,6 +61,7 @@ pub async fn enqueue(
         started_at: Set(None),
         finished_at: Set(None),
         updated_at: Set(at),
+        traceparent: Set(crate::telemetry::traceparent()),
     }
     .insert(db)
     .await?)

@@ -12,7 +12,9 @@ use super::{
     queue::{MAX_ATTEMPTS, claim, finish},
     runtime::JobRuntime,
 };
-use crate::error::ApiResult;
+use tracing::Instrument;
+
+use crate::{error::ApiResult, telemetry};
 
 /// Runs one claimed job to its end (or until `max_batches`, which tests use to stand in for a crash).
 pub async fn run(rt: &JobRuntime, job: job::Model, max_batches: Option<usize>) -> ApiResult<()> {
@@ -20,11 +22,21 @@ pub async fn run(rt: &JobRuntime, job: job::Model, max_batches: Option<usize>) -
         finish(&rt.db, &job, JobState::Failed, Some("Stopped after failing repeatedly".into()), None).await?;
         return Ok(());
     }
-    let outcome = match job.kind {
-        JobKind::Import => crate::imports::run::execute(rt, job.clone(), max_batches).await,
-        JobKind::BulkUpdate | JobKind::BulkDelete => crate::bulk::service::execute(rt, job.clone(), max_batches).await,
-        JobKind::Export => crate::exports::run::execute(rt, job.clone()).await,
+    // In the trace of the request that queued it, on whichever server runs it.
+    let span = telemetry::resume_trace(job.traceparent.as_deref(), || {
+        let name = format!("job {:?}", job.kind);
+        tracing::info_span!(target: telemetry::TRACED, "job", otel.name = name, job.id = %job.id, job.attempt = job.attempts)
+    });
+    let work = async {
+        match job.kind {
+            JobKind::Import => crate::imports::run::execute(rt, job.clone(), max_batches).await,
+            JobKind::BulkUpdate | JobKind::BulkDelete => {
+                crate::bulk::service::execute(rt, job.clone(), max_batches).await
+            }
+            JobKind::Export => crate::exports::run::execute(rt, job.clone()).await,
+        }
     };
+    let outcome = work.instrument(span).await;
     if let Err(err) = outcome {
         // The lease stays: another claim retries after it runs out, resuming from the checkpoint.
         tracing::error!(job = %job.id, error = %err, "job failed; it will be retried");

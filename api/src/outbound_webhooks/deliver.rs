@@ -16,11 +16,14 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use tracing::Instrument;
+
 use super::{endpoints::is_public, signature};
 use crate::{
     config::Config,
     db::{is_postgres, now},
     error::{ApiError, ApiResult},
+    telemetry,
 };
 
 /// How long a claimed delivery is held before another sender may take it.
@@ -101,7 +104,12 @@ pub async fn drain(db: &DatabaseConnection, sender: &Sender) -> ApiResult<usize>
                 let endpoint = endpoints.get(&d.endpoint_id);
                 async move {
                     let Some(endpoint) = endpoint else { return Ok(()) };
-                    let outcome = post(sender, endpoint, &d).await;
+                    // In the trace of the change that raised the event, when it was traced.
+                    let span = telemetry::resume_trace(d.traceparent.as_deref(), || {
+                        tracing::info_span!(target: telemetry::TRACED, "webhook", otel.name = "webhook delivery",
+                            otel.kind = "client", webhook.event = %d.event_type, webhook.attempt = d.attempts)
+                    });
+                    let outcome = post(sender, endpoint, &d).instrument(span).await;
                     record(db, sender, &d, outcome).await
                 }
             })
@@ -181,9 +189,12 @@ struct Outcome {
 async fn post(sender: &Sender, endpoint: &webhook_endpoint::Model, d: &webhook_delivery::Model) -> Outcome {
     let timestamp = Utc::now().timestamp();
     let started = std::time::Instant::now();
-    let sent = sender
-        .client
-        .post(&endpoint.url)
+    let mut request = sender.client.post(&endpoint.url);
+    // The partner's own tracing continues from this attempt.
+    if let Some(traceparent) = telemetry::traceparent() {
+        request = request.header("traceparent", traceparent);
+    }
+    let sent = request
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("X-Webhook-Id", d.event_id.to_string())
         .header("X-Webhook-Event", &d.event_type)

@@ -113,6 +113,7 @@ fn pending(
         log: Set(json!([])),
         delivered_at: Set(None),
         created_at: Set(at),
+        traceparent: Set(crate::telemetry::traceparent()),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `bench queries|export|mixed|webhook|import|bulk`: load generators that drive a real server over HTTP and print throughput, latency
+//! `bench queries|export|mixed|webhook|import|bulk` (and `otlp-sink`, a collector that drops what it gets): load generators that drive a real server over HTTP and print throughput, latency
 //! percentiles, errors and peak memory. `queries`, `export` and `mixed` start the server as a child process
 //! (memory figures are the server's own); `webhook`, `import` and `bulk` run it in this process on a fresh
 //! database (a temporary SQLite file, or `DATABASE_URL` when it names PostgreSQL), so their figures include
@@ -13,6 +13,7 @@ mod load;
 pub mod mixed;
 pub mod queries;
 mod server;
+pub mod sink;
 pub mod webhook;
 
 use std::time::Duration;

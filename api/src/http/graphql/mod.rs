@@ -33,14 +33,18 @@ use crate::{
     },
     metrics::{Refusal, UNLABELLED},
     state::AppState,
+    telemetry,
     visibility::Visible,
 };
 use errors::{annotate, explain_limits, is_engine_limit};
+use tracing::{Instrument, Span};
 
 /// What `/metrics` counts of one request: its operation's label and its outcome's code.
 struct Seen {
     operation: String,
     code: String,
+    /// The request's trace span (disabled when it is not traced).
+    span: Span,
 }
 
 impl Seen {
@@ -76,8 +80,15 @@ pub async fn get_handler(State(state): State<AppState>, headers: HeaderMap, uri:
 
 async fn handle(state: &AppState, headers: &HeaderMap, incoming: Incoming) -> Response {
     let started = std::time::Instant::now();
-    let mut seen = Seen { operation: UNLABELLED.into(), code: "OK".into() };
-    let response = answer(state, headers, incoming, &mut seen).await;
+    let method = if matches!(incoming, Incoming::Get(_)) { "GET" } else { "POST" };
+    let traceparent = headers.get("traceparent").and_then(|v| v.to_str().ok());
+    let span = telemetry::continue_trace(traceparent, || {
+        tracing::info_span!(target: telemetry::TRACED, "graphql", otel.name = "graphql", otel.kind = "server",
+            http.request.method = method, url.path = "/graphql", graphql.outcome = tracing::field::Empty)
+    });
+    let mut seen = Seen { operation: UNLABELLED.into(), code: "OK".into(), span: span.clone() };
+    let response = answer(state, headers, incoming, &mut seen).instrument(span).await;
+    seen.span.record("graphql.outcome", seen.code.as_str());
     state.metrics.request(&seen.operation, &seen.code, started.elapsed());
     response
 }
@@ -141,6 +152,10 @@ async fn answer(state: &AppState, headers: &HeaderMap, incoming: Incoming, seen:
         seen.operation = state.metrics.operation_label(operation_name(&mut request).as_deref());
     }
     let query = is_query(&mut request);
+    if !seen.span.is_none() {
+        let kind = if query { "query" } else { "mutation" };
+        telemetry::name_request(&seen.span, &format!("{kind} {}", seen.operation));
+    }
     if get && !query {
         // A link or an image tag must never change anything.
         seen.code("METHOD_NOT_ALLOWED");
