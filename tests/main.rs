@@ -23,6 +23,7 @@ mod organization;
 mod removals;
 mod schema;
 mod seed;
+mod segments;
 mod storage;
 mod tokens;
 mod tools;

@@ -39,6 +39,7 @@ pub mod properties;
 pub mod rate_limit;
 pub mod reservations;
 pub mod schema;
+pub mod segments;
 pub mod shared_redis;
 pub mod state;
 pub mod tags;

@@ -35,6 +35,7 @@ use crate::{
     pipeline::graphql::{PipelineMutation, PipelineQuery},
     properties::graphql::{PropertyMutation, PropertyQuery},
     reservations::graphql::ReservationMutation,
+    segments::graphql::{SegmentMutation, SegmentQuery},
     tags::graphql::{TagMutation, TagQuery},
     users::graphql::{UserMutation, UserQuery},
     verifications::graphql::VerificationMutation,
@@ -60,6 +61,7 @@ pub struct QueryRoot(
     ApiTokenQuery,
     FunnelQuery,
     WebhookQuery,
+    SegmentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -85,6 +87,7 @@ pub struct MutationRoot(
     ReservationMutation,
     ConsentMutation,
     WebhookMutation,
+    SegmentMutation,
 );
 
 #[derive(MergedSubscription, Default)]

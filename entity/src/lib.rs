@@ -22,6 +22,7 @@ pub mod organization;
 pub mod pipeline_stage;
 pub mod property_definition;
 pub mod reservation;
+pub mod segment;
 pub mod tag;
 pub mod user;
 pub mod verification;

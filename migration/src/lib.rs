@@ -22,6 +22,7 @@ mod m20261201_000016_sqlite_search;
 mod m20261201_000017_access_versions;
 mod m20261201_000018_tenant_keys;
 mod m20261207_000019_trace_context;
+mod m20261207_000020_segments;
 pub use m20261201_000013_phone_forms::canonical_sql as canonical_phone_sql;
 mod util;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_access_versions::Migration),
             Box::new(m20261201_000018_tenant_keys::Migration),
             Box::new(m20261207_000019_trace_context::Migration),
+            Box::new(m20261207_000020_segments::Migration),
         ]
     }
 }

@@ -18,6 +18,8 @@ pub struct ContactSelection {
     pub ids: Option<Vec<ID>>,
     pub filter: Option<ContactFilter>,
     pub search: Option<String>,
+    /// The contacts of this segment that the caller may see (alone: not with ids, filter or search).
+    pub segment_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -44,6 +46,17 @@ pub struct BulkResult {
 }
 
 impl ContactSelection {
+    async fn resolve(self, ctx: &Context<'_>) -> async_graphql::Result<Selection> {
+        let Some(segment) = &self.segment_id else { return Ok(self.into_domain(&zone(ctx)?)?) };
+        if self.ids.is_some() || self.filter.is_some() || self.search.is_some() {
+            return Err(
+                ApiError::bad_input("selection", "Give a segment, ids, or a filter and search: one of them").into()
+            );
+        }
+        let selected = crate::segments::graphql::selection_of(ctx, segment, "selection.segmentId").await?;
+        Ok(Selection { ids: None, filter: Some(selected.filter), search: selected.search })
+    }
+
     fn into_domain(self, zone: &TimeZone) -> Result<Selection, ApiError> {
         let ids = self
             .ids
@@ -100,7 +113,7 @@ impl BulkMutation {
             db(ctx),
             ctx.data_unchecked::<Arc<EventBus>>(),
             actor(ctx)?,
-            selection.into_domain(&zone(ctx)?)?,
+            selection.resolve(ctx).await?,
             patch.into_domain()?,
         )
         .await?;
@@ -113,13 +126,9 @@ impl BulkMutation {
         ctx: &Context<'_>,
         selection: ContactSelection,
     ) -> async_graphql::Result<BulkResult> {
-        let outcome = service::delete(
-            db(ctx),
-            ctx.data_unchecked::<Arc<EventBus>>(),
-            actor(ctx)?,
-            selection.into_domain(&zone(ctx)?)?,
-        )
-        .await?;
+        let outcome =
+            service::delete(db(ctx), ctx.data_unchecked::<Arc<EventBus>>(), actor(ctx)?, selection.resolve(ctx).await?)
+                .await?;
         Ok(result(ctx, outcome, true))
     }
 }

@@ -42,6 +42,8 @@ pub enum ExportScope {
     Filtered,
     /// The contacts in `ids` (those out of sight are left out).
     Selected,
+    /// The contacts of the segment `segmentId` that the caller can see.
+    Segment,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub struct StartExportInput {
     pub filter: Option<ContactFilter>,
     pub search: Option<String>,
     pub ids: Option<Vec<ID>>,
+    /// With scope SEGMENT.
+    pub segment_id: Option<ID>,
     /// Column keys to include, in this order (`name`, `phone`, ..., or a property key); all when omitted.
     pub columns: Option<Vec<String>>,
     /// Header language.
@@ -88,6 +92,7 @@ impl StartExportInput {
             created_from: self.created_from.map(|m| m.0.from(zone)),
             created_to: self.created_to.map(|m| m.0.to(zone)),
             created_as: None,
+            segment_id: None,
         })
     }
 }
@@ -232,7 +237,16 @@ impl ExportMutation {
     /// Starts an export of what the caller can see (viewers cannot export); follow it with `exportJob`
     /// or `exportJobUpdated`.
     async fn start_export(&self, ctx: &Context<'_>, input: StartExportInput) -> async_graphql::Result<ExportJob> {
-        let job = service::start(db(ctx), actor(ctx)?, input.into_domain(&zone(ctx)?)?).await?;
+        let segment = input.segment_id.clone();
+        let mut params = input.into_domain(&zone(ctx)?)?;
+        if let Some(id) = segment.filter(|_| params.scope == service::Scope::Segment) {
+            // The segment's selection now: the file holds what the segment held when the export started.
+            let selected = crate::segments::graphql::selection_of(ctx, &id, "segmentId").await?;
+            params.segment_id = Some(parse_id(&id, "segmentId")?);
+            params.filter = Some(selected.filter);
+            params.search = selected.search;
+        }
+        let job = service::start(db(ctx), actor(ctx)?, params).await?;
         ctx.data_unchecked::<Arc<Notify>>().notify_one();
         Ok(ExportJob::new(job))
     }

@@ -135,6 +135,7 @@ pub fn file_name(organization: &str, params: &ExportParams, date: &str) -> Strin
         Scope::All => "all",
         Scope::Filtered => "filtered",
         Scope::Selected => "selected",
+        Scope::Segment => "segment",
     };
     format!("{}-contacts-{scope}-{date}", crate::files::slug(organization, 40))
 }

@@ -32,6 +32,8 @@ pub enum Scope {
     All,
     Filtered,
     Selected,
+    /// A segment's filter and search as they were when the export started.
+    Segment,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -50,6 +52,9 @@ pub struct ExportParams {
     /// its creator after a demotion.
     #[serde(default)]
     pub created_as: Option<UserRole>,
+    /// The segment exported, with scope SEGMENT.
+    #[serde(default)]
+    pub segment_id: Option<Uuid>,
 }
 
 impl ExportParams {
@@ -64,7 +69,7 @@ impl ExportParams {
                 let ids = self.ids.clone().unwrap_or_default();
                 apply(db, actor, scoped.filter(contact::Column::Id.is_in(ids)), &dates, None).await
             }
-            Scope::Filtered => {
+            Scope::Filtered | Scope::Segment => {
                 let mut filter = self.filter.clone().unwrap_or_default();
                 filter.created_from = self.created_from.or(filter.created_from);
                 filter.created_to = self.created_to.or(filter.created_to);
@@ -81,6 +86,9 @@ impl ExportParams {
             }
             Scope::Filtered if !has_filter => {
                 Err(ApiError::bad_input("filter", "Scope FILTERED needs a filter or search"))
+            }
+            Scope::Segment if self.segment_id.is_none() || self.ids.is_some() => {
+                Err(ApiError::bad_input("segmentId", "Scope SEGMENT takes a segment id, and no ids"))
             }
             Scope::Selected if self.ids.as_ref().is_none_or(Vec::is_empty) => {
                 Err(ApiError::bad_input("ids", "Scope SELECTED needs the ids of the contacts"))

@@ -1,0 +1,92 @@
+//! Counts under a time budget. A segment's filter may have become expensive (a fragment search over a
+//! million contacts): on PostgreSQL each count runs with a statement timeout, and when it runs out the answer
+//! is a floor ("more than 1,000") from a count that stops early, never a request that hangs. SQLite serves
+//! one embedded organization of modest size and counts exactly.
+
+use entity::contact;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, PaginatorTrait, QuerySelect, RuntimeErr, Select, TransactionTrait,
+    sea_query::{Expr, Func},
+};
+use uuid::Uuid;
+
+use crate::{db::is_postgres, error::ApiResult};
+
+/// The time an exact count may take, then the time the floor may take.
+const EXACT_MS: u64 = 250;
+const FLOOR_MS: u64 = 100;
+/// How far a floor counts before it stops.
+const FLOOR: u64 = 1_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count {
+    pub value: u64,
+    /// false: there are at least `value` (the exact count ran out of time).
+    pub exact: bool,
+}
+
+pub async fn count(db: &DatabaseConnection, query: Select<contact::Entity>) -> ApiResult<Count> {
+    if !is_postgres(db) {
+        return Ok(Count { value: query.count(db).await?, exact: true });
+    }
+    let ids = query.select_only().column(contact::Column::Id);
+    if let Some(value) = within(db, EXACT_MS, ids.clone()).await? {
+        return Ok(Count { value, exact: true });
+    }
+    Ok(match within(db, FLOOR_MS, ids.limit(FLOOR)).await? {
+        // Fewer than the floor means the first count was merely slow: this one is exact.
+        Some(value) if value < FLOOR => Count { value, exact: true },
+        Some(value) => Count { value, exact: false },
+        None => Count { value: 0, exact: false },
+    })
+}
+
+/// How many of the selected contacts are in each stage; `None` when that takes longer than the budget.
+pub async fn by_stage(db: &DatabaseConnection, query: Select<contact::Entity>) -> ApiResult<Option<Vec<(Uuid, i64)>>> {
+    let grouped = query
+        .select_only()
+        .column(contact::Column::StageId)
+        .column_as(Expr::from(Func::count(Expr::col(contact::Column::Id))), "n")
+        .group_by(contact::Column::StageId)
+        .into_tuple::<(Uuid, i64)>();
+    if !is_postgres(db) {
+        return Ok(Some(grouped.all(db).await?));
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {EXACT_MS}")).await?;
+    match grouped.all(&txn).await {
+        Ok(rows) => {
+            txn.commit().await?;
+            Ok(Some(rows))
+        }
+        Err(err) if timed_out(&err) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The count of `query`, or `None` when it ran out of `ms`.
+async fn within(db: &DatabaseConnection, ms: u64, query: Select<contact::Entity>) -> ApiResult<Option<u64>> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {ms}")).await?;
+    match query.count(&txn).await {
+        Ok(n) => {
+            txn.commit().await?;
+            Ok(Some(n))
+        }
+        // The transaction rolls back as it is dropped.
+        Err(err) if timed_out(&err) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// PostgreSQL's `query_canceled` (57014): what a statement timeout raises.
+fn timed_out(err: &DbErr) -> bool {
+    let runtime = match err {
+        DbErr::Query(e) | DbErr::Exec(e) => e,
+        _ => return false,
+    };
+    match runtime {
+        RuntimeErr::SqlxError(e) => e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "57014"),
+        _ => false,
+    }
+}
