@@ -79,6 +79,17 @@ async fn private_segments_are_their_creators_and_shared_ones_the_admins_to_manag
         .gql(Some(&agent_a), UPDATE, json!({ "id": mine, "i": { "name": "Renamed", "filter": { "hasPhone": true } } }))
         .await;
     assert_eq!(res["data"]["updateSegment"]["filter"]["hasPhone"], true, "{res}");
+    // Changing only the search keeps the filter; an empty search clears it.
+    let res = app.gql(Some(&agent_a), UPDATE, json!({ "id": mine, "i": { "search": "" } })).await;
+    assert_eq!(res["data"]["updateSegment"]["filter"]["hasPhone"], true, "{res}");
+    // A filter that could never be read is refused when saved.
+    let bad = json!({ "properties": [{ "key": "nope", "op": "EQ", "value": 1 }] });
+    let res = app.gql(Some(&agent_a), UPDATE, json!({ "id": mine, "i": { "filter": bad } })).await;
+    assert_eq!(
+        (code(&res), res["errors"][0]["extensions"]["field"].as_str()),
+        ("BAD_USER_INPUT", Some("filter.properties")),
+        "{res}"
+    );
     let res = app.gql(Some(&agent_a), UPDATE, json!({ "id": mine, "i": { "visibility": "SHARED" } })).await;
     assert_eq!(code(&res), "FORBIDDEN", "sharing is the admins': {res}");
     let res = app.gql(Some(&agent_a), DELETE, json!({ "id": mine })).await;
@@ -252,4 +263,15 @@ async fn bulk_actions_and_exports_take_a_segment_as_their_selection() {
         ("BAD_USER_INPUT", Some("segmentId")),
         "{res}"
     );
+    let res =
+        app.gql(Some(&agent_b), start, json!({ "i": { "format": "CSV", "scope": "ALL", "segmentId": shared } })).await;
+    assert_eq!(res["errors"][0]["extensions"]["field"], "segmentId", "{res}");
+    let res = app
+        .gql(
+            Some(&agent_b),
+            start,
+            json!({ "i": { "format": "CSV", "scope": "SEGMENT", "segmentId": shared, "search": "x" } }),
+        )
+        .await;
+    assert_eq!(res["errors"][0]["extensions"]["field"], "filter", "{res}");
 }

@@ -18,7 +18,11 @@ use opentelemetry::{
     trace::{TraceContextExt, TracerProvider as _},
 };
 use opentelemetry_otlp::{Protocol, WithExportConfig};
-use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use opentelemetry_sdk::{
+    Resource,
+    propagation::TraceContextPropagator,
+    trace::{Sampler, SdkTracerProvider},
+};
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{EnvFilter, Layer, filter::dynamic_filter_fn, fmt, prelude::*};
@@ -85,6 +89,9 @@ fn provider(endpoint: &str, service: &str) -> anyhow::Result<SdkTracerProvider> 
         .with_timeout(std::time::Duration::from_secs(5))
         .build()?;
     Ok(SdkTracerProvider::builder()
+        // The decision was made when the work started (`sampled`): a caller's "not sampled" flag must not
+        // drop a trace this server chose to keep, nor build spans only to discard them.
+        .with_sampler(Sampler::AlwaysOn)
         .with_batch_exporter(exporter)
         .with_resource(Resource::builder().with_service_name(service.to_string()).build())
         .build())

@@ -238,7 +238,21 @@ impl ExportMutation {
     /// or `exportJobUpdated`.
     async fn start_export(&self, ctx: &Context<'_>, input: StartExportInput) -> async_graphql::Result<ExportJob> {
         let segment = input.segment_id.clone();
+        let given_selection = input.filter.is_some() || input.search.is_some();
         let mut params = input.into_domain(&zone(ctx)?)?;
+        match (&segment, params.scope == service::Scope::Segment) {
+            (Some(_), false) => {
+                return Err(ApiError::bad_input("segmentId", "A segment id goes with scope SEGMENT").into());
+            }
+            (Some(_), true) if given_selection => {
+                return Err(ApiError::bad_input(
+                    "filter",
+                    "Scope SEGMENT takes its filter and search from the segment",
+                )
+                .into());
+            }
+            _ => {}
+        }
         if let Some(id) = segment.filter(|_| params.scope == service::Scope::Segment) {
             // The segment's selection now: the file holds what the segment held when the export started.
             let selected = crate::segments::graphql::selection_of(ctx, &id, "segmentId").await?;

@@ -10,10 +10,12 @@ use sha2::{Digest, Sha256};
 use crate::shared_redis::SharedRedis;
 
 /// Texts held by one server, and their total size: an SPA's few hundred operations fit many times over,
-/// and a client inventing texts pushes out only its own.
+/// and only signed-in callers' texts are kept.
 const HELD: usize = 10_000;
 const TEXT_BUDGET: usize = 16 * 1024 * 1024;
 const SHARED_SECONDS: u64 = 7 * 24 * 3600;
+const SHARED_PER_HOUR: u32 = 500;
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub type Hash = [u8; 32];
 
@@ -32,6 +34,8 @@ pub fn hash_of(text: &str) -> Hash {
 pub struct PersistedQueries {
     held: Mutex<Held>,
     redis: Option<Arc<SharedRedis>>,
+    /// Texts each caller shared through Redis in the current hour, and since when.
+    quotas: Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
 }
 
 struct Held {
@@ -42,7 +46,7 @@ struct Held {
 impl PersistedQueries {
     pub fn new(redis: Option<Arc<SharedRedis>>) -> Self {
         let texts = lru::LruCache::new(NonZeroUsize::new(HELD).unwrap_or(NonZeroUsize::MIN));
-        Self { held: Mutex::new(Held { texts, bytes: 0 }), redis }
+        Self { held: Mutex::new(Held { texts, bytes: 0 }), redis, quotas: Mutex::default() }
     }
 
     /// The text registered under `hash`, here or (with Redis) by any server.
@@ -60,16 +64,33 @@ impl PersistedQueries {
         Some(text)
     }
 
-    /// Registers a text whose hash matched and which the engine accepted; `share` also tells the other servers.
-    pub async fn put(&self, hash: Hash, text: &str, share: bool) {
+    /// Registers a text whose hash matched and which the engine accepted, for `caller` (a user or token);
+    /// with Redis, the other servers learn it too, up to `SHARED_PER_HOUR` texts per caller and hour.
+    pub async fn put(&self, hash: Hash, text: &str, caller: &str) {
         self.hold(hash, text.into());
-        if let Some(redis) = self.redis.as_ref().filter(|_| share) {
+        if let Some(redis) = self.redis.as_ref().filter(|_| self.may_share(caller)) {
             let key = key(&hash);
             let set = async |c: &mut _| {
                 redis::cmd("SET").arg(&key).arg(text).arg("NX").arg("EX").arg(SHARED_SECONDS).query_async::<()>(c).await
             };
             redis.call("persisted queries", set).await;
         }
+    }
+
+    /// Whether `caller` may register one more text in Redis this hour: an SPA registers its few hundred
+    /// operations once; a client minting texts (a new comment each time) would fill Redis for a week.
+    fn may_share(&self, caller: &str) -> bool {
+        let mut quotas = self.quotas.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
+        if quotas.len() > 10_000 {
+            quotas.retain(|_, (_, since)| now.duration_since(*since) < HOUR);
+        }
+        let (used, since) = quotas.entry(caller.to_string()).or_insert((0, now));
+        if now.duration_since(*since) >= HOUR {
+            (*used, *since) = (0, now);
+        }
+        *used += 1;
+        *used <= SHARED_PER_HOUR
     }
 
     /// How many texts and bytes this server holds.
@@ -112,7 +133,7 @@ mod tests {
         let filler = "x".repeat(4096);
         for i in 0..20_000 {
             let text = format!("query Q{i} {{ me {{ role }} }} # {filler}");
-            store.put(hash_of(&text), &text, false).await;
+            store.put(hash_of(&text), &text, "tester").await;
         }
         let (count, bytes) = store.held();
         assert!(count <= HELD && bytes <= TEXT_BUDGET, "{count} texts, {bytes} bytes");

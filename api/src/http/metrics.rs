@@ -29,11 +29,15 @@ pub fn app(state: AppState) -> Router {
 
 /// `/metrics` on the main address, for callers sending the configured token.
 pub async fn guarded(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let expected = state.config.metrics_token.as_deref().unwrap_or_default();
-    let given =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let expected = state.config.metrics_token.as_deref().unwrap_or_default().trim();
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     // Compared as digests, so the time taken says nothing about how much of the token matched.
-    let matches = given.is_some_and(|g| Sha256::digest(g.trim()) == Sha256::digest(expected));
+    let matches = given.is_some_and(|g| Sha256::digest(g) == Sha256::digest(expected));
     if expected.is_empty() || !matches {
         let mut refused = (StatusCode::UNAUTHORIZED, "metrics need the metrics token\n").into_response();
         refused.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

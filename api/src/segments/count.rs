@@ -10,7 +10,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{db::is_postgres, error::ApiResult};
+use crate::{
+    db::is_postgres,
+    error::{ApiError, ApiResult},
+};
+
+/// Counts running at once in this server: a list of segments counts each of them, and must not take every
+/// pooled connection while it does.
+static COUNTING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// The time an exact count may take, then the time the floor may take.
 const EXACT_MS: u64 = 250;
@@ -26,6 +33,7 @@ pub struct Count {
 }
 
 pub async fn count(db: &DatabaseConnection, query: Select<contact::Entity>) -> ApiResult<Count> {
+    let _turn = COUNTING.acquire().await.map_err(ApiError::internal)?;
     if !is_postgres(db) {
         return Ok(Count { value: query.count(db).await?, exact: true });
     }
@@ -37,12 +45,13 @@ pub async fn count(db: &DatabaseConnection, query: Select<contact::Entity>) -> A
         // Fewer than the floor means the first count was merely slow: this one is exact.
         Some(value) if value < FLOOR => Count { value, exact: true },
         Some(value) => Count { value, exact: false },
-        None => Count { value: 0, exact: false },
+        None => return Err(ApiError::Unavailable("Counting this segment took too long: narrow its filter".into())),
     })
 }
 
 /// How many of the selected contacts are in each stage; `None` when that takes longer than the budget.
 pub async fn by_stage(db: &DatabaseConnection, query: Select<contact::Entity>) -> ApiResult<Option<Vec<(Uuid, i64)>>> {
+    let _turn = COUNTING.acquire().await.map_err(ApiError::internal)?;
     let grouped = query
         .select_only()
         .column(contact::Column::StageId)

@@ -109,12 +109,17 @@ impl Segment {
         ContactOrder { field, direction }
     }
 
+    /// The filter as saved, read back into the input type.
+    fn stored_filter(&self) -> Result<ContactFilter, ApiError> {
+        let stored = Value::from_json(self.0.filter.clone()).ok();
+        ContactFilter::parse(stored)
+            .map_err(|_| ApiError::Internal(format!("segment {} holds a filter that no longer reads", self.0.id)))
+    }
+
     /// The segment's selection for the caller, dates read in the organization's time zone.
     pub fn selected(&self, ctx: &Context<'_>) -> Result<Selected, ApiError> {
-        let stored = Value::from_json(self.0.filter.clone()).ok();
-        let filter = ContactFilter::parse(stored)
-            .map_err(|_| ApiError::Internal(format!("segment {} holds a filter that no longer reads", self.0.id)))?;
-        Ok(Selected { filter: filter.into_domain(&zone(ctx)?)?, search: self.0.search.clone(), order: self.order() })
+        let filter = self.stored_filter()?.into_domain(&zone(ctx)?)?;
+        Ok(Selected { filter, search: self.0.search.clone(), order: self.order() })
     }
 
     /// The caller's visible contacts in the segment, unordered.
@@ -295,13 +300,21 @@ impl SegmentMutation {
     ) -> async_graphql::Result<Segment> {
         let id = parse_id(&id, "id")?;
         let changes_selection = input.filter.is_some() || input.search.is_some() || input.order_by.is_some();
-        let patch = SegmentPatch {
-            name: input.name,
-            definition: changes_selection
-                .then(|| definition(ctx, input.filter, input.search, input.order_by))
-                .transpose()?,
-            visibility: input.visibility.map(SegmentVisibility::stored),
+        let definition = if changes_selection {
+            // What is not given stays as saved; an empty search clears it.
+            let current = Segment(service::find(db(ctx), actor(ctx)?, id, "id").await?);
+            let filter = match input.filter {
+                Some(filter) => filter,
+                None => current.stored_filter()?,
+            };
+            let search = input.search.or_else(|| current.0.search.clone());
+            let order = input.order_by.unwrap_or_else(|| current.order());
+            Some(definition(ctx, Some(filter), search, Some(order))?)
+        } else {
+            None
         };
+        let patch =
+            SegmentPatch { name: input.name, definition, visibility: input.visibility.map(SegmentVisibility::stored) };
         Ok(Segment(service::update(db(ctx), actor(ctx)?, id, patch).await?))
     }
 

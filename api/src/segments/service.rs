@@ -16,11 +16,14 @@ use crate::{
     db::{new_id, now},
     error::{ApiError, ApiResult, conflict_on_unique},
     validate::fold,
+    visibility::Visible,
 };
 
 pub const MAX_NAME_CHARS: usize = 80;
-/// Segments one organization may hold: each is counted when the list is read.
-pub const MAX_SEGMENTS: u64 = 500;
+/// Shared segments of an organization, and private ones of a person: each is counted when the list is read.
+/// Apart, so no one's private collection can stop the admins from sharing.
+pub const MAX_SHARED: u64 = 200;
+pub const MAX_PRIVATE: u64 = 100;
 
 pub const PRIVATE: &str = "PRIVATE";
 pub const SHARED: &str = "SHARED";
@@ -110,14 +113,11 @@ fn may_manage(actor: &Actor, visibility: &str, created_by: Option<Uuid>) -> ApiR
 
 pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: NewSegment) -> ApiResult<segment::Model> {
     may_manage(actor, input.visibility, actor.user_id())?;
-    let held =
-        segment::Entity::find().filter(segment::Column::OrganizationId.eq(actor.organization_id())).count(db).await?;
-    if held >= MAX_SEGMENTS {
-        return Err(ApiError::LimitExceeded(format!("An organization keeps at most {MAX_SEGMENTS} segments")));
-    }
+    within_limit(db, actor, input.visibility).await?;
     let (name, key) = name(&input.name)?;
     let at = now();
     let d = input.definition;
+    check(db, actor, &d).await?;
     let model = segment::ActiveModel {
         id: Set(new_id()),
         organization_id: Set(actor.organization_id()),
@@ -147,6 +147,9 @@ pub async fn update(
         // Sharing a private segment or taking a shared one back are the admins' and its creator's at once.
         may_manage(actor, visibility, current.created_by)?;
     }
+    if let Some(visibility) = patch.visibility.filter(|v| *v != current.visibility) {
+        within_limit(db, actor, visibility).await?;
+    }
     let mut model: segment::ActiveModel = current.into();
     if let Some(raw) = patch.name {
         let (name, key) = name(&raw)?;
@@ -154,6 +157,7 @@ pub async fn update(
         model.name_key = Set(key);
     }
     if let Some(d) = patch.definition {
+        check(db, actor, &d).await?;
         model.filter = Set(d.filter_input);
         model.search = Set(d.search);
         model.order_field = Set(d.order_field);
@@ -164,6 +168,34 @@ pub async fn update(
     }
     model.updated_at = Set(now());
     model.update(db).await.map_err(|e| conflict_on_unique(e, "name", "A segment with this name already exists"))
+}
+
+/// Counts are soft limits: two creations at the same moment may pass one over.
+async fn within_limit(db: &impl ConnectionTrait, actor: &Actor, visibility: &str) -> ApiResult<()> {
+    let mut held = segment::Entity::find()
+        .filter(segment::Column::OrganizationId.eq(actor.organization_id()))
+        .filter(segment::Column::Visibility.eq(visibility));
+    let max = if visibility == SHARED { MAX_SHARED } else { MAX_PRIVATE };
+    if visibility == PRIVATE {
+        held = held.filter(segment::Column::CreatedBy.eq(actor.user_id()));
+    }
+    if held.count(db).await? >= max {
+        let whose = if visibility == SHARED { "An organization keeps" } else { "A person keeps" };
+        return Err(ApiError::LimitExceeded(format!("{whose} at most {max} {} segments", visibility.to_lowercase())));
+    }
+    Ok(())
+}
+
+/// The selection reads as the contacts list would read it (property conditions against their definitions),
+/// so a segment cannot be saved that fails every time it is opened.
+async fn check(db: &impl ConnectionTrait, actor: &Actor, d: &Definition) -> ApiResult<()> {
+    crate::contacts::filter::apply(db, actor, Visible::contacts(actor), &d.filter, d.search.as_deref())
+        .await
+        .map(|_| ())
+        .map_err(|e| match e {
+            ApiError::BadInput { field, message } => ApiError::BadInput { field: format!("filter.{field}"), message },
+            other => other,
+        })
 }
 
 pub async fn delete(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResult<()> {

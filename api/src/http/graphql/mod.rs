@@ -146,17 +146,18 @@ async fn answer(state: &AppState, headers: &HeaderMap, incoming: Incoming, seen:
             return GraphQLResponse::from(response).into_response();
         }
     };
-    let signed_in = actor.is_some();
-    if signed_in {
+    let caller = actor.as_ref().map(|a| a.rate_key());
+    if caller.is_some() {
         // Only a signed-in caller's checked operation names a series: anyone else could invent names.
         seen.operation = state.metrics.operation_label(operation_name(&mut request).as_deref());
     }
-    let query = is_query(&mut request);
+    let kind = operation_kind(&mut request);
+    let query = kind == Some(OperationType::Query);
     if !seen.span.is_none() {
         let kind = if query { "query" } else { "mutation" };
         telemetry::name_request(&seen.span, &format!("{kind} {}", seen.operation));
     }
-    if get && !query {
+    if get && kind.is_some_and(|k| k != OperationType::Query) {
         // A link or an image tag must never change anything.
         seen.code("METHOD_NOT_ALLOWED");
         let mut refused = field_error_response(
@@ -193,9 +194,9 @@ async fn answer(state: &AppState, headers: &HeaderMap, incoming: Incoming, seen:
         if let Some(document) = fresh {
             state.documents.put(&text.0, &document);
         }
-        if let Some(hash) = registering {
-            // An anonymous caller's text stays on this server.
-            state.persisted.put(hash, &text.0, signed_in).await;
+        // Only a signed-in caller's text is kept: a stranger's could push out everyone else's.
+        if let (Some(hash), Some(caller)) = (registering, &caller) {
+            state.persisted.put(hash, &text.0, caller).await;
         }
     }
     if let Some(organization) = changed {
@@ -209,29 +210,29 @@ async fn answer(state: &AppState, headers: &HeaderMap, incoming: Incoming, seen:
     GraphQLResponse::from(response).into_response()
 }
 
-/// The name of the operation the request runs, when it has one.
+/// The name of the operation the request runs, when the document has it (and it is a sane length).
 fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
-    if let Some(name) = &request.operation_name {
-        return Some(name.clone());
-    }
-    match &request.parsed_query().ok()?.operations {
-        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
-            operations.keys().next().map(|n| n.to_string())
-        }
-        _ => None,
-    }
+    let wanted = request.operation_name.clone();
+    let DocumentOperations::Multiple(operations) = &request.parsed_query().ok()?.operations else { return None };
+    let name = match wanted {
+        Some(name) => operations.keys().find(|n| n.as_str() == name)?.to_string(),
+        None if operations.len() == 1 => operations.keys().next()?.to_string(),
+        None => return None,
+    };
+    (name.len() <= 64).then_some(name)
 }
 
-/// Whether the operation the request runs is a query (already parsed by the query checks), chosen as the engine
-/// chooses it: a named operation is kept among "multiple" even when it is the only one.
-fn is_query(request: &mut async_graphql::Request) -> bool {
+/// The type of the operation the request runs (already parsed by the query checks), chosen as the engine
+/// chooses it: a named operation is kept among "multiple" even when it is the only one. `None` when the
+/// request names no operation the document has; the engine then says so.
+fn operation_kind(request: &mut async_graphql::Request) -> Option<OperationType> {
     let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else { return false };
+    let Ok(document) = request.parsed_query() else { return None };
     let operation = match (&document.operations, name) {
         (DocumentOperations::Single(operation), None) => Some(operation),
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next(),
         _ => None,
     };
-    operation.is_some_and(|o| o.node.ty == OperationType::Query)
+    operation.map(|o| o.node.ty)
 }
