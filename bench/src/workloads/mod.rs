@@ -12,6 +12,7 @@ pub mod import;
 mod load;
 pub mod mixed;
 pub mod queries;
+mod segments;
 mod server;
 pub mod sink;
 pub mod webhook;

@@ -4,7 +4,8 @@
 //! Q1 an agent's first 50 visible contacts by last activity, with tags and assignee; Q2 an admin's
 //! search (a name fragment matching about a tenth, one matching one name in sixty, one matching
 //! nothing, five phone digits, and an exact user id or username), first 20; Q3 a tag and a stage created in a 30-day window, first 50
-//! with the exact total; Q4 one contact with tags, notes, its conversation and the last 20 messages.
+//! with the exact total; Q4 one contact with tags, notes, its conversation and the last 20 messages; Q5 an
+//! agent's list of the ten shared segments with their counts; Q6 an agent's first page of one segment.
 
 use std::{
     sync::{
@@ -54,6 +55,8 @@ const Q1: &str = "{ contacts(first: 50, orderBy: {field: LAST_ACTIVITY_AT, direc
 const Q2: &str =
     "query($s: String!) { contacts(first: 20, search: $s) { edges { node { id name phone email lastActivityAt } } } }";
 const Q3: &str = "query($f: ContactFilter!) { contacts(first: 50, filter: $f) { totalCount edges { node { id name phone createdAt tags { name } } } } }";
+const Q5: &str = "{ segments { id name count { value exact } } }";
+const Q6: &str = "query($id: ID!) { segment(id: $id) { contacts(first: 50) { edges { node { id name phone lastActivityAt status { name } tags { name } assignee { name } } } } } }";
 const Q4: &str = "query($id: ID!) { contact(id: $id) { id name phone status { name } tags { name } assignee { name } notes(first: 20) { edges { node { body createdAt author { name } } } } conversations { id lastMessageAt messages(first: 20) { edges { node { direction body status createdAt } } } } } }";
 
 /// What the workloads draw from: tokens, tag and stage ids, contacts with conversations, phone digits.
@@ -68,6 +71,8 @@ pub(super) struct Fixture {
     phone_fragments: Vec<String>,
     /// Exact identities to search for: business-scoped user ids and `@usernames`.
     identities: Vec<String>,
+    /// Shared segments of the organization (`segments::ensure`).
+    segments: Vec<Uuid>,
 }
 
 pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
@@ -133,6 +138,9 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
     if identities.is_empty() {
         anyhow::bail!("the seeded organization has no identities to search: seed again with this version");
     }
+    let tag_ids: Vec<Uuid> = tags.iter().map(|t| t.id).collect();
+    let stage_ids: Vec<Uuid> = stages.iter().map(|s| s.id).collect();
+    let segments = super::segments::ensure(&db, org.id, &tag_ids, &stage_ids).await?;
     // Five digits from the subscriber part of a real number (after +5068).
     let phone_fragments = phones.into_iter().flatten().filter_map(|p| p.get(6..11).map(str::to_owned)).collect();
     Ok(Fixture {
@@ -140,11 +148,12 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
         agent_ids,
         agent_tokens,
         admin_token: admin_token.ok_or_else(|| anyhow::anyhow!("the seeded organization has no admin"))?,
-        tags: tags.into_iter().map(|t| t.id).collect(),
-        stages: stages.into_iter().map(|s| s.id).collect(),
+        tags: tag_ids,
+        stages: stage_ids,
         with_conversation,
         phone_fragments,
         identities,
+        segments,
     })
 }
 
@@ -209,6 +218,20 @@ fn workloads(bases: &[String], f: Fixture) -> Vec<(String, Build)> {
                 "createdTo": to.to_rfc3339(),
             });
             graphql(b, &fx.admin_token, Q3, json!({ "f": filter }))
+        }),
+    ));
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
+    list.push((
+        "Q5 an agent's segments with counts".into(),
+        Box::new(move |_, w| graphql(&b[w % b.len()], &fx.agent_tokens[w % fx.agent_tokens.len()], Q5, json!({}))),
+    ));
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
+    list.push((
+        "Q6 an agent's segment, first 50".into(),
+        Box::new(move |i, w| {
+            let b = &b[w % b.len()];
+            let id = fx.segments[i % fx.segments.len()];
+            graphql(b, &fx.agent_tokens[w % fx.agent_tokens.len()], Q6, json!({ "id": id }))
         }),
     ));
     let (b, fx) = (Arc::new(bases.to_vec()), f);
