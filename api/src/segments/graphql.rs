@@ -181,28 +181,31 @@ impl Segment {
         Ok(found.into_iter().map(|p| SegmentProblem { field: p.field.to_string(), message: p.message }).collect())
     }
 
-    /// How many of the segment's contacts the caller may see.
-    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<SegmentCount> {
+    /// How many of the segment's contacts the caller may see. Null, with an UNAVAILABLE error, when even a
+    /// floor could not be counted in time: one slow segment does not take the list down with it.
+    async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SegmentCount>> {
         let visible = self.visible(ctx).await?;
         let counted = super::count(reads(ctx).db(), visible.into_select()).await?;
-        Ok(SegmentCount { value: i64::try_from(counted.value).unwrap_or(i64::MAX), exact: counted.exact })
+        Ok(Some(SegmentCount { value: i64::try_from(counted.value).unwrap_or(i64::MAX), exact: counted.exact }))
     }
 
     /// The caller's contacts of the segment per stage, in the funnel's order (stages without any included),
-    /// for the list's header. An error with code UNAVAILABLE when counting takes longer than its budget.
-    async fn stages(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SegmentStage>> {
+    /// for the list's header. Null, with an UNAVAILABLE error, when counting takes longer than its budget.
+    async fn stages(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<SegmentStage>>> {
         let visible = self.visible(ctx).await?;
         let counts = super::by_stage(reads(ctx).db(), visible.into_select())
             .await?
             .ok_or_else(|| ApiError::Unavailable("Counting this segment's stages took too long".into()))?;
         let stages = crate::pipeline::service::list(db(ctx), actor(ctx)?, false).await?;
-        Ok(stages
-            .into_iter()
-            .map(|stage| {
-                let count = counts.iter().find(|(id, _)| *id == stage.id).map_or(0, |(_, n)| *n);
-                SegmentStage { stage: stage.into(), count }
-            })
-            .collect())
+        Ok(Some(
+            stages
+                .into_iter()
+                .map(|stage| {
+                    let count = counts.iter().find(|(id, _)| *id == stage.id).map_or(0, |(_, n)| *n);
+                    SegmentStage { stage: stage.into(), count }
+                })
+                .collect(),
+        ))
     }
 
     /// The segment's contacts the caller may see, in the segment's order.
