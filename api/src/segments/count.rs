@@ -5,7 +5,8 @@
 
 use entity::contact;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, PaginatorTrait, QuerySelect, RuntimeErr, Select, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, PaginatorTrait, QuerySelect, RuntimeErr, Select,
+    TransactionTrait,
     sea_query::{Expr, Func},
 };
 use uuid::Uuid;
@@ -38,10 +39,12 @@ pub async fn count(db: &DatabaseConnection, query: Select<contact::Entity>) -> A
         return Ok(Count { value: query.count(db).await?, exact: true });
     }
     let ids = query.select_only().column(contact::Column::Id);
-    if let Some(value) = within(db, EXACT_MS, ids.clone()).await? {
+    let exact = ids.clone();
+    if let Some(value) = within(db, EXACT_MS, async |txn| exact.count(txn).await).await? {
         return Ok(Count { value, exact: true });
     }
-    Ok(match within(db, FLOOR_MS, ids.limit(FLOOR)).await? {
+    let floor = ids.limit(FLOOR);
+    Ok(match within(db, FLOOR_MS, async |txn| floor.count(txn).await).await? {
         // Fewer than the floor means the first count was merely slow: this one is exact.
         Some(value) if value < FLOOR => Count { value, exact: true },
         Some(value) => Count { value, exact: false },
@@ -61,26 +64,21 @@ pub async fn by_stage(db: &DatabaseConnection, query: Select<contact::Entity>) -
     if !is_postgres(db) {
         return Ok(Some(grouped.all(db).await?));
     }
-    let txn = db.begin().await?;
-    txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {EXACT_MS}")).await?;
-    match grouped.all(&txn).await {
-        Ok(rows) => {
-            txn.commit().await?;
-            Ok(Some(rows))
-        }
-        Err(err) if timed_out(&err) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
+    within(db, EXACT_MS, async |txn| grouped.all(txn).await).await
 }
 
-/// The count of `query`, or `None` when it ran out of `ms`.
-async fn within(db: &DatabaseConnection, ms: u64, query: Select<contact::Entity>) -> ApiResult<Option<u64>> {
+/// What `run` answers in a transaction whose statements may take `ms` each, or `None` when one ran out.
+async fn within<T>(
+    db: &DatabaseConnection,
+    ms: u64,
+    run: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, DbErr>,
+) -> ApiResult<Option<T>> {
     let txn = db.begin().await?;
     txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {ms}")).await?;
-    match query.count(&txn).await {
-        Ok(n) => {
+    match run(&txn).await {
+        Ok(answer) => {
             txn.commit().await?;
-            Ok(Some(n))
+            Ok(Some(answer))
         }
         // The transaction rolls back as it is dropped.
         Err(err) if timed_out(&err) => Ok(None),

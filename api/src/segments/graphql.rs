@@ -12,9 +12,9 @@ use crate::{
         graphql::{
             inputs::{ContactFilter, ContactOrder, ContactOrderField, OrderDirection},
             page::ContactConnection,
-            types::Contact,
+            query::connection,
         },
-        list::{ListQuery, list},
+        list::ListQuery,
     },
     error::ApiError,
     graphql::{
@@ -92,7 +92,14 @@ pub struct SegmentOrder {
     pub direction: OrderDirection,
 }
 
-pub struct Segment(pub segment::Model);
+/// A segment, with the reader's scope of it built once for all its fields (`count` and `stages` both need it).
+pub struct Segment(pub segment::Model, tokio::sync::OnceCell<Visible>);
+
+impl From<segment::Model> for Segment {
+    fn from(model: segment::Model) -> Self {
+        Self(model, tokio::sync::OnceCell::new())
+    }
+}
 
 /// What a segment selects, read back into the filter a reader's query applies.
 pub struct Selected {
@@ -122,13 +129,25 @@ impl Segment {
         Ok(Selected { filter, search: self.0.search.clone(), order: self.order() })
     }
 
-    /// The caller's visible contacts in the segment, unordered.
+    /// The caller's visible contacts in the segment, unordered; built once per segment and request.
     async fn visible(&self, ctx: &Context<'_>) -> async_graphql::Result<Visible> {
-        let actor = actor(ctx)?;
-        let selected = self.selected(ctx)?;
-        let scope = Visible::contacts(actor);
-        Ok(crate::contacts::filter::apply(reads(ctx).db(), actor, scope, &selected.filter, selected.search.as_deref())
-            .await?)
+        let scope = self
+            .1
+            .get_or_try_init(|| async {
+                let actor = actor(ctx)?;
+                let selected = self.selected(ctx)?;
+                let scope = Visible::contacts(actor);
+                crate::contacts::filter::apply(
+                    reads(ctx).db(),
+                    actor,
+                    scope,
+                    &selected.filter,
+                    selected.search.as_deref(),
+                )
+                .await
+            })
+            .await?;
+        Ok(scope.clone())
     }
 }
 
@@ -228,16 +247,14 @@ impl Segment {
             page: PageArgs { first, after, last, before },
             want_total: wants_total(ctx),
         };
-        let page = list(reads(ctx).db(), actor(ctx)?, q).await?;
-        let items = page.items.into_iter().map(|(c, m)| (c, Contact(m))).collect();
-        Ok(ContactConnection::new(items, page.flags, page.total))
+        connection(ctx, q).await
     }
 }
 
 /// The selection of the segment `id` names, for the caller who may see it (bulk actions, exports).
 pub async fn selection_of(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<Selected> {
     let found = service::find(db(ctx), actor(ctx)?, parse_id(id, field)?, field).await?;
-    Ok(Segment(found).selected(ctx)?)
+    Ok(Segment::from(found).selected(ctx)?)
 }
 
 /// The filter to store (as given) and the same read for checks; dates in the organization's time zone.
@@ -271,13 +288,13 @@ pub struct SegmentQuery;
 impl SegmentQuery {
     /// The team's shared segments and the caller's private ones, by name.
     async fn segments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Segment>> {
-        Ok(service::list(db(ctx), actor(ctx)?).await?.into_iter().map(Segment).collect())
+        Ok(service::list(db(ctx), actor(ctx)?).await?.into_iter().map(Segment::from).collect())
     }
 
     /// One segment, or null when it does not exist or is another person's private one.
     async fn segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Segment>> {
         let id = parse_id(&id, "id")?;
-        Ok(crate::error::absent_as_none(service::find(db(ctx), actor(ctx)?, id, "id").await)?.map(Segment))
+        Ok(crate::error::absent_as_none(service::find(db(ctx), actor(ctx)?, id, "id").await)?.map(Segment::from))
     }
 }
 
@@ -290,7 +307,7 @@ impl SegmentMutation {
     async fn create_segment(&self, ctx: &Context<'_>, input: CreateSegmentInput) -> async_graphql::Result<Segment> {
         let definition = definition(ctx, input.filter, input.search, input.order_by)?;
         let new = NewSegment { name: input.name, definition, visibility: input.visibility.stored() };
-        Ok(Segment(service::create(db(ctx), actor(ctx)?, new).await?))
+        Ok(service::create(db(ctx), actor(ctx)?, new).await?.into())
     }
 
     /// Renames a segment, changes what it selects, or shares it or takes it back (its creator; admins for
@@ -305,7 +322,7 @@ impl SegmentMutation {
         let changes_selection = input.filter.is_some() || input.search.is_some() || input.order_by.is_some();
         let definition = if changes_selection {
             // What is not given stays as saved; an empty search clears it.
-            let current = Segment(service::find(db(ctx), actor(ctx)?, id, "id").await?);
+            let current = Segment::from(service::find(db(ctx), actor(ctx)?, id, "id").await?);
             let filter = match input.filter {
                 Some(filter) => filter,
                 None => current.stored_filter()?,
@@ -318,7 +335,7 @@ impl SegmentMutation {
         };
         let patch =
             SegmentPatch { name: input.name, definition, visibility: input.visibility.map(SegmentVisibility::stored) };
-        Ok(Segment(service::update(db(ctx), actor(ctx)?, id, patch).await?))
+        Ok(service::update(db(ctx), actor(ctx)?, id, patch).await?.into())
     }
 
     async fn delete_segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<DeletePayload> {

@@ -59,14 +59,19 @@ impl ContactQuery {
             page: PageArgs { first, after, last, before },
             want_total: wants_total(ctx),
         };
-        // Planning a filtered page for its values matters (skewed tags, dates, an agent's share of the
-        // contacts); a plain page of the whole organization plans alike for all, and re-planning it each
-        // time had cost more than running it.
-        let actor = actor(ctx)?;
-        let reads = reads(ctx);
-        let pool = if q.is_plain() && sees_whole_organization(actor) { reads.lookups() } else { reads.db() };
-        let page = list(pool, actor, q).await?;
-        let items = page.items.into_iter().map(|(c, m)| (c, Contact(m))).collect();
-        Ok(ContactConnection::new(items, page.flags, page.total))
+        connection(ctx, q).await
     }
+}
+
+/// A page of the caller's contacts as a connection: the contacts list's and a segment's.
+pub async fn connection(ctx: &Context<'_>, q: ListQuery) -> async_graphql::Result<ContactConnection> {
+    // Planning a filtered page for its values matters (skewed tags, dates, an agent's share of the
+    // contacts); a plain page of the whole organization plans alike for all, and re-planning it each
+    // time had cost more than running it.
+    let actor = actor(ctx)?;
+    let reads = reads(ctx);
+    let pool = if q.is_plain() && sees_whole_organization(actor) { reads.lookups() } else { reads.db() };
+    let page = list(pool, actor, q).await?;
+    let items = page.items.into_iter().map(|(c, m)| (c, Contact(m))).collect();
+    Ok(ContactConnection::new(items, page.flags, page.total))
 }
