@@ -23,6 +23,7 @@ mod organization;
 mod removals;
 mod schema;
 mod seed;
+mod segment_members;
 mod segments;
 mod storage;
 mod tokens;

@@ -35,7 +35,7 @@ use crate::{
     pipeline::graphql::{PipelineMutation, PipelineQuery},
     properties::graphql::{PropertyMutation, PropertyQuery},
     reservations::graphql::ReservationMutation,
-    segments::graphql::{SegmentMutation, SegmentQuery},
+    segments::graphql::{SegmentMutation, SegmentQuery, SegmentSubscription},
     tags::graphql::{TagMutation, TagQuery},
     users::graphql::{UserMutation, UserQuery},
     verifications::graphql::VerificationMutation,
@@ -92,7 +92,13 @@ pub struct MutationRoot(
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(ContactSubscription, ImportSubscription, ExportSubscription, JobSubscription);
+pub struct SubscriptionRoot(
+    ContactSubscription,
+    ImportSubscription,
+    ExportSubscription,
+    JobSubscription,
+    SegmentSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

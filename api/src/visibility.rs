@@ -165,6 +165,19 @@ pub fn can_see_contact(actor: &Actor, contact_id: Uuid) -> SimpleExpr {
     Expr::exists(Visible::contact(actor, contact_id).ids())
 }
 
+/// The same rule on a copy of the assignee another table keeps (segment memberships), where `unassigned`
+/// stands for none if given (segment tallies keep the nil id), else null.
+pub fn reach_on(actor: &Actor, assignee: impl ColumnTrait, unassigned: Option<Uuid>) -> Condition {
+    let none = match unassigned {
+        Some(key) => assignee.eq(key),
+        None => assignee.is_null(),
+    };
+    match Reach::of(actor) {
+        Reach::Organization => Condition::all(),
+        Reach::UnassignedOr(ids) => Condition::any().add(none).add(assignee.is_in(ids)),
+    }
+}
+
 /// The same rule for one assignee: where the contact row is gone (deletions seen by subscribers).
 pub fn can_see(actor: &Actor, assignee: Option<Uuid>) -> bool {
     Reach::of(actor).includes(assignee)

@@ -23,6 +23,8 @@ pub mod pipeline_stage;
 pub mod property_definition;
 pub mod reservation;
 pub mod segment;
+pub mod segment_member;
+pub mod segment_tally;
 pub mod tag;
 pub mod user;
 pub mod verification;

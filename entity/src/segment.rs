@@ -22,6 +22,10 @@ pub struct Model {
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The filter in the server's own shape, for the writes that keep memberships.
+    pub selection: Option<Json>,
+    /// When its memberships were complete; null: read by running the filter, no membership events.
+    pub members_built_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

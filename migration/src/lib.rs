@@ -23,6 +23,7 @@ mod m20261201_000017_access_versions;
 mod m20261201_000018_tenant_keys;
 mod m20261207_000019_trace_context;
 mod m20261207_000020_segments;
+mod m20261207_000021_segment_members;
 pub use m20261201_000013_phone_forms::canonical_sql as canonical_phone_sql;
 mod util;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_tenant_keys::Migration),
             Box::new(m20261207_000019_trace_context::Migration),
             Box::new(m20261207_000020_segments::Migration),
+            Box::new(m20261207_000021_segment_members::Migration),
         ]
     }
 }

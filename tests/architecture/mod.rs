@@ -101,6 +101,7 @@ const SYSTEM_READERS: &[(&str, &str)] = &[
     ("imports/run.rs", "the import job runner's plan-limit count"),
     ("outbound_webhooks/outbox.rs", "partner events describe every change, whoever may see the contact"),
     ("bulk/apply.rs", "the bulk runner reads the stages of the batch it selected through the actor's sight"),
+    ("segments/members.rs", "segment memberships: a write re-evaluates every kept segment for the contacts it touched"),
     ("http/graphql/ws.rs", "subscriptions' loaders: every contact they deliver is read again with the refreshed actor"),
 ];
 

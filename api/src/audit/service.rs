@@ -71,8 +71,21 @@ pub async fn record_many_unannounced(
     db: &impl ConnectionTrait,
     events: Vec<audit_event::ActiveModel>,
 ) -> ApiResult<()> {
+    // Every audited contact change passes here: the segments it may move those contacts in or out of are
+    // brought up to date in the same transaction.
+    let touched: Vec<(Uuid, Uuid)> = events
+        .iter()
+        .filter_map(|e| match (&e.organization_id, &e.contact_id) {
+            (Set(org), Set(Some(id))) => Some((*org, *id)),
+            _ => None,
+        })
+        .collect();
     for chunk in events.chunks(3000) {
         audit_event::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    if let Some(&(org, _)) = touched.first() {
+        let ids: Vec<Uuid> = touched.iter().filter(|(o, _)| *o == org).map(|(_, id)| *id).collect();
+        crate::segments::members::refresh(db, org, &ids).await?;
     }
     Ok(())
 }

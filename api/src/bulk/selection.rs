@@ -36,7 +36,7 @@ impl Selection {
                 Ok(Visible::contacts(actor).filter(contact::Column::Id.is_in(ids.clone())))
             }
             (None, filter, search) if filter.is_some() || search.is_some() => {
-                apply(db, actor, Visible::contacts(actor), &filter.clone().unwrap_or_default(), search.as_deref()).await
+                apply(db, Visible::contacts(actor), &filter.clone().unwrap_or_default(), search.as_deref()).await
             }
             (None, _, _) => Err(ApiError::bad_input(field, "The selection is empty: give ids, or a filter and search")),
             (Some(_), _, _) => Err(ApiError::bad_input(field, "Give either ids or a filter and search, not both")),

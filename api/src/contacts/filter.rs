@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{
     consent, contact, contact_property_value as value, contact_tag,
     enums::{ContactSource, PropertyType},
-    property_definition, verification,
+    property_definition, segment_member, verification,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -15,7 +15,6 @@ use uuid::Uuid;
 use super::search;
 pub use super::search::{is_long_phone_fragment, search_pattern};
 use crate::{
-    auth::Actor,
     error::{ApiError, ApiResult},
     properties::values::{self, Typed},
     validate::fold,
@@ -50,6 +49,17 @@ pub struct ContactFilter {
     #[serde(default)]
     pub has_phone: Option<bool>,
     pub properties: Vec<PropertyCondition>,
+    /// Members of this kept segment (its memberships, not its filter): the server's own, never a client's.
+    #[serde(skip)]
+    pub in_segment: Option<InSegment>,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct InSegment {
+    pub id: Uuid,
+    /// The members the reader sees, when they are few (by the segment's tallies): fetched by key and sorted,
+    /// where a semi-join would walk every contact the reader sees in the page's order hoping to meet them.
+    pub few: Option<Vec<Uuid>>,
 }
 
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -73,15 +83,27 @@ pub enum PropertyOp {
     IsNotSet,
 }
 
-/// Narrows `query` (already scoped to what the actor sees) by the filter and the search text.
+/// Narrows `query` (already scoped to what its reader sees) by the filter and the search text.
 pub async fn apply(
     db: &impl ConnectionTrait,
-    actor: &Actor,
     mut query: Visible,
     filter: &ContactFilter,
     search: Option<&str>,
 ) -> ApiResult<Visible> {
-    let org = actor.organization_id();
+    let org = query.organization_id();
+    if let Some(segment) = &filter.in_segment {
+        query = query.filter(match &segment.few {
+            Some(ids) => contact::Column::Id.is_in(ids.clone()),
+            None => {
+                let members = segment_member::Entity::find()
+                    .select_only()
+                    .column(segment_member::Column::ContactId)
+                    .filter(segment_member::Column::OrganizationId.eq(org))
+                    .filter(segment_member::Column::SegmentId.eq(segment.id));
+                contact::Column::Id.in_subquery(members.into_query())
+            }
+        });
+    }
     if let Some(ids) = &filter.stage_ids {
         query = query.filter(contact::Column::StageId.is_in(ids.clone()));
     }

@@ -71,7 +71,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor, q: ListQuery) -> Api
         .page
         .resolve(&list, actor.organization_id())?
         .matching_few(is_long_phone_fragment(q.search.as_deref(), &actor.organization().default_country));
-    let query = apply(db, actor, Visible::contacts(actor), &q.filter, q.search.as_deref()).await?;
+    let query = apply(db, Visible::contacts(actor), &q.filter, q.search.as_deref()).await?;
     page.fetch(db, query.into_select(), q.order.column(), contact::Column::Id, q.descending, q.want_total, |c| {
         (q.order.key(c), c.id)
     })

@@ -290,6 +290,7 @@ pub async fn purge_many(txn: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> 
         consent,
         audit_event
     );
+    crate::segments::members::forget(txn, org, ids).await?;
     let deleted = contact::Entity::delete_many()
         .filter(contact::Column::OrganizationId.eq(org))
         .filter(contact::Column::Id.is_in(ids.to_vec()))

@@ -80,6 +80,8 @@ pub async fn record(
         status_updated_at: Set(None),
     };
     let message = window::store(&txn, &contact, conversation, row, msg.sent_at, MessageDirection::Inbound).await?;
+    // Its last activity moved: segments on activity dates may take the contact in or let it go.
+    crate::segments::members::refresh(&txn, contact.organization_id, &[contact.id]).await?;
     txn.commit().await?;
     let again = Visible::system(contact.organization_id).filter(contact::Column::Id.eq(contact.id));
     let contact = again.into_select().one(db).await?.unwrap_or(contact);

@@ -64,6 +64,9 @@ pub async fn record(
         status_updated_at: Set(None),
     };
     let stored = window::store(&txn, &contact, conversation, row, msg.sent_at, MessageDirection::Outbound).await?;
+    if stored.is_some() {
+        crate::segments::members::refresh(&txn, contact.organization_id, &[contact.id]).await?;
+    }
     match (&stored, &external_id) {
         (Some(m), _) => count_status(&txn, m, None, &msg.status).await?,
         // A repeated id is a redelivery only on this contact's conversation; another contact's message

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::db::{Heard, is_postgres, now};
+use crate::{
+    db::{Heard, is_postgres, now},
+    error::ApiResult,
+};
 
 const PG_CHANNEL: &str = "contact_events";
 
@@ -54,12 +57,34 @@ pub struct JobEvent {
     pub job_id: Uuid,
 }
 
+/// A contact entering or leaving a segment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Membership {
+    pub segment_id: Uuid,
+    pub contact_id: Uuid,
+    /// Who the contact is assigned to after the change: who may hear of it.
+    pub assignee_id: Option<Uuid>,
+    pub entered: bool,
+}
+
+/// Membership changes of one write, in order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MembershipBatch {
+    pub organization_id: Uuid,
+    pub changes: Vec<Membership>,
+    pub at: DateTime<Utc>,
+}
+
+/// Membership changes per live event: about 170 bytes each, under NOTIFY's 8,000.
+const MEMBERSHIPS: usize = 40;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum BusEvent {
     Contact(ContactEvent),
     Contacts(ContactBatch),
     Job(JobEvent),
+    Memberships(MembershipBatch),
 }
 
 pub struct EventBus {
@@ -68,11 +93,39 @@ pub struct EventBus {
     notify: Option<DatabaseConnection>,
 }
 
+/// SQLite's buses in this process share one channel, so a write can announce from inside its transaction
+/// without a handle on the bus (subscribers keep to their organization).
+fn embedded() -> broadcast::Sender<BusEvent> {
+    static EMBEDDED: std::sync::OnceLock<broadcast::Sender<BusEvent>> = std::sync::OnceLock::new();
+    EMBEDDED.get_or_init(|| broadcast::channel(1024).0).clone()
+}
+
+/// Announces membership changes from inside the write's transaction. On PostgreSQL NOTIFY is transactional:
+/// subscribers hear of them when the write commits and never if it rolls back. SQLite's embedded bus hears at
+/// once (one process, one writer: a rollback there is a failed request its caller saw).
+pub async fn announce_in(db: &impl ConnectionTrait, organization_id: Uuid, changes: Vec<Membership>) -> ApiResult<()> {
+    for chunk in changes.chunks(MEMBERSHIPS) {
+        let event = BusEvent::Memberships(MembershipBatch { organization_id, changes: chunk.to_vec(), at: now() });
+        if !is_postgres(db) {
+            let _ = embedded().send(event);
+            continue;
+        }
+        let payload = serde_json::to_string(&event).map_err(crate::error::ApiError::internal)?;
+        let stmt = Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT pg_notify($1, $2)",
+            [PG_CHANNEL.into(), payload.into()],
+        );
+        db.execute_raw(stmt).await?;
+    }
+    Ok(())
+}
+
 impl EventBus {
     /// A bus for this database; on PostgreSQL it also starts relaying NOTIFY from `listen_url`.
     pub fn new(db: &DatabaseConnection, listen_url: &str) -> Arc<Self> {
-        let (local, _) = broadcast::channel(1024);
         let postgres = is_postgres(db);
+        let local = if postgres { broadcast::channel(1024).0 } else { embedded() };
         let bus = Arc::new(Self { local, notify: postgres.then(|| db.clone()) });
         if postgres {
             tokio::spawn(relay(Arc::downgrade(&bus), listen_url.to_string()));

@@ -64,16 +64,16 @@ impl ExportParams {
             ContactFilter { created_from: self.created_from, created_to: self.created_to, ..Default::default() };
         let scoped = Visible::contacts(actor);
         match self.scope {
-            Scope::All => apply(db, actor, scoped, &dates, None).await,
+            Scope::All => apply(db, scoped, &dates, None).await,
             Scope::Selected => {
                 let ids = self.ids.clone().unwrap_or_default();
-                apply(db, actor, scoped.filter(contact::Column::Id.is_in(ids)), &dates, None).await
+                apply(db, scoped.filter(contact::Column::Id.is_in(ids)), &dates, None).await
             }
             Scope::Filtered | Scope::Segment => {
                 let mut filter = self.filter.clone().unwrap_or_default();
                 filter.created_from = self.created_from.or(filter.created_from);
                 filter.created_to = self.created_to.or(filter.created_to);
-                apply(db, actor, scoped, &filter, self.search.as_deref()).await
+                apply(db, scoped, &filter, self.search.as_deref()).await
             }
         }
     }

@@ -120,7 +120,9 @@ pub async fn merge(
     merge_values(&txn, org, &primary, &dup_ids, &property_choices, &mut rec).await?;
     super::consents::merge(&txn, org, primary.id, &dup_ids, &mut rec).await?;
 
-    // The duplicates go before the primary takes their phone: one contact per phone at every moment.
+    // The duplicates go before the primary takes their phone: one contact per phone at every moment. Their
+    // segment memberships go with them (the primary's are brought up to date when the merge is recorded).
+    crate::segments::members::forget(&txn, org, &dup_ids).await?;
     contact::Entity::delete_many()
         .filter(contact::Column::OrganizationId.eq(org))
         .filter(contact::Column::Id.is_in(dup_ids.clone()))

@@ -25,10 +25,14 @@ pub enum EventType {
     ContactsBulkUpdated,
     /// Many contacts deleted by one bulk action: one event per 200 contacts.
     ContactsBulkDeleted,
+    /// A change brought a contact into a shared segment (`detail.segment` names it).
+    ContactEnteredSegment,
+    /// A change took a contact out of a shared segment; a deleted contact's `contact.deleted` stands for it.
+    ContactLeftSegment,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 9] = [
         Self::ContactCreated,
         Self::ContactUpdated,
         Self::ContactDeleted,
@@ -36,6 +40,8 @@ impl EventType {
         Self::ContactStageChanged,
         Self::ContactsBulkUpdated,
         Self::ContactsBulkDeleted,
+        Self::ContactEnteredSegment,
+        Self::ContactLeftSegment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +53,8 @@ impl EventType {
             Self::ContactStageChanged => "contact.stage_changed",
             Self::ContactsBulkUpdated => "contacts.bulk_updated",
             Self::ContactsBulkDeleted => "contacts.bulk_deleted",
+            Self::ContactEnteredSegment => "contact.entered_segment",
+            Self::ContactLeftSegment => "contact.left_segment",
         }
     }
 

@@ -3,18 +3,64 @@
 //! is a floor ("more than 1,000") from a count that stops early, never a request that hangs. SQLite serves
 //! one embedded organization of modest size and counts exactly.
 
-use entity::contact;
+use entity::{contact, segment_member, segment_tally};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, PaginatorTrait, QuerySelect, RuntimeErr, Select,
-    TransactionTrait,
-    sea_query::{Expr, Func},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, RuntimeErr, Select, TransactionTrait,
+    sea_query::{Alias, Expr, Func, SimpleExpr},
 };
 use uuid::Uuid;
 
 use crate::{
+    auth::Actor,
     db::is_postgres,
     error::{ApiError, ApiResult},
+    visibility::reach_on,
 };
+
+/// A kept segment's tallies the reader may see: a few rows (per assignee the reader's reach includes, per
+/// stage), exact and without a budget.
+fn tallies_seen(actor: &Actor, segment: Uuid) -> Select<segment_tally::Entity> {
+    segment_tally::Entity::find()
+        .filter(segment_tally::Column::SegmentId.eq(segment))
+        .filter(segment_tally::Column::OrganizationId.eq(actor.organization_id()))
+        .filter(reach_on(actor, segment_tally::Column::AssigneeKey, Some(Uuid::nil())))
+}
+
+/// SUM answers numeric on PostgreSQL: read back as a 64-bit integer on both databases.
+fn total() -> SimpleExpr {
+    Func::cast_as(Func::sum(Expr::col(segment_tally::Column::Members)), Alias::new("BIGINT")).into()
+}
+
+pub async fn kept_count(db: &DatabaseConnection, actor: &Actor, segment: Uuid) -> ApiResult<Count> {
+    let value: Option<i64> =
+        tallies_seen(actor, segment).select_only().column_as(total(), "n").into_tuple().one(db).await?.flatten();
+    Ok(Count { value: value.unwrap_or(0).max(0) as u64, exact: true })
+}
+
+/// The ids of a kept segment's members the reader may see (for a segment with few of them).
+pub async fn kept_ids(db: &DatabaseConnection, actor: &Actor, segment: Uuid) -> ApiResult<Vec<Uuid>> {
+    Ok(segment_member::Entity::find()
+        .select_only()
+        .column(segment_member::Column::ContactId)
+        .filter(segment_member::Column::SegmentId.eq(segment))
+        .filter(segment_member::Column::OrganizationId.eq(actor.organization_id()))
+        .filter(reach_on(actor, segment_member::Column::AssigneeId, None))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+pub async fn kept_by_stage(db: &DatabaseConnection, actor: &Actor, segment: Uuid) -> ApiResult<Vec<(Uuid, i64)>> {
+    Ok(tallies_seen(actor, segment)
+        .select_only()
+        .column(segment_tally::Column::StageId)
+        .column_as(total(), "n")
+        .group_by(segment_tally::Column::StageId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?)
+}
 
 /// Counts running at once in this server: a list of segments counts each of them, and must not take every
 /// pooled connection while it does.

@@ -2,6 +2,12 @@
 
 mod count;
 pub mod graphql;
+pub mod members;
 pub mod service;
+mod tally;
 
-pub use count::{Count, by_stage, count};
+/// A segment's visibility as stored.
+pub const PRIVATE: &str = "PRIVATE";
+pub const SHARED: &str = "SHARED";
+
+pub use count::{Count, by_stage, count, kept_by_stage, kept_count, kept_ids};

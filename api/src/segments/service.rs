@@ -3,10 +3,10 @@
 //! today's meaning of it under the reader's own visibility: an agent opening a shared segment sees, and
 //! counts, only the contacts that agent may see.
 
-use entity::{listing, pipeline_stage, property_definition, segment, tag, user};
+use entity::{listing, pipeline_stage, property_definition, segment, segment_member, tag, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -25,8 +25,7 @@ pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_SHARED: u64 = 200;
 pub const MAX_PRIVATE: u64 = 100;
 
-pub const PRIVATE: &str = "PRIVATE";
-pub const SHARED: &str = "SHARED";
+pub use super::{PRIVATE, SHARED};
 
 /// What a segment selects, ready to store: the filter in the client's shape, and the same read for checks.
 pub struct Definition {
@@ -76,7 +75,7 @@ pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<seg
         .await?)
 }
 
-fn visible_to(actor: &Actor) -> Condition {
+pub fn visible_to(actor: &Actor) -> Condition {
     let mine = actor
         .user_id()
         .map(|id| Condition::all().add(segment::Column::Visibility.eq(PRIVATE)).add(segment::Column::CreatedBy.eq(id)));
@@ -111,7 +110,7 @@ fn may_manage(actor: &Actor, visibility: &str, created_by: Option<Uuid>) -> ApiR
     }
 }
 
-pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: NewSegment) -> ApiResult<segment::Model> {
+pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewSegment) -> ApiResult<segment::Model> {
     may_manage(actor, input.visibility, actor.user_id())?;
     within_limit(db, actor, input.visibility).await?;
     let (name, key) = name(&input.name)?;
@@ -131,12 +130,34 @@ pub async fn create(db: &impl ConnectionTrait, actor: &Actor, input: NewSegment)
         created_by: Set(actor.user_id()),
         created_at: Set(at),
         updated_at: Set(at),
+        selection: Set(None),
+        members_built_at: Set(None),
     };
-    model.insert(db).await.map_err(|e| conflict_on_unique(e, "name", "A segment with this name already exists"))
+    let txn = db.begin().await?;
+    let model = model
+        .insert(&txn)
+        .await
+        .map_err(|e| conflict_on_unique(e, "name", "A segment with this name already exists"))?;
+    let model = keep(&txn, model, &d.filter).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Stores the selection in the server's own shape and builds the segment's memberships from it.
+pub async fn keep(
+    txn: &impl ConnectionTrait,
+    model: segment::Model,
+    filter: &ContactFilter,
+) -> ApiResult<segment::Model> {
+    let kept = super::members::build(txn, &model, filter).await?;
+    let mut model: segment::ActiveModel = model.into();
+    model.selection = Set(Some(serde_json::to_value(filter).map_err(ApiError::internal)?));
+    model.members_built_at = Set(kept.then(now));
+    Ok(model.update(txn).await?)
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     actor: &Actor,
     id: Uuid,
     patch: SegmentPatch,
@@ -156,18 +177,29 @@ pub async fn update(
         model.name = Set(name);
         model.name_key = Set(key);
     }
+    let mut selection = None;
     if let Some(d) = patch.definition {
         check(db, actor, &d).await?;
         model.filter = Set(d.filter_input);
         model.search = Set(d.search);
         model.order_field = Set(d.order_field);
         model.order_descending = Set(d.order_descending);
+        selection = Some(d.filter);
     }
     if let Some(visibility) = patch.visibility {
         model.visibility = Set(visibility.to_string());
     }
     model.updated_at = Set(now());
-    model.update(db).await.map_err(|e| conflict_on_unique(e, "name", "A segment with this name already exists"))
+    let txn = db.begin().await?;
+    let mut model = model
+        .update(&txn)
+        .await
+        .map_err(|e| conflict_on_unique(e, "name", "A segment with this name already exists"))?;
+    if let Some(filter) = selection {
+        model = keep(&txn, model, &filter).await?;
+    }
+    txn.commit().await?;
+    Ok(model)
 }
 
 /// Counts are soft limits: two creations at the same moment may pass one over.
@@ -189,7 +221,7 @@ async fn within_limit(db: &impl ConnectionTrait, actor: &Actor, visibility: &str
 /// The selection reads as the contacts list would read it (property conditions against their definitions),
 /// so a segment cannot be saved that fails every time it is opened.
 async fn check(db: &impl ConnectionTrait, actor: &Actor, d: &Definition) -> ApiResult<()> {
-    crate::contacts::filter::apply(db, actor, Visible::contacts(actor), &d.filter, d.search.as_deref())
+    crate::contacts::filter::apply(db, Visible::contacts(actor), &d.filter, d.search.as_deref())
         .await
         .map(|_| ())
         .map_err(|e| match e {
@@ -198,14 +230,22 @@ async fn check(db: &impl ConnectionTrait, actor: &Actor, d: &Definition) -> ApiR
         })
 }
 
-pub async fn delete(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> ApiResult<()> {
+pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> ApiResult<()> {
     let current = find(db, actor, id, "id").await?;
     may_manage(actor, &current.visibility, current.created_by)?;
+    let txn = db.begin().await?;
+    super::tally::forget_segment(&txn, actor.organization_id(), id).await?;
+    segment_member::Entity::delete_many()
+        .filter(segment_member::Column::OrganizationId.eq(actor.organization_id()))
+        .filter(segment_member::Column::SegmentId.eq(id))
+        .exec(&txn)
+        .await?;
     segment::Entity::delete_many()
         .filter(segment::Column::OrganizationId.eq(actor.organization_id()))
         .filter(segment::Column::Id.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(())
 }
 

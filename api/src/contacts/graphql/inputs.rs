@@ -224,6 +224,7 @@ impl ContactFilter {
             last_activity_from: self.last_activity_from.map(|m| m.0.from(zone)),
             last_activity_to: self.last_activity_to.map(|m| m.0.to(zone)),
             messaging_window_open: self.messaging_window_open,
+            in_segment: None,
             has_phone: self.has_phone,
             consent: self.consent.map(|c| {
                 match c {

@@ -6,9 +6,14 @@ use async_graphql::{Context, Enum, ID, InputObject, InputType, Json, Name, Objec
 use chrono::{DateTime, Utc};
 use entity::segment;
 
+mod live;
+
+pub use live::SegmentSubscription;
+
 use super::service::{self, Definition, NewSegment, SegmentPatch};
 use crate::{
     contacts::{
+        filter::InSegment,
         graphql::{
             inputs::{ContactFilter, ContactOrder, ContactOrderField, OrderDirection},
             page::ContactConnection,
@@ -26,6 +31,10 @@ use crate::{
     users::graphql::User,
     visibility::Visible,
 };
+
+/// Below this many members the reader may see, a page reads the members first (measured at a million
+/// contacts: walking the reader's contacts in order costs about as much as fetching 5,000 by key).
+const FEW_MEMBERS: u64 = 5_000;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum SegmentVisibility {
@@ -137,14 +146,8 @@ impl Segment {
                 let actor = actor(ctx)?;
                 let selected = self.selected(ctx)?;
                 let scope = Visible::contacts(actor);
-                crate::contacts::filter::apply(
-                    reads(ctx).db(),
-                    actor,
-                    scope,
-                    &selected.filter,
-                    selected.search.as_deref(),
-                )
-                .await
+                crate::contacts::filter::apply(reads(ctx).db(), scope, &selected.filter, selected.search.as_deref())
+                    .await
             })
             .await?;
         Ok(scope.clone())
@@ -203,18 +206,24 @@ impl Segment {
     /// How many of the segment's contacts the caller may see. Null, with an UNAVAILABLE error, when even a
     /// floor could not be counted in time: one slow segment does not take the list down with it.
     async fn count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SegmentCount>> {
-        let visible = self.visible(ctx).await?;
-        let counted = super::count(reads(ctx).db(), visible.into_select()).await?;
+        let counted = if self.0.members_built_at.is_some() {
+            super::kept_count(reads(ctx).db(), actor(ctx)?, self.0.id).await?
+        } else {
+            super::count(reads(ctx).db(), self.visible(ctx).await?.into_select()).await?
+        };
         Ok(Some(SegmentCount { value: i64::try_from(counted.value).unwrap_or(i64::MAX), exact: counted.exact }))
     }
 
     /// The caller's contacts of the segment per stage, in the funnel's order (stages without any included),
     /// for the list's header. Null, with an UNAVAILABLE error, when counting takes longer than its budget.
     async fn stages(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<SegmentStage>>> {
-        let visible = self.visible(ctx).await?;
-        let counts = super::by_stage(reads(ctx).db(), visible.into_select())
-            .await?
-            .ok_or_else(|| ApiError::Unavailable("Counting this segment's stages took too long".into()))?;
+        let counts = if self.0.members_built_at.is_some() {
+            super::kept_by_stage(reads(ctx).db(), actor(ctx)?, self.0.id).await?
+        } else {
+            super::by_stage(reads(ctx).db(), self.visible(ctx).await?.into_select())
+                .await?
+                .ok_or_else(|| ApiError::Unavailable("Counting this segment's stages took too long".into()))?
+        };
         let stages = crate::pipeline::service::list(db(ctx), actor(ctx)?, false).await?;
         Ok(Some(
             stages
@@ -237,7 +246,20 @@ impl Segment {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<ContactConnection> {
-        let selected = self.selected(ctx)?;
+        let mut selected = self.selected(ctx)?;
+        if self.0.members_built_at.is_some() {
+            // Its members are kept: the page reads them instead of running the filter again.
+            let (db, actor) = (reads(ctx).db(), actor(ctx)?);
+            let few = if super::kept_count(db, actor, self.0.id).await?.value < FEW_MEMBERS {
+                Some(super::kept_ids(db, actor, self.0.id).await?)
+            } else {
+                None
+            };
+            let in_segment = InSegment { id: self.0.id, few };
+            selected.filter =
+                crate::contacts::filter::ContactFilter { in_segment: Some(in_segment), ..Default::default() };
+            selected.search = None;
+        }
         let (order, descending) = selected.order.into_domain();
         let q = ListQuery {
             filter: selected.filter,
