@@ -62,8 +62,8 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         contacts: usize,
     },
-    /// Q1–Q4 read workloads against a seeded database (`bench seed`), each for `seconds` at `concurrency`,
-    /// through the `api` binary started as a child process.
+    /// Q0–Q6 read workloads and the W1 write against a seeded database (`bench seed`), each for `seconds` at
+    /// `concurrency`, through the `api` binary started as a child process.
     Queries {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
@@ -79,6 +79,9 @@ enum Command {
         /// Server processes on the one database, the load spread across them (figures are for all).
         #[arg(long, default_value_t = 1)]
         servers: usize,
+        /// Kept shared segments the organization holds while the workloads run (made or removed first).
+        #[arg(long, default_value_t = 10)]
+        segments: usize,
     },
     /// Export every contact of the seeded large organization (`bench seed`) through the `api` binary
     /// started as a child process, timed to the finished job.
@@ -131,8 +134,8 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Import { rows } => workloads::import::run(config, workloads::import::Options { rows }).await?,
         Command::Bulk { contacts } => workloads::bulk::run(config, workloads::bulk::Options { contacts }).await?,
-        Command::Queries { concurrency, seconds, only, ceiling, servers } => {
-            let options = workloads::queries::Options { concurrency, seconds, only, ceiling, servers };
+        Command::Queries { concurrency, seconds, only, ceiling, servers, segments } => {
+            let options = workloads::queries::Options { concurrency, seconds, only, ceiling, servers, segments };
             workloads::queries::run(config, options).await?
         }
         Command::Export { format } => workloads::export::run(config, workloads::export::Options { format }).await?,

@@ -19,7 +19,7 @@ pub struct Options {
 }
 
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
-    let token = fixture(&config).await?.admin_token;
+    let token = fixture(&config, 10).await?.admin_token;
     let server = Server::start(&config, true).await?;
     let http = client::new();
     let start_rss = server.rss_mb();

@@ -5,7 +5,8 @@
 //! search (a name fragment matching about a tenth, one matching one name in sixty, one matching
 //! nothing, five phone digits, and an exact user id or username), first 20; Q3 a tag and a stage created in a 30-day window, first 50
 //! with the exact total; Q4 one contact with tags, notes, its conversation and the last 20 messages; Q5 an
-//! agent's list of the ten shared segments with their counts; Q6 an agent's first page of one segment.
+//! agent's list of the shared segments with their counts; Q6 an agent's first page of one segment; W1 an
+//! admin renames a contact (a write, which keeps every segment's memberships).
 
 use std::{
     sync::{
@@ -49,6 +50,8 @@ pub struct Options {
     pub ceiling: bool,
     /// Server processes on the one database, the workers spread across them.
     pub servers: usize,
+    /// Kept shared segments in the organization (`segments::ensure`).
+    pub segments: usize,
 }
 
 const Q1: &str = "{ contacts(first: 50, orderBy: {field: LAST_ACTIVITY_AT, direction: DESC}) { edges { node { id name phone lastActivityAt status { name } tags { name } assignee { name } } } } }";
@@ -75,8 +78,10 @@ pub(super) struct Fixture {
     segments: Vec<Uuid>,
 }
 
-pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
+pub(super) async fn fixture(config: &Config, segments: usize) -> anyhow::Result<Fixture> {
     let db = connect(DbOptions::from_config(config)).await?;
+    // A database seeded by an earlier version takes this one's migrations before its segments are made.
+    <migration::Migrator as migration::MigratorTrait>::up(&db, None).await?;
     let Some(org) = organization::Entity::find().filter(organization::Column::Name.eq(LARGE_ORG_NAME)).one(&db).await?
     else {
         anyhow::bail!("no seeded organization here: run `bench seed` against this DATABASE_URL first");
@@ -140,7 +145,7 @@ pub(super) async fn fixture(config: &Config) -> anyhow::Result<Fixture> {
     }
     let tag_ids: Vec<Uuid> = tags.iter().map(|t| t.id).collect();
     let stage_ids: Vec<Uuid> = stages.iter().map(|s| s.id).collect();
-    let segments = super::segments::ensure(&db, org.id, &tag_ids, &stage_ids).await?;
+    let segments = super::segments::ensure(&db, org.id, &tag_ids, &stage_ids, segments).await?;
     // Five digits from the subscriber part of a real number (after +5068).
     let phone_fragments = phones.into_iter().flatten().filter_map(|p| p.get(6..11).map(str::to_owned)).collect();
     Ok(Fixture {
@@ -234,6 +239,16 @@ fn workloads(bases: &[String], f: Fixture) -> Vec<(String, Build)> {
             graphql(b, &fx.agent_tokens[w % fx.agent_tokens.len()], Q6, json!({ "id": id }))
         }),
     ));
+    let (b, fx) = (Arc::new(bases.to_vec()), f.clone());
+    list.push((
+        "W1 an admin renames a contact".into(),
+        Box::new(move |i, w| {
+            let b = &b[w % b.len()];
+            let id = fx.with_conversation[(i * 7 + w) % fx.with_conversation.len()];
+            let q = "mutation($id: ID!, $n: String!) { updateContact(id: $id, input: { name: $n }) { id } }";
+            graphql(b, &fx.admin_token, q, json!({ "id": id, "n": format!("Bench name {}", i % 1000) }))
+        }),
+    ));
     let (b, fx) = (Arc::new(bases.to_vec()), f);
     list.push((
         "Q4 contact with messages".into(),
@@ -275,7 +290,7 @@ async fn same_rows(
 }
 
 pub async fn run(config: Config, opts: Options) -> anyhow::Result<()> {
-    let fixture = fixture(&config).await?;
+    let fixture = fixture(&config, opts.segments).await?;
     anyhow::ensure!(
         !fixture.agent_tokens.is_empty()
             && !fixture.with_conversation.is_empty()
