@@ -256,3 +256,17 @@ async fn a_merge_leaves_one_member_where_there_were_two() {
     assert!(res["errors"].is_null(), "{res}");
     assert_eq!(seen(&app, &owner, &id).await, (1, vec!["Ana".to_string()]), "the duplicate's membership went with it");
 }
+
+#[tokio::test]
+async fn deleting_a_tag_or_a_listing_lets_their_contacts_go() {
+    let app = TestApp::new().await;
+    let owner = app.owner_token.clone();
+    app.contact(&owner, json!({ "name": "Ana", "phone": "+50688001001", "tags": ["vip"] })).await;
+    let vip = tag_id(&app, "vip").await;
+    let id =
+        segment(&app, &owner, json!({ "name": "VIP", "visibility": "SHARED", "filter": { "tagIds": [vip] } })).await;
+    assert_eq!(seen(&app, &owner, &id).await.0, 1);
+    let res = app.gql(Some(&owner), "mutation($id: ID!) { deleteTag(id: $id) { id } }", json!({ "id": vip })).await;
+    assert!(res["errors"].is_null(), "{res}");
+    assert_eq!(seen(&app, &owner, &id).await, (0, vec![]), "a deleted tag matches nothing, kept or not");
+}

@@ -101,7 +101,9 @@ const SYSTEM_READERS: &[(&str, &str)] = &[
     ("imports/run.rs", "the import job runner's plan-limit count"),
     ("outbound_webhooks/outbox.rs", "partner events describe every change, whoever may see the contact"),
     ("bulk/apply.rs", "the bulk runner reads the stages of the batch it selected through the actor's sight"),
-    ("segments/members.rs", "segment memberships: a write re-evaluates every kept segment for the contacts it touched"),
+    ("listings/service.rs", "deleting a listing re-evaluates the segments of every contact it was the source of"),
+    ("segments/members.rs", "segment memberships: a write locks the contacts it touched before re-evaluating them"),
+    ("segments/evaluate.rs", "segment memberships: every kept segment's filter over the contacts a write touched"),
     ("http/graphql/ws.rs", "subscriptions' loaders: every contact they deliver is read again with the refreshed actor"),
 ];
 

@@ -100,14 +100,39 @@ fn embedded() -> broadcast::Sender<BusEvent> {
     EMBEDDED.get_or_init(|| broadcast::channel(1024).0).clone()
 }
 
+/// SQLite's announcements from inside a transaction, held until the writer is likely done: SQLite has no
+/// transactional NOTIFY, and a subscriber reading before the commit would see the contact as it was. A
+/// thread of its own, so it outlives any one runtime, keeps them in order.
+fn embedded_later() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<(std::time::Instant, BusEvent)>> {
+    type Later = std::sync::Mutex<std::sync::mpsc::Sender<(std::time::Instant, BusEvent)>>;
+    static LATER: std::sync::OnceLock<Later> = std::sync::OnceLock::new();
+    LATER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<(std::time::Instant, BusEvent)>();
+        let bus = embedded();
+        std::thread::spawn(move || {
+            for (due, event) in rx {
+                std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+                let _ = bus.send(event);
+            }
+        });
+        std::sync::Mutex::new(tx)
+    })
+}
+
+/// How long SQLite's announcements wait for their write to commit.
+const EMBEDDED_DELAY: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Announces membership changes from inside the write's transaction. On PostgreSQL NOTIFY is transactional:
-/// subscribers hear of them when the write commits and never if it rolls back. SQLite's embedded bus hears at
-/// once (one process, one writer: a rollback there is a failed request its caller saw).
+/// subscribers hear of them when the write commits and never if it rolls back. SQLite's embedded bus hears
+/// them 150 ms later, in order (one process, one writer: a rollback there is a failed request its caller saw).
 pub async fn announce_in(db: &impl ConnectionTrait, organization_id: Uuid, changes: Vec<Membership>) -> ApiResult<()> {
     for chunk in changes.chunks(MEMBERSHIPS) {
         let event = BusEvent::Memberships(MembershipBatch { organization_id, changes: chunk.to_vec(), at: now() });
         if !is_postgres(db) {
-            let _ = embedded().send(event);
+            let due = std::time::Instant::now() + EMBEDDED_DELAY;
+            if let Ok(later) = embedded_later().lock() {
+                let _ = later.send((due, event));
+            }
             continue;
         }
         let payload = serde_json::to_string(&event).map_err(crate::error::ApiError::internal)?;

@@ -1,5 +1,7 @@
 use entity::listing;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -95,6 +97,15 @@ pub async fn delete(conn: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid)
     let org = actor.organization_id();
     let listing = find(db, org, id, "id").await.map_err(|_| ApiError::not_found("Listing"))?;
     let none = sea_orm::sea_query::Expr::value(Option::<Uuid>::None);
+    // Its contacts, whoever they are assigned to: segments on the listing let them go.
+    let sourced: Vec<Uuid> = crate::visibility::Visible::system(org)
+        .filter(entity::contact::Column::SourceListingId.eq(id))
+        .into_select()
+        .select_only()
+        .column(entity::contact::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
     let contacts = entity::contact::Entity::update_many()
         .col_expr(entity::contact::Column::SourceListingId, none.clone())
         .filter(entity::contact::Column::OrganizationId.eq(org))
@@ -111,6 +122,7 @@ pub async fn delete(conn: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid)
     listing::Entity::delete_by_id(id).exec(db).await?;
     let before = serde_json::json!({ "id": id, "title": listing.title, "slug": listing.slug, "contacts": contacts });
     crate::audit::record(db, actor, None, "listing.deleted", Some(before), None).await?;
+    crate::segments::members::refresh(db, org, &sourced).await?;
     txn.commit().await?;
     Ok(())
 }

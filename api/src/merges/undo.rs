@@ -118,6 +118,8 @@ pub async fn undo(
         detail: serde_json::json!({ "change": "contact.merge_undone", "mergeId": merge_id }),
     });
     outbound_webhooks::outbox::enqueue(&txn, org, restored.collect()).await?;
+    let restored: Vec<_> = rec.duplicates.iter().map(|d| d.id).collect();
+    crate::segments::members::refresh(&txn, org, &restored).await?;
     txn.commit().await?;
     Ok((primary, rec.duplicates))
 }

@@ -7,21 +7,29 @@
 //!
 //! A filter that changes its answer with the clock alone (the 24-hour window) is not kept: no write would
 //! notice a contact leaving it. Such segments are counted by running the filter.
+//!
+//! Writes of one organization take a shared advisory lock (PostgreSQL) and saving or deleting a segment an
+//! exclusive one, so a write never evaluates a segment that is being built or removed; the contacts a write
+//! refreshes are locked in id order, so two writes touching one contact take turns at its memberships.
 
 use std::collections::{BTreeMap, HashMap};
 
 use entity::{contact, segment, segment_member};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::{Expr, Query, SelectStatement, UnionType},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    sea_query::{Expr, LockType, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{SHARED, tally};
+use super::{
+    SHARED,
+    evaluate::{self, Kept, Now, Place},
+    tally,
+};
 use crate::{
-    contacts::filter::{self, ContactFilter},
-    db::now,
+    contacts::filter::ContactFilter,
+    db::{is_postgres, now},
     error::{ApiError, ApiResult},
     events::{self, Membership},
     outbound_webhooks::{
@@ -31,67 +39,29 @@ use crate::{
     visibility::Visible,
 };
 
-/// Bound values one evaluation may carry (each segment repeats the contact ids): well under PostgreSQL's
-/// 65,535 and SQLite's 32,766.
-const VALUES: usize = 12_000;
-
-/// A segment whose members are kept.
-struct Kept {
-    id: Uuid,
-    name: String,
-    shared: bool,
-    filter: ContactFilter,
-    search: Option<String>,
-}
+/// Contacts evaluated per statement group.
+const CONTACTS: usize = 200;
 
 /// Whether writes can keep a segment with this filter.
 pub fn keepable(filter: &ContactFilter) -> bool {
     filter.messaging_window_open.is_none()
 }
 
-/// A contact's segment (nil for the contact itself), assignee and stage.
+/// A membership row: segment, contact, assignee, stage.
 type Row = (Uuid, Uuid, Option<Uuid>, Uuid);
 
-async fn kept(db: &impl ConnectionTrait, org: Uuid) -> ApiResult<Vec<Kept>> {
-    let rows = segment::Entity::find()
-        .select_only()
-        .columns([segment::Column::Id, segment::Column::Name, segment::Column::Visibility, segment::Column::Search])
-        .column(segment::Column::Selection)
-        .filter(segment::Column::OrganizationId.eq(org))
-        .filter(segment::Column::MembersBuiltAt.is_not_null())
-        .order_by_asc(segment::Column::Id)
-        .into_tuple::<(Uuid, String, String, Option<String>, Option<serde_json::Value>)>()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, name, visibility, search, selection)| {
-            let filter = serde_json::from_value(selection?).ok()?;
-            Some(Kept { id, name, shared: visibility == SHARED, filter, search })
-        })
-        .collect())
-}
-
-/// The (segment, organization, contact, assignee, stage) rows a segment selects, among `ids` when given.
-async fn selected(db: &impl ConnectionTrait, org: Uuid, s: &Kept, ids: Option<&[Uuid]>) -> ApiResult<SelectStatement> {
-    let mut scope = Visible::system(org);
-    if let Some(ids) = ids {
-        scope = scope.filter(contact::Column::Id.is_in(ids.to_vec()));
+/// The organization's segment lock, for the rest of the transaction: shared for writes that refresh
+/// memberships, exclusive for saving or deleting a segment (PostgreSQL; SQLite has one writer at a time).
+pub async fn hold(db: &impl ConnectionTrait, org: Uuid, exclusive: bool) -> ApiResult<()> {
+    if !is_postgres(db) {
+        return Ok(());
     }
-    let scope = filter::apply(db, scope, &s.filter, s.search.as_deref()).await?;
-    Ok(row_of(scope, s.id))
-}
-
-fn row_of(scope: Visible, segment: Uuid) -> SelectStatement {
-    scope
-        .into_select()
-        .select_only()
-        .column_as(Expr::val(segment), "segment_id")
-        .column(contact::Column::OrganizationId)
-        .column(contact::Column::Id)
-        .column(contact::Column::AssigneeId)
-        .column(contact::Column::StageId)
-        .into_query()
+    let bytes = org.as_u128();
+    let key = ((bytes >> 64) as u64 ^ bytes as u64) as i64;
+    let lock = if exclusive { "pg_advisory_xact_lock" } else { "pg_advisory_xact_lock_shared" };
+    let sql = format!("SELECT {lock}($1)::text");
+    db.query_one_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, [key.into()])).await?;
+    Ok(())
 }
 
 /// Fills a segment's memberships from scratch and marks them kept; for a segment just saved, in its
@@ -114,7 +84,7 @@ pub async fn build(db: &impl ConnectionTrait, segment: &segment::Model, filter: 
         filter: filter.clone(),
         search: segment.search.clone(),
     };
-    let select = selected(db, org, &kept, None).await?;
+    let select = evaluate::selected(db, org, &kept, None).await?;
     let insert = Query::insert()
         .into_table(segment_member::Entity)
         .columns([
@@ -166,94 +136,67 @@ pub async fn refresh(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiR
     if ids.is_empty() {
         return Ok(());
     }
-    let segments = kept(db, org).await?;
+    hold(db, org, false).await?;
+    let segments = evaluate::kept(db, org).await?;
     if segments.is_empty() {
         return Ok(());
     }
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let per = (VALUES / (segments.len() + 1)).clamp(1, 1000);
-    for chunk in ids.chunks(per) {
-        refresh_chunk(db, org, &segments, chunk).await?;
-    }
-    Ok(())
-}
-
-async fn refresh_chunk(db: &impl ConnectionTrait, org: Uuid, segments: &[Kept], ids: &[Uuid]) -> ApiResult<()> {
-    // The contacts themselves first (nil segment): their assignee and stage now, and which still exist.
-    let mut union = row_of(Visible::system(org).filter(contact::Column::Id.is_in(ids.to_vec())), Uuid::nil());
-    let mut evaluated = Vec::with_capacity(segments.len());
-    for s in segments {
-        match selected(db, org, s, Some(ids)).await {
-            Ok(select) => {
-                union.union(UnionType::All, select);
-                evaluated.push(s.id);
-            }
-            // A filter naming a property that is gone: the segment reports it; its members stay as they were
-            // rather than the write failing.
-            Err(err) => tracing::warn!(segment = %s.id, error = %err, "a segment's filter no longer applies"),
+    // One tally upsert for the whole refresh, in key order.
+    let mut deltas = tally::Deltas::new();
+    for chunk in ids.chunks(CONTACTS) {
+        if is_postgres(db) {
+            let lock = Visible::system(org).filter(contact::Column::Id.is_in(chunk.to_vec())).into_select();
+            let lock = lock.select_only().column(contact::Column::Id).order_by_asc(contact::Column::Id);
+            lock.lock(LockType::NoKeyUpdate).into_tuple::<Uuid>().all(db).await?;
         }
+        let now = evaluate::now(db, org, &segments, chunk).await?;
+        let before: Vec<Row> = segment_member::Entity::find()
+            .select_only()
+            .columns([segment_member::Column::SegmentId, segment_member::Column::ContactId])
+            .columns([segment_member::Column::AssigneeId, segment_member::Column::StageId])
+            .filter(segment_member::Column::OrganizationId.eq(org))
+            .filter(segment_member::Column::ContactId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        // Memberships of segments not evaluated now (a filter that no longer applies) stay as they are.
+        let before: BTreeMap<(Uuid, Uuid), Place> = before
+            .into_iter()
+            .filter(|(s, ..)| now.evaluated.contains(s))
+            .map(|(s, c, a, st)| ((c, s), (a, st)))
+            .collect();
+        write_difference(db, org, &segments, &before, &now, &mut deltas).await?;
     }
-    let mut now_in: BTreeMap<(Uuid, Uuid), (Option<Uuid>, Uuid)> = BTreeMap::new();
-    let mut current: HashMap<Uuid, (Option<Uuid>, Uuid)> = HashMap::new();
-    let postgres = crate::db::is_postgres(db);
-    if postgres {
-        // Planning fifty arms costs several milliseconds on every write, while each arm is a lookup by key:
-        // one generic plan per statement text (organization, segments, batch size), kept with the prepared
-        // statement, serves every later write. Only for this statement; the transaction ends either way.
-        db.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan").await?;
-    }
-    let rows = db.query_all(&union).await?;
-    if postgres {
-        db.execute_unprepared("SET LOCAL plan_cache_mode = auto").await?;
-    }
-    for row in rows {
-        let (segment, contact): (Uuid, Uuid) = (row.try_get_by_index(0)?, row.try_get_by_index(2)?);
-        let place = (row.try_get_by_index(3)?, row.try_get_by_index(4)?);
-        if segment.is_nil() {
-            current.insert(contact, place);
-        } else {
-            now_in.insert((contact, segment), place);
-        }
-    }
-    let before: Vec<Row> = segment_member::Entity::find()
-        .select_only()
-        .columns([segment_member::Column::SegmentId, segment_member::Column::ContactId])
-        .columns([segment_member::Column::AssigneeId, segment_member::Column::StageId])
-        .filter(segment_member::Column::OrganizationId.eq(org))
-        .filter(segment_member::Column::ContactId.is_in(ids.to_vec()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    // Memberships of segments not evaluated now (a filter that no longer applies) stay as they are.
-    let before: BTreeMap<(Uuid, Uuid), (Option<Uuid>, Uuid)> =
-        before.into_iter().filter(|(s, ..)| evaluated.contains(s)).map(|(s, c, a, st)| ((c, s), (a, st))).collect();
-    write_difference(db, org, segments, &before, &now_in, &current).await
+    tally::apply(db, org, deltas).await
 }
 
 async fn write_difference(
     db: &impl ConnectionTrait,
     org: Uuid,
     segments: &[Kept],
-    before: &BTreeMap<(Uuid, Uuid), (Option<Uuid>, Uuid)>,
-    now_in: &BTreeMap<(Uuid, Uuid), (Option<Uuid>, Uuid)>,
-    current: &HashMap<Uuid, (Option<Uuid>, Uuid)>,
+    before: &BTreeMap<(Uuid, Uuid), Place>,
+    now: &Now,
+    deltas: &mut tally::Deltas,
 ) -> ApiResult<()> {
     let mut changes = Vec::new();
     let mut entered = Vec::new();
     let mut left: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    let mut moved: HashMap<(Option<Uuid>, Uuid), Vec<Uuid>> = HashMap::new();
-    let mut deltas = tally::Deltas::new();
-    for (&(contact, segment), &(assignee, stage)) in now_in {
+    // (segment, new place) → contacts that stay in the segment but changed hands or stage.
+    let mut moved: HashMap<(Uuid, Place), Vec<Uuid>> = HashMap::new();
+    for (&(contact, segment), &(assignee, stage)) in &now.members {
         let was = before.get(&(contact, segment));
-        if was != Some(&(assignee, stage)) {
-            tally::add(&mut deltas, segment, assignee, stage, 1);
-            if let Some(&(assignee, stage)) = was {
-                tally::add(&mut deltas, segment, assignee, stage, -1);
-            }
+        if was == Some(&(assignee, stage)) {
+            continue;
         }
+        tally::add(deltas, segment, assignee, stage, 1);
         match was {
+            Some(&(assignee_was, stage_was)) => {
+                tally::add(deltas, segment, assignee_was, stage_was, -1);
+                moved.entry((segment, (assignee, stage))).or_default().push(contact);
+            }
             None => {
                 entered.push(segment_member::ActiveModel {
                     segment_id: sea_orm::ActiveValue::Set(segment),
@@ -264,14 +207,12 @@ async fn write_difference(
                 });
                 changes.push((contact, segment, true));
             }
-            Some(&was) if was != (assignee, stage) => moved.entry((assignee, stage)).or_default().push(contact),
-            Some(_) => {}
         }
     }
-    for (&(contact, segment), &(assignee, stage)) in before.iter().filter(|(k, _)| !now_in.contains_key(k)) {
+    for (&(contact, segment), &(assignee, stage)) in before.iter().filter(|(k, _)| !now.members.contains_key(k)) {
         left.entry(segment).or_default().push(contact);
         changes.push((contact, segment, false));
-        tally::add(&mut deltas, segment, assignee, stage, -1);
+        tally::add(deltas, segment, assignee, stage, -1);
     }
     for chunk in entered.chunks(1000) {
         segment_member::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
@@ -284,18 +225,17 @@ async fn write_difference(
             .exec(db)
             .await?;
     }
-    for ((assignee, stage), mut contacts) in moved {
-        contacts.dedup();
+    for ((segment, (assignee, stage)), contacts) in moved {
         segment_member::Entity::update_many()
             .col_expr(segment_member::Column::AssigneeId, Expr::val(assignee))
             .col_expr(segment_member::Column::StageId, Expr::val(stage))
             .filter(segment_member::Column::OrganizationId.eq(org))
+            .filter(segment_member::Column::SegmentId.eq(segment))
             .filter(segment_member::Column::ContactId.is_in(contacts))
             .exec(db)
             .await?;
     }
-    tally::apply(db, org, deltas).await?;
-    announce(db, org, segments, changes, current).await
+    announce(db, org, segments, changes, &now.contacts).await
 }
 
 /// Partner events for shared segments, live events for all (subscribers see only segments and contacts
@@ -305,7 +245,7 @@ async fn announce(
     org: Uuid,
     segments: &[Kept],
     mut changes: Vec<(Uuid, Uuid, bool)>,
-    current: &HashMap<Uuid, (Option<Uuid>, Uuid)>,
+    current: &HashMap<Uuid, Place>,
 ) -> ApiResult<()> {
     if changes.is_empty() {
         return Ok(());

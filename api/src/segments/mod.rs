@@ -1,6 +1,7 @@
 //! Segments: saved selections of contacts with live counts, usable wherever a selection is taken.
 
 mod count;
+mod evaluate;
 pub mod graphql;
 pub mod members;
 pub mod service;

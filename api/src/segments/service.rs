@@ -134,6 +134,8 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewSegment) -
         members_built_at: Set(None),
     };
     let txn = db.begin().await?;
+    // Writes of the organization wait while the members are built, so none is missed.
+    super::members::hold(&txn, actor.organization_id(), true).await?;
     let model = model
         .insert(&txn)
         .await
@@ -191,6 +193,9 @@ pub async fn update(
     }
     model.updated_at = Set(now());
     let txn = db.begin().await?;
+    if selection.is_some() {
+        super::members::hold(&txn, actor.organization_id(), true).await?;
+    }
     let mut model = model
         .update(&txn)
         .await
@@ -234,6 +239,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> ApiResu
     let current = find(db, actor, id, "id").await?;
     may_manage(actor, &current.visibility, current.created_by)?;
     let txn = db.begin().await?;
+    super::members::hold(&txn, actor.organization_id(), true).await?;
     super::tally::forget_segment(&txn, actor.organization_id(), id).await?;
     segment_member::Entity::delete_many()
         .filter(segment_member::Column::OrganizationId.eq(actor.organization_id()))

@@ -3,7 +3,7 @@
 use entity::{contact, contact_tag, tag};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait, sea_query::OnConflict,
+    QuerySelect, TransactionSession, TransactionTrait, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -226,12 +226,22 @@ pub async fn delete<C: ConnectionTrait + TransactionTrait>(db: &C, actor: &Actor
     actor.require_admin()?;
     let txn = begin_write(db).await?;
     let tag = find(&txn, actor, id).await?;
+    let tagged: Vec<Uuid> = contact_tag::Entity::find()
+        .select_only()
+        .column(contact_tag::Column::ContactId)
+        .filter(contact_tag::Column::OrganizationId.eq(actor.organization_id()))
+        .filter(contact_tag::Column::TagId.eq(tag.id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
     contact_tag::Entity::delete_many()
         .filter(contact_tag::Column::OrganizationId.eq(actor.organization_id()))
         .filter(contact_tag::Column::TagId.eq(tag.id))
         .exec(&txn)
         .await?;
     tag::Entity::delete_by_id(tag.id).exec(&txn).await?;
+    // Segments on the tag let its contacts go (a deleted tag matches nothing).
+    crate::segments::members::refresh(&txn, actor.organization_id(), &tagged).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -66,8 +66,10 @@ impl ContactMutation {
         #[graphql(default = true)] overwrite: bool,
     ) -> async_graphql::Result<Contact> {
         let id = parse_id(&contact_id, "contactId")?;
+        // One transaction: the value, its audit entry and the segments it moves the contact in or out of.
+        let txn = crate::db::begin_write(db(ctx)).await.map_err(crate::error::ApiError::from)?;
         let c = properties::service::set_contact_property(
-            db(ctx),
+            &txn,
             actor(ctx)?,
             id,
             &key,
@@ -75,6 +77,7 @@ impl ContactMutation {
             overwrite,
         )
         .await?;
+        txn.commit().await.map_err(crate::error::ApiError::from)?;
         updated(ctx, c).await
     }
 

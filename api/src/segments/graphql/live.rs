@@ -21,7 +21,7 @@ use crate::{
     error::ApiError,
     events::{BusEvent, EventBus, MembershipBatch},
     graphql::context::{actor, db, parse_id},
-    visibility::{Visible, can_see},
+    visibility::Visible,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct SegmentMembershipEvent {
     pub segment_id: ID,
     pub contact_id: ID,
     pub change: MembershipChange,
-    /// The contact as it is after the change; null only if it is gone since.
+    /// The contact as it is now (always set; nullable for clients that may drop it later).
     pub contact: Option<Contact>,
     pub at: DateTime<Utc>,
 }
@@ -122,15 +122,13 @@ async fn deliverable(
         .into_iter()
         .filter(|c| seen_segments.contains(&c.segment_id))
         .filter_map(|c| {
-            let now = contacts.iter().find(|m| m.id == c.contact_id).cloned();
-            if now.is_none() && !can_see(actor, c.assignee_id) {
-                return None;
-            }
+            // Only contacts the caller sees now: one handed to someone else since is out of their sight.
+            let now = contacts.iter().find(|m| m.id == c.contact_id).cloned()?;
             Some(SegmentMembershipEvent {
                 segment_id: ID(c.segment_id.to_string()),
                 contact_id: ID(c.contact_id.to_string()),
                 change: if c.entered { MembershipChange::Entered } else { MembershipChange::Left },
-                contact: now.map(Contact),
+                contact: Some(Contact(now)),
                 at: batch.at,
             })
         })
