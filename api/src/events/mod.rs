@@ -93,6 +93,16 @@ pub struct EventBus {
     notify: Option<DatabaseConnection>,
 }
 
+/// The NOTIFY that carries `event` to every server's LISTEN (PostgreSQL only).
+fn notify(event: &BusEvent) -> Statement {
+    let payload = serde_json::to_string(event).unwrap_or_default();
+    Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [PG_CHANNEL.into(), payload.into()],
+    )
+}
+
 /// SQLite's buses in this process share one channel, so a write can announce from inside its transaction
 /// without a handle on the bus (subscribers keep to their organization).
 fn embedded() -> broadcast::Sender<BusEvent> {
@@ -135,13 +145,7 @@ pub async fn announce_in(db: &impl ConnectionTrait, organization_id: Uuid, chang
             }
             continue;
         }
-        let payload = serde_json::to_string(&event).map_err(crate::error::ApiError::internal)?;
-        let stmt = Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "SELECT pg_notify($1, $2)",
-            [PG_CHANNEL.into(), payload.into()],
-        );
-        db.execute_raw(stmt).await?;
+        db.execute_raw(notify(&event)).await?;
     }
     Ok(())
 }
@@ -171,13 +175,7 @@ impl EventBus {
             let _ = self.local.send(event);
             return;
         };
-        let payload = serde_json::to_string(&event).unwrap_or_default();
-        let stmt = Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "SELECT pg_notify($1, $2)",
-            [PG_CHANNEL.into(), payload.into()],
-        );
-        if let Err(err) = db.execute_raw(stmt).await {
+        if let Err(err) = db.execute_raw(notify(&event)).await {
             tracing::warn!(error = %err, "could not publish a contact event; delivering locally only");
             let _ = self.local.send(event);
         }

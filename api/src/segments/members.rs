@@ -50,6 +50,19 @@ pub fn keepable(filter: &ContactFilter) -> bool {
 /// A membership row: segment, contact, assignee, stage.
 type Row = (Uuid, Uuid, Option<Uuid>, Uuid);
 
+/// Every membership of these contacts.
+async fn held(db: &impl ConnectionTrait, org: Uuid, contacts: &[Uuid]) -> ApiResult<Vec<Row>> {
+    Ok(segment_member::Entity::find()
+        .select_only()
+        .columns([segment_member::Column::SegmentId, segment_member::Column::ContactId])
+        .columns([segment_member::Column::AssigneeId, segment_member::Column::StageId])
+        .filter(segment_member::Column::OrganizationId.eq(org))
+        .filter(segment_member::Column::ContactId.is_in(contacts.to_vec()))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// The organization's segment lock, for the rest of the transaction: shared for writes that refresh
 /// memberships, exclusive for saving or deleting a segment (PostgreSQL; SQLite has one writer at a time).
 pub async fn hold(db: &impl ConnectionTrait, org: Uuid, exclusive: bool) -> ApiResult<()> {
@@ -106,15 +119,7 @@ pub async fn build(db: &impl ConnectionTrait, segment: &segment::Model, filter: 
 pub async fn forget(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiResult<()> {
     let mut deltas = tally::Deltas::new();
     for chunk in ids.chunks(1000) {
-        let held: Vec<Row> = segment_member::Entity::find()
-            .select_only()
-            .columns([segment_member::Column::SegmentId, segment_member::Column::ContactId])
-            .columns([segment_member::Column::AssigneeId, segment_member::Column::StageId])
-            .filter(segment_member::Column::OrganizationId.eq(org))
-            .filter(segment_member::Column::ContactId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let held = held(db, org, chunk).await?;
         if held.is_empty() {
             continue;
         }
@@ -153,15 +158,7 @@ pub async fn refresh(db: &impl ConnectionTrait, org: Uuid, ids: &[Uuid]) -> ApiR
             lock.lock(LockType::NoKeyUpdate).into_tuple::<Uuid>().all(db).await?;
         }
         let now = evaluate::now(db, org, &segments, chunk).await?;
-        let before: Vec<Row> = segment_member::Entity::find()
-            .select_only()
-            .columns([segment_member::Column::SegmentId, segment_member::Column::ContactId])
-            .columns([segment_member::Column::AssigneeId, segment_member::Column::StageId])
-            .filter(segment_member::Column::OrganizationId.eq(org))
-            .filter(segment_member::Column::ContactId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let before = held(db, org, chunk).await?;
         // Memberships of segments not evaluated now (a filter that no longer applies) stay as they are.
         let before: BTreeMap<(Uuid, Uuid), Place> = before
             .into_iter()

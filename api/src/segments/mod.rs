@@ -11,4 +11,4 @@ mod tally;
 pub const PRIVATE: &str = "PRIVATE";
 pub const SHARED: &str = "SHARED";
 
-pub use count::{Count, by_stage, count, kept_by_stage, kept_count, kept_ids};
+pub use count::{Count, by_stage, count, kept_by_stage, kept_count, kept_members};

@@ -13,7 +13,6 @@ pub use live::SegmentSubscription;
 use super::service::{self, Definition, NewSegment, SegmentPatch};
 use crate::{
     contacts::{
-        filter::InSegment,
         graphql::{
             inputs::{ContactFilter, ContactOrder, ContactOrderField, OrderDirection},
             page::ContactConnection,
@@ -31,10 +30,6 @@ use crate::{
     users::graphql::User,
     visibility::Visible,
 };
-
-/// Below this many members the reader may see, a page reads the members first (measured at a million
-/// contacts: walking the reader's contacts in order costs about as much as fetching 5,000 by key).
-const FEW_MEMBERS: u64 = 5_000;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum SegmentVisibility {
@@ -246,24 +241,18 @@ impl Segment {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<ContactConnection> {
-        let mut selected = self.selected(ctx)?;
-        if self.0.members_built_at.is_some() {
+        let (filter, search) = if self.0.members_built_at.is_some() {
             // Its members are kept: the page reads them instead of running the filter again.
-            let (db, actor) = (reads(ctx).db(), actor(ctx)?);
-            let few = if super::kept_count(db, actor, self.0.id).await?.value < FEW_MEMBERS {
-                Some(super::kept_ids(db, actor, self.0.id).await?)
-            } else {
-                None
-            };
-            let in_segment = InSegment { id: self.0.id, few };
-            selected.filter =
-                crate::contacts::filter::ContactFilter { in_segment: Some(in_segment), ..Default::default() };
-            selected.search = None;
-        }
-        let (order, descending) = selected.order.into_domain();
+            let in_segment = super::kept_members(reads(ctx).db(), actor(ctx)?, self.0.id).await?;
+            (crate::contacts::filter::ContactFilter { in_segment: Some(in_segment), ..Default::default() }, None)
+        } else {
+            let selected = self.selected(ctx)?;
+            (selected.filter, selected.search)
+        };
+        let (order, descending) = self.order().into_domain();
         let q = ListQuery {
-            filter: selected.filter,
-            search: selected.search,
+            filter,
+            search,
             order,
             descending,
             page: PageArgs { first, after, last, before },
